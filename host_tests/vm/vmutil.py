@@ -1,0 +1,37 @@
+# Helpers for VM-neutral tests: no pytest, no tempfile (MicroPython has neither).
+import os
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def rmtree(path):
+    if not _exists(path):
+        return
+    if os.stat(path)[0] & 0x4000:
+        for name in os.listdir(path):
+            rmtree(path + "/" + name)
+        os.rmdir(path)
+    else:
+        os.remove(path)
+
+
+def tmpdir(tag="t"):
+    """A fresh empty directory under /tmp."""
+    path = "/tmp/pos-%s-%s" % (tag, "".join("%02x" % b for b in os.urandom(6)))
+    os.mkdir(path)
+    return path
+
+
+def raises(exc_type, fn, *args):
+    """True when fn(*args) raises exc_type (VM-neutral pytest.raises)."""
+    try:
+        fn(*args)
+    except exc_type:
+        return True
+    return False

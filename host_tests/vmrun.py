@@ -1,0 +1,40 @@
+# Runs the VM-neutral tests (host_tests/vm/test_*.py) without pytest.
+# Works on MicroPython (no unittest there) and on CPython:
+#   micropython -X heapsize=110K host_tests/vmrun.py [name-filter]
+import os
+import sys
+
+HERE = sys.argv[0].rsplit("/", 1)[0] if "/" in sys.argv[0] else "."
+ROOT = HERE + "/.."
+sys.path.insert(0, ROOT + "/firmware")
+sys.path.insert(0, HERE + "/vm")
+
+
+def _modules(only):
+    for name in sorted(os.listdir(HERE + "/vm")):
+        if name.startswith("test_") and name.endswith(".py"):
+            if only is None or only in name:
+                yield name[:-3]
+
+
+def main():
+    only = sys.argv[1] if len(sys.argv) > 1 else None
+    passed = failed = 0
+    for modname in _modules(only):
+        mod = __import__(modname)
+        for attr in sorted(dir(mod)):
+            fn = getattr(mod, attr)
+            if not attr.startswith("test_") or not callable(fn):
+                continue
+            try:
+                fn()
+                passed += 1
+            except Exception as e:
+                failed += 1
+                print("FAIL", modname + "." + attr)
+                sys.print_exception(e) if hasattr(sys, "print_exception") else print(repr(e))
+    print("vm: %d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed or not passed else 0)
+
+
+main()
