@@ -1,0 +1,33 @@
+# Field 39 response codes: what the terminal does with them. The texts a
+# merchant sees are in pos/lang/rc_zh.py and rc_en.py (one table each).
+from pos.cup import REVERSAL_NO_ANSWER, REVERSAL_BAD_MAC, REVERSAL_OTHER, REVERSAL_REASONS  # noqa: F401
+
+# CUP "终端操作: 成功". 10 approves part of the amount (field 4 of the answer);
+# A2/A4/A5/A6 are "有缺陷的成功" (approved, confirm with the bank);
+# Y1/Y3 are offline chip approvals the terminal itself records.
+APPROVED = ("00", "10", "11", "16", "A2", "A4", "A5", "A6", "Y1", "Y3")
+PARTIAL_APPROVAL = "10"
+# The keys or the batch no longer match the host's: sign in before the next transaction.
+SIGNIN_REQUIRED = ("77", "99", "A0")
+# "吞卡、没收": keep the card.
+PICK_UP = ("04", "07", "33", "34", "35", "36", "37", "41", "43", "67")
+
+
+def is_approved(code):
+    return code in APPROVED
+
+
+def needs_signin(code):
+    return code in SIGNIN_REQUIRED
+
+
+def is_pick_up(code):
+    return code in PICK_UP
+
+
+def describe(code, table):
+    """The merchant's text for code from a lang/rc_*.py table; unknown codes show the code."""
+    text = table.get(code)
+    if text is None:
+        return table[None] % (code,)
+    return text
