@@ -1,0 +1,138 @@
+"""Command line of the reference acquirer host.
+
+  python -m tools.acquirer serve --port N --db PATH [--host 127.0.0.1] [--log-hex]
+                                 [--tls-cert C --tls-key K] [--testdata JSON]
+  python -m tools.acquirer transactions --db PATH
+  python -m tools.acquirer cards --db PATH
+  python -m tools.acquirer resign --db PATH --terminal TID
+  python -m tools.acquirer unlock --db PATH --pan PAN
+  python -m tools.acquirer add-terminal --db PATH --terminal TID --merchant MID --tmk HEX
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import ssl
+import sys
+
+from . import handlers, server, store
+
+DEFAULT_TESTDATA = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "testdata", "testdata.json")
+
+
+def _serve(args):
+    if bool(args.tls_cert) != bool(args.tls_key):
+        sys.exit("--tls-cert and --tls-key go together")
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    db = store.Store(args.db)
+    with open(args.testdata, encoding="utf-8") as f:
+        if db.seed(json.load(f)):
+            logging.getLogger("acquirer").info("seeded %s from %s", args.db, args.testdata)
+    ssl_context = None
+    if args.tls_cert:
+        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ssl_context.load_cert_chain(args.tls_cert, args.tls_key)
+
+    def ready(port):
+        print("PORT %d" % port, flush=True)
+
+    try:
+        asyncio.run(server.serve(handlers.Host(db), args.host, args.port,
+                                 ssl_context=ssl_context, log_hex=args.log_hex,
+                                 on_ready=ready))
+    finally:
+        db.close()
+    return 0
+
+
+def _existing(path):
+    if not os.path.exists(path):
+        sys.exit("no database at %s" % path)
+    return store.Store(path)
+
+
+def _transactions(args):
+    print(json.dumps(_existing(args.db).transactions(), ensure_ascii=False, indent=1))
+    return 0
+
+
+def _cards(args):
+    print(json.dumps(_existing(args.db).cards(), ensure_ascii=False, indent=1))
+    return 0
+
+
+def _resign(args):
+    if not _existing(args.db).request_sign_in(args.terminal):
+        sys.exit("no terminal %s" % args.terminal)
+    return 0
+
+
+def _unlock(args):
+    if not _existing(args.db).unlock(args.pan):
+        sys.exit("no card with that PAN")
+    return 0
+
+
+def _add_terminal(args):
+    tmk = bytes.fromhex(args.tmk)
+    if len(tmk) not in (16, 24):
+        sys.exit("the TMK is 16 or 24 bytes of hex")
+    if len(args.terminal) != 8 or len(args.merchant) != 15:
+        sys.exit("terminal id is 8 characters, merchant id 15")
+    if not store.Store(args.db).add_terminal(args.terminal, args.merchant, args.name, args.tmk):
+        sys.exit("terminal %s exists" % args.terminal)
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tools.acquirer",
+                                     description="Reference CUP acquirer host.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("serve", help="run the host")
+    p.add_argument("--port", type=int, required=True, help="0 picks a free port")
+    p.add_argument("--db", required=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--log-hex", action="store_true", help="log raw messages to stderr")
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
+    p.add_argument("--testdata", default=DEFAULT_TESTDATA,
+                   help="seeds an empty database (default: tools/testdata/testdata.json)")
+    p.set_defaults(run=_serve)
+
+    p = commands.add_parser("transactions", help="print stored transactions as JSON")
+    p.add_argument("--db", required=True)
+    p.set_defaults(run=_transactions)
+
+    p = commands.add_parser("cards", help="print card balances and PIN counts as JSON")
+    p.add_argument("--db", required=True)
+    p.set_defaults(run=_cards)
+
+    p = commands.add_parser("resign", help="ask a terminal to sign in again")
+    p.add_argument("--db", required=True)
+    p.add_argument("--terminal", required=True)
+    p.set_defaults(run=_resign)
+
+    p = commands.add_parser("unlock", help="clear a card's wrong-PIN count")
+    p.add_argument("--db", required=True)
+    p.add_argument("--pan", required=True)
+    p.set_defaults(run=_unlock)
+
+    p = commands.add_parser("add-terminal", help="register another terminal")
+    p.add_argument("--db", required=True)
+    p.add_argument("--terminal", required=True)
+    p.add_argument("--merchant", required=True)
+    p.add_argument("--name", default="")
+    p.add_argument("--tmk", required=True)
+    p.set_defaults(run=_add_terminal)
+
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

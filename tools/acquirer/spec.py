@@ -1,0 +1,236 @@
+"""The CUP POS wire as the acquirer sees it: a pyiso8583 spec plus framing.
+
+A frame is a 2-byte big-endian length, then the payload: TPDU (5 bytes),
+header (6 bytes BCD), and the ISO 8583 body (MTI, 8-byte bitmap, fields).
+`SPEC` describes the body only; TPDU and header are split off first.
+
+Message dicts use the firmware's convention: key 0 is the MTI, other keys
+are int field numbers; n/z/an/ans values are `str`, b values are `bytes`,
+track data (fields 35, 36) uses '=' as the separator (nibble D on the wire).
+"""
+
+import iso8583
+
+MAX_FRAME = 2048
+TPDU_LEN = 5
+HEADER_LEN = 6
+_BITMAP_LEN = 8
+MIN_PAYLOAD = TPDU_LEN + HEADER_LEN + 2 + _BITMAP_LEN
+
+REQUEST_TPDU = bytes.fromhex("6000030000")
+HEADER = bytes.fromhex("603100000000")
+_TPDU_ID = 0x60
+_HEADER_ID = 0x60
+_REQUIREMENT_BYTE = 2  # low nibble of the 3rd header byte: digit index 5
+
+REQUIREMENT_NONE = 0
+REQUIREMENT_DOWNLOAD = 1
+REQUIREMENT_SIGN_IN = 3
+
+
+class WireError(ValueError):
+    """A frame or message that does not follow the CUP profile."""
+
+
+def _fixed_n(digits, desc):
+    return {"data_enc": "b", "len_enc": "b", "len_type": 0, "max_len": digits,
+            "len_count": "nibbles", "left_pad": "0", "desc": desc}
+
+
+def _var_n(prefix_bytes, max_digits, desc):
+    return {"data_enc": "b", "len_enc": "bcd", "len_type": prefix_bytes,
+            "max_len": max_digits, "len_count": "nibbles", "right_pad": "0",
+            "desc": desc}
+
+
+def _fixed_text(chars, desc):
+    return {"data_enc": "ascii", "len_enc": "b", "len_type": 0, "max_len": chars,
+            "desc": desc}
+
+
+def _var_text(prefix_bytes, max_chars, desc):
+    return {"data_enc": "ascii", "len_enc": "bcd", "len_type": prefix_bytes,
+            "max_len": max_chars, "desc": desc}
+
+
+def _fixed_b(size, desc):
+    return {"data_enc": "b", "len_enc": "b", "len_type": 0, "max_len": size,
+            "desc": desc}
+
+
+def _var_b(prefix_bytes, max_bytes, desc):
+    return {"data_enc": "b", "len_enc": "bcd", "len_type": prefix_bytes,
+            "max_len": max_bytes, "desc": desc}
+
+
+SPEC = {
+    "h": {"data_enc": "b", "len_enc": "b", "len_type": 0, "max_len": 0,
+          "desc": "No header inside the body: TPDU and header are framing"},
+    "t": {"data_enc": "b", "len_enc": "b", "len_type": 0, "max_len": 2,
+          "desc": "Message Type, BCD"},
+    "p": _fixed_b(8, "Bitmap, Primary"),
+    "2": _var_n(1, 19, "Primary Account Number"),
+    "3": _fixed_n(6, "Processing Code"),
+    "4": _fixed_n(12, "Amount, fen"),
+    "11": _fixed_n(6, "System Trace Audit Number"),
+    "12": _fixed_n(6, "Local Time hhmmss"),
+    "13": _fixed_n(4, "Local Date MMDD"),
+    "14": _fixed_n(4, "Expiry YYMM"),
+    "15": _fixed_n(4, "Settlement Date MMDD"),
+    "22": _fixed_n(3, "POS Entry Mode"),
+    "23": _fixed_n(3, "Card Sequence Number"),
+    "25": _fixed_n(2, "POS Condition Code"),
+    "26": _fixed_n(2, "POS PIN Capture Code"),
+    "32": _var_n(1, 11, "Acquiring Institution Id"),
+    "35": _var_n(1, 37, "Track 2 Data"),
+    "36": _var_n(2, 104, "Track 3 Data"),
+    "37": _fixed_text(12, "Retrieval Reference Number"),
+    "38": _fixed_text(6, "Authorisation Code"),
+    "39": _fixed_text(2, "Response Code"),
+    "41": _fixed_text(8, "Terminal Id"),
+    "42": _fixed_text(15, "Merchant Id"),
+    "44": _var_text(1, 25, "Additional Response Data: issuer + acquirer bank ids"),
+    "48": _var_n(2, 322, "Additional Data"),
+    "49": _fixed_text(3, "Currency Code"),
+    "52": _fixed_b(8, "PIN Block"),
+    "53": _fixed_n(16, "Security Control Information"),
+    "54": _var_text(2, 20, "Balance Amount"),
+    "55": _var_b(2, 255, "ICC Data"),
+    "60": _var_n(2, 17, "Reserved: type, batch, network code, 60.4, 60.5"),
+    "61": _var_n(2, 29, "Original Message Data"),
+    "62": _var_b(2, 512, "Reserved Private: sign-in working keys"),
+    "63": _var_text(2, 163, "Reserved Private: card organisation + issuer"),
+    "64": _fixed_b(8, "MAC"),
+}
+
+FIELDS = frozenset(int(k) for k in SPEC if k.isdigit())
+_TRACK_FIELDS = (35, 36)
+_NUMERIC_FIELDS = frozenset(
+    int(k) for k, f in SPEC.items()
+    if k.isdigit() and f["data_enc"] == "b" and f.get("len_count") == "nibbles"
+) - frozenset(_TRACK_FIELDS)
+_BINARY_FIELDS = frozenset(
+    int(k) for k, f in SPEC.items()
+    if k.isdigit() and f["data_enc"] == "b" and f.get("len_count") != "nibbles"
+)
+_TRACK_CHARS = frozenset("0123456789=")
+_DIGITS = frozenset("0123456789")
+
+
+# -- framing -----------------------------------------------------------------
+
+def frame(payload):
+    """Prefix a payload with its 2-byte big-endian length."""
+    if len(payload) > MAX_FRAME:
+        raise WireError("payload of %d bytes is over %d" % (len(payload), MAX_FRAME))
+    return len(payload).to_bytes(2, "big") + bytes(payload)
+
+
+def split_message(payload):
+    """Payload -> (tpdu, header, body). Checks the TPDU and header ids."""
+    if len(payload) < MIN_PAYLOAD:
+        raise WireError("payload of %d bytes is too short" % len(payload))
+    if len(payload) > MAX_FRAME:
+        raise WireError("payload of %d bytes is over %d" % (len(payload), MAX_FRAME))
+    tpdu = bytes(payload[:TPDU_LEN])
+    header = bytes(payload[TPDU_LEN:TPDU_LEN + HEADER_LEN])
+    if tpdu[0] != _TPDU_ID:
+        raise WireError("TPDU id %02X is not 60" % tpdu[0])
+    if header[0] != _HEADER_ID:
+        raise WireError("header id %02X is not 60" % header[0])
+    return tpdu, header, bytes(payload[TPDU_LEN + HEADER_LEN:])
+
+
+def join_message(tpdu, header, body):
+    return bytes(tpdu) + bytes(header) + bytes(body)
+
+
+def answer_tpdu(tpdu):
+    """The answer's TPDU swaps destination and source addresses."""
+    return tpdu[:1] + tpdu[3:5] + tpdu[1:3]
+
+
+def header_with_requirement(requirement, header=HEADER):
+    """The header with the host's processing requirement in digit 5."""
+    if not 0 <= requirement <= 9:
+        raise WireError("processing requirement %r is not one digit" % (requirement,))
+    out = bytearray(header)
+    out[_REQUIREMENT_BYTE] = (out[_REQUIREMENT_BYTE] & 0xF0) | requirement
+    return bytes(out)
+
+
+def processing_requirement(header):
+    return header[_REQUIREMENT_BYTE] & 0x0F
+
+
+# -- body --------------------------------------------------------------------
+
+def decode_body(body):
+    """MTI + bitmap + fields -> message dict. Raises WireError only."""
+    if len(body) < 2 + _BITMAP_LEN:
+        raise WireError("body of %d bytes is too short" % len(body))
+    bitmap = int.from_bytes(body[2:2 + _BITMAP_LEN], "big")
+    present = [n for n in range(1, 65) if bitmap >> (64 - n) & 1]
+    unknown = [n for n in present if n not in FIELDS]
+    if unknown:
+        raise WireError("bitmap has fields outside the CUP profile: %s" % unknown)
+    try:
+        decoded, _ = iso8583.decode(bytes(body), SPEC)
+    except iso8583.DecodeError as e:
+        raise WireError("field %s at %d: %s" % (e.field, e.pos, e.msg)) from None
+    except Exception as e:  # pyiso8583 must never take the host down
+        raise WireError("undecodable body: %r" % e) from None
+    mti = decoded["t"]
+    if not set(mti) <= _DIGITS:
+        raise WireError("MTI %r is not BCD" % mti)
+    message = {0: mti}
+    for n in present:
+        value = decoded[str(n)]
+        if n in _BINARY_FIELDS:
+            value = bytes.fromhex(value)
+        elif n in _TRACK_FIELDS:
+            value = value.replace("D", "=")
+            if not set(value) <= _TRACK_CHARS:
+                raise WireError("field %d is not track data" % n)
+        elif n in _NUMERIC_FIELDS and not set(value) <= _DIGITS:
+            raise WireError("field %d is not numeric" % n)
+        message[n] = value
+    return message
+
+
+def encode_body(message):
+    """Message dict -> MTI + bitmap + fields. Raises WireError only."""
+    doc = {"t": message[0]}
+    for n, value in message.items():
+        if n == 0:
+            continue
+        if n not in FIELDS:
+            raise WireError("field %d is outside the CUP profile" % n)
+        if n in _BINARY_FIELDS:
+            value = bytes(value).hex().upper()
+        elif n in _TRACK_FIELDS:
+            if not set(value) <= _TRACK_CHARS:
+                raise WireError("field %d is not track data" % n)
+            value = value.replace("=", "D")
+        elif n in _NUMERIC_FIELDS and not set(value) <= _DIGITS:
+            raise WireError("field %d is not numeric" % n)
+        doc[str(n)] = value
+    try:
+        body, _ = iso8583.encode(doc, SPEC)
+    except (iso8583.EncodeError, ValueError, TypeError) as e:
+        raise WireError("cannot encode: %s" % e) from None
+    return bytes(body)
+
+
+def mac_data(body):
+    """The bytes a MAC covers: the body up to the end of field 63."""
+    return bytes(body[:-8])
+
+
+# -- field 60 ----------------------------------------------------------------
+
+def split_field60(value):
+    """-> (type, batch, network code, rest); WireError if too short."""
+    if len(value) < 11:
+        raise WireError("field 60 %r is shorter than 11 digits" % value)
+    return value[:2], value[2:8], value[8:11], value[11:]
