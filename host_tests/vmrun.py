@@ -1,6 +1,7 @@
 # Runs the VM-neutral tests (host_tests/vm/test_*.py) without pytest.
 # Works on MicroPython (no unittest there) and on CPython:
 #   micropython -X heapsize=110K host_tests/vmrun.py [name-filter]
+import gc
 import os
 import sys
 
@@ -21,6 +22,8 @@ def main():
     only = sys.argv[1] if len(sys.argv) > 1 else None
     passed = failed = 0
     for modname in _modules(only):
+        # Each test module starts from a clean slate, so the heap is never the sum of all modules.
+        before = set(sys.modules)
         mod = __import__(modname)
         for attr in sorted(dir(mod)):
             fn = getattr(mod, attr)
@@ -33,6 +36,11 @@ def main():
                 failed += 1
                 print("FAIL", modname + "." + attr)
                 sys.print_exception(e) if hasattr(sys, "print_exception") else print(repr(e))
+        for name in list(sys.modules):
+            if name not in before:
+                del sys.modules[name]
+        mod = fn = None
+        gc.collect()
     print("vm: %d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed or not passed else 0)
 
