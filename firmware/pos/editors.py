@@ -1,0 +1,155 @@
+"""Input editors: each takes keys and says when it holds a complete value.
+
+The engine gives every key except CANCEL to the editor of the current Ask;
+`key()` returns True when the value is complete. `lines()` is what the editor
+adds to the screen. Errors are i18n keys shown on the next draw.
+"""
+from pos.money import format_fen
+from pos.i18n import t
+
+DIGITS = "0123456789"
+
+
+class AmountEditor:
+    """Amount in fen typed as digits, shown as 0.00 from the first key."""
+
+    def __init__(self, max_fen, allow_zero=False):
+        self.fen = 0
+        self.max_fen = max_fen
+        self.allow_zero = allow_zero
+        self.error = None
+
+    def key(self, k):
+        self.error = None
+        if k in DIGITS and len(k) == 1:
+            fen = self.fen * 10 + int(k)
+            if fen > self.max_fen:
+                self.error = "amount_too_large"
+            else:
+                self.fen = fen
+        elif k == "CLEAR":
+            self.fen //= 10
+        elif k == "ENTER":
+            if self.fen == 0 and not self.allow_zero:
+                self.error = "amount_zero"
+                return False
+            return True
+        return False
+
+    def value(self):
+        return self.fen
+
+    def lines(self):
+        out = ["RMB " + format_fen(self.fen)]
+        if self.error:
+            out.append(t(self.error))
+        return out
+
+
+class DigitsEditor:
+    """A string of digits (operator number, password, account number)."""
+
+    def __init__(self, min_len=1, max_len=19, masked=False):
+        self.buf = ""
+        self.min_len = min_len
+        self.max_len = max_len
+        self.masked = masked
+
+    def key(self, k):
+        if k in DIGITS and len(k) == 1:
+            if len(self.buf) < self.max_len:
+                self.buf += k
+        elif k == "CLEAR":
+            self.buf = self.buf[:-1]
+        elif k == "ENTER":
+            return len(self.buf) >= self.min_len
+        return False
+
+    def value(self):
+        return self.buf
+
+    def lines(self):
+        return ["*" * len(self.buf) if self.masked else self.buf or "_"]
+
+
+class PinEditor:
+    """PIN digits kept in a bytearray so they can be wiped after the PIN block."""
+
+    def __init__(self, min_len=4, max_len=12):
+        self.digits = bytearray(max_len)
+        self.n = 0
+        self.min_len = min_len
+
+    def key(self, k):
+        if k in DIGITS and len(k) == 1:
+            if self.n < len(self.digits):
+                self.digits[self.n] = ord(k)
+                self.n += 1
+        elif k == "CLEAR":
+            self.clear()
+        elif k == "ENTER":
+            return self.n >= self.min_len
+        return False
+
+    def value(self):
+        """The PIN digits as a bytearray view; wipe with clear() after use."""
+        return memoryview(self.digits)[:self.n]
+
+    def clear(self):
+        for i in range(len(self.digits)):
+            self.digits[i] = 0
+        self.n = 0
+
+    def lines(self):
+        return ["*" * self.n if self.n else "_"]
+
+
+class ListEditor:
+    """Pick one of a list: a digit picks the numbered item, UP/DOWN and ENTER too."""
+
+    PAGE = 9
+
+    def __init__(self, labels):
+        self.labels = labels
+        self.index = 0
+
+    def key(self, k):
+        if k in DIGITS and len(k) == 1 and k != "0":
+            i = (self.index // self.PAGE) * self.PAGE + int(k) - 1
+            if i < len(self.labels):
+                self.index = i
+                return True
+        elif k == "UP":
+            self.index = (self.index - 1) % len(self.labels)
+        elif k == "DOWN":
+            self.index = (self.index + 1) % len(self.labels)
+        elif k == "ENTER":
+            return True
+        return False
+
+    def value(self):
+        return self.index
+
+    def page(self):
+        first = (self.index // self.PAGE) * self.PAGE
+        return first, self.labels[first:first + self.PAGE]
+
+    def lines(self):
+        first, labels = self.page()
+        return ["%d.%s" % (i + 1, label) for i, label in enumerate(labels)]
+
+    def selected_line(self):
+        return self.index % self.PAGE
+
+
+class ConfirmEditor:
+    """ENTER confirms; CANCEL (handled by the engine) refuses."""
+
+    def key(self, k):
+        return k == "ENTER"
+
+    def value(self):
+        return True
+
+    def lines(self):
+        return []

@@ -1,0 +1,172 @@
+"""The engine drives one flow generator at a time.
+
+Rules:
+- A flow yields an effect and receives its result; it never reads a clock,
+  sleeps or touches a driver.
+- Screen effects (Ask, Show, ReadCard, WaitPaper) are resolved here from key,
+  card and printer events; I/O effects (Connect, Exchange, Disconnect, Print)
+  are resolved by whoever runs the engine (the runtime, the simulator, a test)
+  through `resolve()`.
+- Every wait with a timeout ends with TIMEOUT once `tick(now)` passes its
+  deadline; CANCEL ends every screen wait. Nothing else can end a wait.
+"""
+
+OK = "OK"
+CANCEL = "CANCEL"
+TIMEOUT = "TIMEOUT"
+LINK_DOWN = "LINK_DOWN"
+LINK_BROKEN = "LINK_BROKEN"
+PAPER_OUT = "PAPER_OUT"
+PRINTER_ERROR = "PRINTER_ERROR"
+
+
+class Effect:
+    io = False
+    timeout = None
+    screen = None
+
+
+class Ask(Effect):
+    """Show a screen with an editor; result: the editor's value, CANCEL or TIMEOUT."""
+
+    def __init__(self, screen, editor, timeout=60):
+        self.screen = screen
+        self.editor = editor
+        self.timeout = timeout
+
+
+class Show(Effect):
+    """Show a screen until a key or the timeout; result: the key or TIMEOUT."""
+
+    def __init__(self, screen, timeout=60):
+        self.screen = screen
+        self.timeout = timeout
+
+
+class ReadCard(Effect):
+    """Wait for a card; result: ('swipe', track2 text), CANCEL or TIMEOUT."""
+
+    def __init__(self, screen, timeout=60):
+        self.screen = screen
+        self.timeout = timeout
+
+
+class WaitPaper(Effect):
+    """Wait until the printer has paper; result: OK or CANCEL (no timeout)."""
+
+    def __init__(self, screen):
+        self.screen = screen
+
+
+class Connect(Effect):
+    """Open the link to the host; result: OK or LINK_DOWN (nothing was sent)."""
+    io = True
+
+    def __init__(self, screen=None):
+        self.screen = screen
+
+
+class Exchange(Effect):
+    """Send a frame and wait for the answer; result: bytes, TIMEOUT or LINK_BROKEN."""
+    io = True
+
+    def __init__(self, frame, timeout, screen=None):
+        self.frame = frame
+        self.timeout = timeout
+        self.screen = screen
+
+
+class Disconnect(Effect):
+    io = True
+
+
+class Print(Effect):
+    """Print one slip copy (lines of (text, style)); result: OK, PAPER_OUT, PRINTER_ERROR."""
+    io = True
+
+    def __init__(self, lines, screen=None):
+        self.lines = lines
+        self.screen = screen
+
+
+class Engine:
+    def __init__(self, now=0):
+        self.now = now
+        self.flow = None
+        self.effect = None
+        self.deadline = None
+        self.result = None
+        self.last_screen = None
+
+    def start(self, flow):
+        self.flow = flow
+        self.result = None
+        self._advance(None)
+
+    @property
+    def busy(self):
+        return self.flow is not None
+
+    @property
+    def pending_io(self):
+        """The I/O effect waiting for resolve(), or None."""
+        e = self.effect
+        return e if e is not None and e.io else None
+
+    @property
+    def screen(self):
+        e = self.effect
+        if isinstance(e, Ask):
+            ed = e.editor
+            sel = ed.selected_line() if hasattr(ed, "selected_line") else None
+            return e.screen.with_lines(ed.lines(), sel)
+        return self.last_screen
+
+    def _advance(self, result):
+        while True:
+            try:
+                effect = self.flow.send(result)
+            except StopIteration as stop:
+                self.flow = self.effect = self.deadline = None
+                self.result = stop.args[0] if stop.args else None
+                return
+            if effect.screen is not None:
+                self.last_screen = effect.screen
+            self.effect = effect
+            self.deadline = None if effect.timeout is None else self.now + effect.timeout
+            return
+
+    def resolve(self, result):
+        if self.effect is None:
+            raise ValueError("no effect pending")
+        self._advance(result)
+
+    def key(self, k):
+        e = self.effect
+        if e is None or e.io:
+            return False
+        if k == "CANCEL":
+            self._advance(CANCEL)
+        elif isinstance(e, Ask):
+            if e.editor.key(k):
+                self._advance(e.editor.value())
+            elif e.timeout is not None:
+                self.deadline = self.now + e.timeout
+        elif isinstance(e, Show):
+            self._advance(k)
+        return True
+
+    def card(self, event):
+        if isinstance(self.effect, ReadCard):
+            self._advance(event)
+            return True
+        return False
+
+    def paper_loaded(self):
+        if isinstance(self.effect, WaitPaper):
+            self._advance(OK)
+
+    def tick(self, now):
+        self.now = now
+        if self.deadline is not None and now >= self.deadline:
+            self._advance(TIMEOUT)

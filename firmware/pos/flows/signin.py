@@ -1,0 +1,57 @@
+"""签到: 0800 → 0810 with the working keys under the TMK, both check values verified."""
+from pos import cup, des, message
+from pos.flows.common import connect, exchange, hang_up, notice, WHY_TEXT
+from pos.i18n import t, rc_text
+from pos.iso8583 import CodecError
+
+
+def run(app):
+    ok = yield from sign_in(app)
+    return "ok" if ok else "fail"
+
+
+def sign_in(app):
+    """Sign in; True when the terminal now holds verified keys."""
+    title = t("signin")
+    app.drop_keys()
+    trace = app.counters.next_trace()
+    values = {
+        11: "%06d" % trace,
+        41: app.terminal_id,
+        42: app.merchant_id,
+        "batch": "%06d" % app.counters.batch,
+        63: (app.operator or "00") + " ",
+    }
+    frame = message.build(cup, "signin", values)
+    if not (yield from connect(app, title)):
+        return False
+    fields, why = yield from exchange(app, "signin", frame, {11: values[11], 41: app.terminal_id}, None, title)
+    yield from hang_up()
+    if fields is None:
+        yield from notice(app, t("signin_failed"), [t(WHY_TEXT[why])])
+        return False
+    if fields.get(39) != "00":
+        yield from notice(app, t("signin_failed"), [rc_text(fields.get(39) or "??")])
+        return False
+    keys = _working_keys(app.tmk, fields.get(62) or b"")
+    if keys is None:
+        yield from notice(app, t("signin_failed"), [t("bad_key_check")])
+        return False
+    batch = fields.get(60, "")[2:8]
+    if len(batch) == 6 and batch.isdigit():
+        app.counters.set_batch(int(batch))
+    app.pik, app.mak = keys
+    return True
+
+
+def _working_keys(tmk, f62):
+    """(PIK, MAK) from field 62, or None when its layout or a check value is wrong."""
+    try:
+        k = message.signin_keys(cup, f62)
+    except CodecError:
+        return None
+    pik = des.ecb_decrypt(tmk, k["pik"])
+    mak = des.ecb_decrypt(tmk, k["mak"])
+    if des.check_value(pik) != k["pik_check"] or des.check_value(mak) != k["mak_check"]:
+        return None
+    return pik, mak

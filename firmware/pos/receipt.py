@@ -1,0 +1,166 @@
+# Slip layout: the sections of a UnionPay POS slip (签购单), top to bottom,
+# as (text, style) lines. Every line fits 58 mm paper: 384 dots, 48 half-width
+# cells of the 16-px font (CJK two cells), 24 cells for DOUBLE lines. The
+# layout knows nothing of the printer; pos.escpos turns the lines into bytes.
+from pos.font import cells, is_wide, next_char, utf8
+from pos.money import format_fen
+
+try:
+    from micropython import const
+except ImportError:
+    def const(x):
+        return x
+
+# Style flags, or-ed together.
+NORMAL = const(0)
+BOLD = const(1)
+DOUBLE = const(2)  # twice as wide and as high: the title and the amount
+CENTER = const(4)
+RIGHT = const(8)
+
+WIDTH_CELLS = const(48)
+
+TITLE = "银联POS签购单"
+REPRINT = "重打印 DUPLICATE"
+RULE = "-" * WIDTH_CELLS
+_COPIES = ("商户存根 MERCHANT COPY", "持卡人存根 CARDHOLDER COPY")
+_ACKNOWLEDGE = ("本人确认以上交易，同意将其记入本卡账户",
+                "I ACKNOWLEDGE SATISFACTORY RECEIPT OF RELATIVE GOODS/SERVICES")
+_SIGNING_LINES = const(3)
+
+
+def copy_name(copy):
+    """商户存根 MERCHANT COPY for copy 0, 持卡人存根 CARDHOLDER COPY for 1."""
+    if copy not in (0, 1):
+        raise ValueError("copy is 0 (merchant) or 1 (cardholder)")
+    return _COPIES[copy]
+
+
+def format_amount(fen):
+    """"RMB 123.45" from an int of fen."""
+    return "RMB " + format_fen(fen)
+
+
+def masked_pan(pan):
+    """First 6 and last 4 kept, the rest starred (again, to be sure)."""
+    if len(pan) <= 10:
+        return "*" * (len(pan) - 4) + pan[-4:]
+    return pan[:6] + "*" * (len(pan) - 10) + pan[-4:]
+
+
+def format_expiry(yymm):
+    """"2028/12" from "2812"; anything else printed as given."""
+    if len(yymm) == 4 and yymm.isdigit():
+        return "20%s/%s" % (yymm[:2], yymm[2:])
+    return yymm
+
+
+def wrap(text, width=WIDTH_CELLS):
+    """text cut into lines of at most width cells, at a space where one is near."""
+    data = utf8(text)
+    end = len(data)
+    lines = []
+    start = i = used = 0
+    space = -1  # byte index of the last space on the current line
+    while i < end:
+        v = next_char(data, i, end)
+        cp, n = v >> 3, v & 7
+        w = 2 if is_wide(cp) else 1
+        if used and used + w > width:
+            if cp == 0x20:
+                space = i
+            cut = space if space > start else i
+            lines.append(data[start:cut].decode())
+            start = cut + 1 if cut == space else cut
+            i, used, space = start, 0, -1
+            continue
+        if cp == 0x20:
+            space = i
+        used += w
+        i += n
+    if start < end or not lines:
+        lines.append(data[start:end].decode())
+    return lines
+
+
+def _pair(label, value, style=NORMAL):
+    """label and value on one line, the value flush right; two lines if too long."""
+    if not value:
+        yield label, style
+        return
+    gap = WIDTH_CELLS - cells(label) - cells(value)
+    if gap >= 1:
+        yield label + " " * gap + value, style
+        return
+    yield label, style
+    for line in wrap(value):
+        yield line, style | RIGHT
+
+
+def _big(text, style):
+    """One DOUBLE line, or normal wrapped lines if it would not fit doubled."""
+    if cells(text) * 2 <= WIDTH_CELLS:
+        yield text, style | DOUBLE
+        return
+    for line in wrap(text):
+        yield line, style
+
+
+def slip_lines(txn, terminal, copy, reprint=False):
+    """The slip of one transaction: a list of (text, style), one per printed line.
+
+    txn and terminal are dicts (see docs/printing.md); copy 0 is the merchant
+    copy (with the signature block), 1 the cardholder's. A list, not a
+    generator, so a print job can be retried and resumed at any line.
+    """
+    return list(_slip(txn, terminal, copy, reprint))
+
+
+def _slip(txn, terminal, copy, reprint):
+    yield from _big(terminal.get("slip_title") or TITLE, CENTER)
+    yield copy_name(copy), CENTER
+    if reprint:
+        yield REPRINT, BOLD | CENTER
+    yield RULE, NORMAL
+
+    yield "商户名称 MERCHANT NAME:", NORMAL
+    for line in wrap(terminal["merchant_name"]):
+        yield line, BOLD
+    yield from _pair("商户编号 MERCHANT NO.:", terminal["merchant_id"])
+    yield from _pair("终端编号 TERMINAL NO.:", terminal["terminal_id"])
+    yield from _pair("操作员号 OPERATOR NO.:", txn["operator"])
+    yield RULE, NORMAL
+
+    yield from _pair("发卡行 ISSUER:", txn["issuer"])
+    yield from _pair("收单行 ACQUIRER:", txn["acquirer"])
+    yield "卡号 CARD NO.:", NORMAL
+    card = masked_pan(txn["pan_masked"])
+    if txn["entry"]:
+        card += " /" + txn["entry"]
+    yield card, BOLD
+    if txn["expiry"]:
+        yield from _pair("有效期 EXP. DATE:", format_expiry(txn["expiry"]))
+    yield "交易类型 TRANS TYPE:", NORMAL
+    yield from _big(txn["type_name"], BOLD)
+    yield from _pair("批次号 BATCH NO.:", txn["batch"])
+    yield from _pair("凭证号 VOUCHER NO.:", txn["trace"])
+    yield from _pair("授权码 AUTH NO.:", txn["auth"])
+    yield from _pair("参考号 REFER NO.:", txn["ref"])
+    yield from _pair("日期/时间 DATE/TIME:", txn["datetime"])
+    yield "金额 AMOUNT RMB:", NORMAL
+    yield from _big(format_amount(txn["amount_fen"]), BOLD)
+    yield RULE, NORMAL
+
+    yield "备注 REFERENCE:", NORMAL
+    if txn["remark"]:
+        for line in wrap(txn["remark"]):
+            yield line, NORMAL
+    if copy == 0:
+        yield "", NORMAL
+        yield "持卡人签名 CARDHOLDER SIGNATURE:", NORMAL
+        for _ in range(_SIGNING_LINES):
+            yield "", NORMAL
+        yield RULE, NORMAL
+        for text in _ACKNOWLEDGE:
+            for line in wrap(text):
+                yield line, NORMAL

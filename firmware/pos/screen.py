@@ -1,0 +1,98 @@
+"""The LCD screen model: a title, body lines and a hint line, measured in cells.
+
+A half-width character takes one cell, a CJK (wide) character two. Drivers
+and the simulator render a Screen; flows only build them.
+"""
+
+
+def cell_width(ch):
+    c = ord(ch)
+    if c < 0x1100:
+        return 1
+    if 0xFF61 <= c <= 0xFFDC or 0xFFE8 <= c <= 0xFFEE:
+        return 1
+    return 2
+
+
+def text_width(s):
+    n = 0
+    for ch in s:
+        n += cell_width(ch)
+    return n
+
+
+def fit(s, cols):
+    """s cut to at most cols cells (a wide character never straddles the edge)."""
+    n = 0
+    for i in range(len(s)):
+        n += cell_width(s[i])
+        if n > cols:
+            return s[:i]
+    return s
+
+
+def center(s, cols):
+    s = fit(s, cols)
+    return " " * ((cols - text_width(s)) // 2) + s
+
+
+def wrap(s, cols):
+    """s broken into lines of at most cols cells."""
+    out = []
+    line = ""
+    n = 0
+    for ch in s:
+        w = cell_width(ch)
+        if n + w > cols:
+            out.append(line)
+            line, n = "", 0
+        line += ch
+        n += w
+    if line or not out:
+        out.append(line)
+    return out
+
+
+class Screen:
+    """What the LCD shows: title, lines, an optional hint and a selected line."""
+
+    def __init__(self, title, lines=(), hint=None, selected=None):
+        self.title = title
+        self.lines = list(lines)
+        self.hint = hint
+        self.selected = selected
+
+    def with_lines(self, extra, selected=None):
+        s = Screen(self.title, self.lines + list(extra), self.hint, selected)
+        if selected is not None:
+            s.selected = len(self.lines) + selected
+        return s
+
+    def rows(self, cols=40, nrows=15):
+        """The screen laid out as nrows strings of at most cols cells."""
+        out = [center(self.title, cols), "-" * cols]
+        body = nrows - 2 - (1 if self.hint else 0)
+        for line in self.lines:
+            out.extend(wrap(line, cols))
+        out = out[:2 + body]
+        while len(out) < 2 + body:
+            out.append("")
+        if self.hint:
+            out.append(center(self.hint, cols))
+        return out
+
+    def selected_row(self, cols=40):
+        """Index in rows() of the selected line, or None."""
+        if self.selected is None:
+            return None
+        row = 2
+        for line in self.lines[:self.selected]:
+            row += len(wrap(line, cols))
+        return row
+
+    def text(self):
+        """All the screen's words in one string (for tests and scenarios)."""
+        parts = [self.title] + self.lines
+        if self.hint:
+            parts.append(self.hint)
+        return "\n".join(parts)

@@ -1,0 +1,305 @@
+"""Scenario files: parse them strictly, run them against a simulated terminal.
+
+See docs/scenarios.md for the format.
+"""
+import calendar
+import os
+import shutil
+import signal
+import tempfile
+
+from tools.sim import cards
+from tools.sim.devices import SimClock
+from tools.sim.terminal import SimTerminal
+
+KEYS = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "ENTER", "CANCEL", "CLEAR",
+        "F1", "F2", "F3", "F4", "UP", "DOWN"}
+EXPECT_WAIT = 30          # simulated seconds an expectation may wait
+START = calendar.timegm((2026, 11, 23, 10, 0, 0, 0, 0, 0))   # headless runs start at this local time
+
+# verb -> (min args, max args); None: the rest of the line is one argument
+VERBS = {
+    "power-on": (0, 0), "keys": (1, 64), "type": (1, 1), "swipe": (1, 1), "pin": (1, 1),
+    "advance": (1, 1), "expect": None, "paper": (1, 2), "host": (1, 1), "kill": (0, 0), "select": None,
+}
+
+
+class ScenarioError(Exception):
+    """The scenario file itself is wrong (exit status 2)."""
+
+
+class ExpectationFailed(Exception):
+    """An expectation did not hold (exit status 1)."""
+
+
+def parse(text):
+    """[(line number, verb, args)]; raises ScenarioError naming the line."""
+    steps = []
+    names = {c["name"] for c in cards.load()["cards"]}
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        verb, _, rest = line.partition(" ")
+        rest = rest.strip()
+        if verb not in VERBS:
+            raise ScenarioError("line %d: unknown verb %r" % (n, verb))
+        arity = VERBS[verb]
+        if arity is None:
+            if not rest:
+                raise ScenarioError("line %d: %s needs an argument" % (n, verb))
+            args = [rest]
+        else:
+            args = rest.split() if rest else []
+            if not arity[0] <= len(args) <= arity[1]:
+                raise ScenarioError("line %d: %s takes %d to %d arguments" % (n, verb, arity[0], arity[1]))
+        _check(n, verb, args, names)
+        steps.append((n, verb, args))
+    return steps
+
+
+def _check(n, verb, args, names):
+    def bad(msg):
+        raise ScenarioError("line %d: %s" % (n, msg))
+    if verb == "keys":
+        for k in args:
+            if k not in KEYS:
+                bad("unknown key %r" % k)
+    elif verb in ("type", "pin") and not args[0].isdigit():
+        bad("%s takes digits" % verb)
+    elif verb == "swipe" and args[0] not in names:
+        bad("no test card %r" % args[0])
+    elif verb == "advance" and not (args[0].isdigit() and 0 < int(args[0]) <= 86400):
+        bad("advance takes seconds, 1 to 86400")
+    elif verb == "paper":
+        if args[0] not in ("out", "in", "low") or (args[0] == "low") != (len(args) == 2):
+            bad("paper out | paper in | paper low N")
+        if args[0] == "low" and not args[1].isdigit():
+            bad("paper low takes a line count")
+    elif verb == "host" and args[0] not in ("stop", "start", "pause", "resume"):
+        bad("host stop | start | pause | resume")
+    elif verb == "expect":
+        what, _, text = args[0].partition(" ")
+        if what not in ("screen", "receipt", "no-screen", "receipts") or not text.strip():
+            bad("expect screen TEXT | expect no-screen TEXT | expect receipt TEXT | expect receipts N")
+        if what == "receipts" and not text.strip().isdigit():
+            bad("expect receipts takes a number")
+
+
+class Runner:
+    """Runs scenario steps; starts its own acquirer unless given host_addr."""
+
+    def __init__(self, host_addr=None, state_dir=None, snapshots=None, log=None):
+        self.log = log or (lambda s: None)
+        self.tmp = tempfile.mkdtemp(prefix="pos-sim-")
+        self.state_dir = state_dir or os.path.join(self.tmp, "flash")
+        os.makedirs(self.state_dir, exist_ok=True)
+        self.snapshots = snapshots
+        if snapshots:
+            os.makedirs(snapshots, exist_ok=True)
+        self.acquirer = None
+        self.paused = False
+        if host_addr is None:
+            from tools.acquirer.testing import start_acquirer
+            self.db = os.path.join(self.tmp, "acquirer.db")
+            self.acquirer, port = start_acquirer(self.db)
+            host_addr = ("127.0.0.1", port)
+        self.host_addr = host_addr
+        self.clock = SimClock(START)
+        self.terminal = None
+        self.printer = None
+        self.jobs = 0
+        self.snap_no = 0
+
+    def close(self):
+        if self.terminal:
+            self.terminal.power_loss()
+        if self.acquirer is not None:
+            from tools.acquirer.testing import stop_acquirer
+            if self.paused:
+                self.acquirer.send_signal(signal.SIGCONT)
+            stop_acquirer(self.acquirer)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def run(self, steps):
+        for n, verb, args in steps:
+            self.log("%d: %s %s" % (n, verb, " ".join(args)))
+            self.step(n, verb, args)
+            self._snapshot(verb)
+
+    def _need_terminal(self, n):
+        if self.terminal is None:
+            raise ExpectationFailed("line %d: the terminal is off (power-on first)" % n)
+        return self.terminal
+
+    def step(self, n, verb, args):
+        if verb == "power-on":
+            if self.terminal is not None:
+                self.terminal.power_loss()
+            from tools.sim.devices import Printer
+            if self.printer is None:
+                self.printer = Printer()
+            self.terminal = SimTerminal(self.state_dir, self.clock, self.host_addr, cards.provision(),
+                                        self.printer, self._printed)
+            self._answer_wait()
+        elif verb == "kill":
+            if self.terminal is not None:
+                self.terminal.power_loss()
+            self.terminal = None
+        elif verb == "keys":
+            term = self._need_terminal(n)
+            for k in args:
+                term.key(k)
+        elif verb == "type":
+            term = self._need_terminal(n)
+            for ch in args[0]:
+                term.key(ch)
+        elif verb == "pin":
+            term = self._need_terminal(n)
+            for ch in args[0]:
+                term.key(ch)
+            term.key("ENTER")
+        elif verb == "swipe":
+            self._need_terminal(n).card(("swipe", cards.track2(cards.by_name(args[0]))))
+        elif verb == "advance":
+            for _ in range(int(args[0])):
+                self._second()
+        elif verb == "paper":
+            self._paper(args)
+        elif verb == "host":
+            self._host(n, args[0])
+        elif verb == "select":
+            self._select(n, args[0])
+        elif verb == "expect":
+            self._expect(n, args[0])
+
+    def _second(self):
+        self.clock.advance(1)
+        if self.terminal is not None:
+            self.terminal.tick()
+
+    def _printed(self, job):
+        self.jobs += 1
+        if self.snapshots:
+            from tools.sim.render import escpos_to_png
+            base = os.path.join(self.snapshots, "receipt-%02d" % self.jobs)
+            with open(base + ".txt", "w", encoding="utf-8") as f:
+                f.write(job[0] + "\n")
+            with open(base + ".bin", "wb") as f:
+                f.write(job[1])
+            escpos_to_png(job[1], base + ".png")
+
+    def _snapshot(self, verb):
+        if not self.snapshots or self.terminal is None or self.terminal.screen is None:
+            return
+        from tools.sim.render import lcd_png
+        self.snap_no += 1
+        scr = self.terminal.screen
+        lcd_png(scr.rows(), os.path.join(self.snapshots, "lcd-%03d-%s.png" % (self.snap_no, verb)),
+                scr.selected_row())
+
+    def _paper(self, args):
+        if self.printer is None:
+            from tools.sim.devices import Printer
+            self.printer = Printer()
+        if args[0] == "out":
+            self.printer.paper_lines = 0
+        elif args[0] == "low":
+            self.printer.paper_lines = int(args[1])
+        else:
+            self.printer.paper_lines = None
+            if self.terminal is not None:
+                self.terminal.paper_loaded()
+
+    def _answer_wait(self):
+        if self.terminal is not None:
+            self.terminal.answer_wait = 0.3 if self.paused else 10.0
+
+    def _host(self, n, action):
+        from tools.acquirer.testing import start_acquirer, stop_acquirer
+        if self.acquirer is None and action != "start":
+            raise ExpectationFailed("line %d: host %s needs the acquirer the simulator started" % (n, action))
+        if action == "stop":
+            if self.paused:
+                self.acquirer.send_signal(signal.SIGCONT)
+                self.paused = False
+            stop_acquirer(self.acquirer, kill=True)
+            self.acquirer = None
+        elif action == "start":
+            if self.acquirer is not None:
+                return
+            self.acquirer, _ = start_acquirer(self.db, port=self.host_addr[1])
+        elif action == "pause":
+            self.acquirer.send_signal(signal.SIGSTOP)
+            self.paused = True
+        elif action == "resume":
+            self.acquirer.send_signal(signal.SIGCONT)
+            self.paused = False
+        self._answer_wait()
+
+    def _select(self, n, text):
+        term = self._need_terminal(n)
+        scr = term.screen
+        for line in scr.lines if scr else ():
+            head, dot, label = line.partition(".")
+            if dot and head.isdigit() and text in label:
+                term.key(head)
+                return
+        raise ExpectationFailed("line %d: no list item %r on the screen" % (n, text))
+
+    def _expect(self, n, arg):
+        what, _, text = arg.partition(" ")
+        text = text.strip()
+        for waited in range(EXPECT_WAIT + 1):
+            if self._holds(what, text):
+                return
+            if waited < EXPECT_WAIT:
+                if self.terminal is not None:
+                    self.terminal.pump(wait=0.05)
+                    if self._holds(what, text):
+                        return
+                self._second()
+        raise ExpectationFailed("line %d: expected %s %r" % (n, what, text))
+
+    def _holds(self, what, text):
+        term = self.terminal
+        if what == "screen":
+            return term is not None and term.screen is not None and text in term.screen.text()
+        if what == "no-screen":
+            return term is None or term.screen is None or text not in term.screen.text()
+        if what == "receipt":
+            return self.printer is not None and text in self.printer.last_text()
+        if what == "receipts":
+            done = [j for j in (self.printer.jobs if self.printer else []) if j[2]]
+            return len(done) == int(text)
+        return False
+
+    def describe(self):
+        """The screen and the last receipt, for a failure report."""
+        out = []
+        if self.terminal is not None and self.terminal.screen is not None:
+            out.append("screen:")
+            out.extend("  |" + r for r in self.terminal.screen.rows())
+        else:
+            out.append("screen: (terminal off)")
+        if self.printer is not None and self.printer.jobs:
+            out.append("last receipt:")
+            out.extend("  " + line for line in self.printer.last_text().splitlines())
+        return "\n".join(out)
+
+
+def run_file(path, host_addr=None, state_dir=None, snapshots=None, log=None):
+    """Run a scenario file; returns (exit status, report)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            steps = parse(f.read())
+    except (OSError, UnicodeDecodeError, ScenarioError) as e:
+        return 2, "bad scenario: %s" % e
+    runner = Runner(host_addr, state_dir, snapshots, log)
+    try:
+        runner.run(steps)
+        return 0, "ok: %s (%d steps)" % (os.path.basename(path), len(steps))
+    except ExpectationFailed as e:
+        return 1, "FAILED %s %s\n%s" % (os.path.basename(path), e, runner.describe())
+    finally:
+        runner.close()

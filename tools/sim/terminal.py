@@ -1,0 +1,86 @@
+"""The firmware's App with virtual peripherals: carries out the engine's I/O effects."""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if os.path.join(ROOT, "firmware") not in sys.path:
+    sys.path.insert(0, os.path.join(ROOT, "firmware"))
+
+from pos.app import App  # noqa: E402
+from pos.engine import Connect, Disconnect, Exchange, Print  # noqa: E402
+
+from tools.sim.devices import HostLink, Printer  # noqa: E402
+
+
+class SimTerminal:
+    """One powered-on terminal. Dropping it without a word is a power loss."""
+
+    def __init__(self, state_dir, clock, host_addr, provision, printer=None, on_print=None):
+        self.clock = clock
+        self.link = HostLink(host_addr)
+        self.printer = printer or Printer()
+        self.on_print = on_print
+        self.sent = None          # the Exchange effect whose answer we wait for
+        self.answer_wait = 10.0   # real seconds to wait for an answer before leaving it pending
+        self.app = App(state_dir, clock, provision)
+        self.app.power_on()
+        self.pump()
+
+    @property
+    def screen(self):
+        return self.app.screen
+
+    def key(self, k):
+        self.app.key(k)
+        self.pump()
+
+    def card(self, event):
+        self.app.card(event)
+        self.pump()
+
+    def paper_loaded(self):
+        self.app.paper_loaded()
+        self.pump()
+
+    def tick(self):
+        self.app.tick()
+        self.pump()
+
+    def pump(self, wait=None):
+        """Carry out pending I/O effects until the terminal waits for a person, time or the host."""
+        while True:
+            effect = self.app.pending_io
+            if effect is None:
+                if self.sent is not None:      # the engine gave up on the answer (timeout)
+                    self.sent = None
+                return
+            if isinstance(effect, Connect):
+                self.app.resolve(self.link.connect())
+            elif isinstance(effect, Disconnect):
+                self.link.close()
+                self.app.resolve("OK")
+            elif isinstance(effect, Print):
+                result = self.printer.print_lines(effect.lines)
+                if self.on_print:
+                    self.on_print(self.printer.jobs[-1])
+                self.app.resolve(result)
+            elif isinstance(effect, Exchange):
+                if self.sent is not effect:
+                    self.sent = effect
+                    if not self.link.send(bytes(effect.frame)):
+                        self.sent = None
+                        self.app.resolve("LINK_BROKEN")
+                        continue
+                    answer = self.link.poll(self.answer_wait if wait is None else wait)
+                else:
+                    answer = self.link.poll(0 if wait is None else wait)
+                if answer is None:
+                    return
+                self.sent = None
+                self.app.resolve(answer)
+            else:
+                raise RuntimeError("unknown effect %r" % effect)
+
+    def power_loss(self):
+        self.link.close()
+        self.app = None
