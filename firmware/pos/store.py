@@ -14,10 +14,15 @@ def _path(dirpath, name, ext):
     return "%s/%s.%s" % (dirpath, name, ext)
 
 
+MAX_DOC = 8192
+
+
 def _read(path):
     try:
+        if os.stat(path)[6] > MAX_DOC:
+            return None
         with open(path, "rb") as f:
-            raw = f.read(65536)
+            raw = f.read()
     except OSError:
         return None
     body, sep, tail = raw.rpartition(b"\n")
@@ -39,6 +44,8 @@ def load(dirpath, name, default=None):
 
 def save(dirpath, name, doc):
     body = json.dumps(doc).encode()
+    if len(body) > MAX_DOC - 9:
+        raise ValueError("document too large")
     new = _path(dirpath, name, "new")
     with open(new, "wb") as f:
         f.write(body + b"\n" + b"%08x" % (crc32(body) & 0xFFFFFFFF))
