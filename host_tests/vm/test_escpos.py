@@ -7,17 +7,12 @@ from pos.escpos import EscPosError
 from pos.font import Font
 from pos.receipt import BOLD, CENTER, DOUBLE, NORMAL, RIGHT
 from vmutil import raises
+from vmutil import font_path
 
 ON_MICROPYTHON = sys.implementation.name == "micropython"
 GS_V_0 = b"\x1dv0\x00"
 
 
-def font_path():
-    try:
-        here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-        return here + "/../../firmware/assets/font16.bin"
-    except NameError:
-        return "firmware/assets/font16.bin"
 
 
 _FONT = []

@@ -6,6 +6,7 @@ import sys
 
 from pos.font import REPLACEMENT, Font, FontError, cells, next_char
 from vmutil import raises
+from vmutil import font_path
 
 ON_MICROPYTHON = sys.implementation.name == "micropython"
 
@@ -15,12 +16,6 @@ UNIFONT_ZHONG = "01000100010001003FF8210821082108210821083FF82108010001000100010
 UNIFONT_FFFD = "0000007E665A5A7A76767E76767E0000"
 
 
-def font_path():
-    try:
-        here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-        return here + "/../../firmware/assets/font16.bin"
-    except NameError:
-        return "firmware/assets/font16.bin"
 
 
 _FONT = []

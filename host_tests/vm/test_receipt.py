@@ -3,6 +3,7 @@ from pos import receipt
 from pos.font import Font, cells
 from pos.receipt import BOLD, CENTER, DOUBLE, RIGHT
 from vmutil import raises
+from vmutil import font_path
 
 MERCHANT_TITLES = ("商户名称 MERCHANT NAME", "商户编号 MERCHANT NO.", "终端编号 TERMINAL NO.",
                    "操作员号 OPERATOR NO.")
@@ -43,12 +44,6 @@ def index_of(lines, start):
     raise AssertionError("no line starts with " + start)
 
 
-def font_path():
-    try:
-        here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-        return here + "/../../firmware/assets/font16.bin"
-    except NameError:
-        return "firmware/assets/font16.bin"
 
 
 def test_the_slip_opens_with_the_title_doubled_and_the_copy_name():

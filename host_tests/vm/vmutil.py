@@ -35,3 +35,12 @@ def raises(exc_type, fn, *args):
     except exc_type:
         return True
     return False
+
+
+def font_path():
+    """The firmware's font file, found from this directory (MicroPython may lack __file__)."""
+    try:
+        here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+        return here + "/../../firmware/assets/font16.bin"
+    except NameError:
+        return "firmware/assets/font16.bin"
