@@ -1,50 +1,94 @@
-"""The append-only transaction journal.
+"""The append-only transaction journal of the current batch.
 
-Record frame: magic 0xA5, 2-byte big-endian payload length, payload (JSON,
-UTF-8), 4-byte big-endian CRC32 of the payload. A record is written in one
-call and the file closed before append returns. At boot `recover()` cuts a
-torn tail (short frame, bad magic, bad CRC) back to the last good record.
-Records are never rewritten: later facts (printed, voided) are new records.
-Full PAN, track data and PIN never reach the journal.
+Frame: magic 0xA5, 2-byte big-endian payload length, payload (compact JSON,
+UTF-8, at most MAX_RECORD bytes), 4-byte big-endian CRC32 of the payload.
+
+- A record is one frame written by one call, flushed and closed before
+  `append` returns. Records are never rewritten: later facts (printed,
+  voided, reversed) are new records.
+- The power can go mid-append. At boot `recover()` cuts a torn tail (short
+  frame, bad magic, bad length, bad CRC) back to the end of the last good
+  frame; `append` does the same first if the file is not as it left it.
+- Reading streams one frame at a time and never trusts a length above
+  MAX_RECORD. A bad frame with good frames after it is damage, not a torn
+  tail: readers skip to the next good frame and `recover` keeps it all.
+- Full PAN, track data, PIN and CVV never reach the journal: `append`
+  refuses a record carrying them (ValueError).
 """
 import json
 import os
 import struct
 from binascii import crc32
 
-MAGIC = 0xA5
-MAX_RECORD = 1024
-_HEAD = 3
+try:
+    from micropython import const
+except ImportError:
+    def const(x):
+        return x
+
+MAGIC = const(0xA5)
+MAX_RECORD = const(1024)
+_HEAD = const(3)
+_CRC = const(4)
+_MIN_PAYLOAD = const(2)        # "{}"
+_MAX_VISIBLE_DIGITS = const(10)
+_MAGIC_BYTE = b"\xa5"
 _FORBIDDEN = ("track2", "track", "pin", "pinblock", "cvv")
+_SEPARATORS = (",", ":")
 
 
 class JournalFull(Exception):
     pass
 
 
-class JournalError(ValueError):
-    pass
+def _check_pan(pan):
+    if not isinstance(pan, str):
+        raise ValueError("pan must be the masked card number text")
+    digits = 0
+    for ch in pan:
+        if "0" <= ch <= "9":
+            digits += 1
+    if digits > _MAX_VISIBLE_DIGITS:
+        raise ValueError("the journal keeps masked card numbers only")
 
 
-def _check(record):
-    for key in _FORBIDDEN:
-        if key in record:
-            raise ValueError("%s never goes to the journal" % key)
-    pan = record.get("pan")
-    if pan is not None:
-        visible = 0
-        for ch in pan:
-            if ch != "*":
-                visible += 1
-        if visible > 10:
-            raise ValueError("the journal keeps masked card numbers only")
+def _check(value):
+    """Refuse card secrets at any depth of a record."""
+    if isinstance(value, dict):
+        for key in value:
+            name = key.lower() if isinstance(key, str) else key
+            if name in _FORBIDDEN:
+                raise ValueError("%s never goes to the journal" % name)
+            if name == "pan":
+                _check_pan(value[key])
+            _check(value[key])
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check(item)
+
+
+def frame(record):
+    """The bytes of one journal record."""
+    if not isinstance(record, dict):
+        raise ValueError("a journal record is a dict")
+    _check(record)
+    payload = json.dumps(record, separators=_SEPARATORS).encode()
+    if len(payload) > MAX_RECORD:
+        raise ValueError("record too large")
+    return struct.pack(">BH", MAGIC, len(payload)) + payload + struct.pack(">I", crc32(payload) & 0xFFFFFFFF)
 
 
 class Journal:
     def __init__(self, dirpath, max_bytes=256 * 1024, name="journal.bin"):
         self.dir = dirpath
+        self.name = name
         self.path = dirpath + "/" + name
         self.max_bytes = max_bytes
+        self._count = None         # good records, known after a scan
+        self._end = None           # file length as last left by this object
+        self._head = bytearray(_HEAD)
+        self._crc = bytearray(_CRC)
+        self._buf = bytearray(256)
 
     def size(self):
         try:
@@ -57,75 +101,154 @@ class Journal:
         return self.size() + headroom > self.max_bytes
 
     def append(self, record):
-        _check(record)
-        payload = json.dumps(record).encode()
-        if len(payload) > MAX_RECORD:
-            raise ValueError("record too large")
-        frame = struct.pack(">BH", MAGIC, len(payload)) + payload + struct.pack(">I", crc32(payload) & 0xFFFFFFFF)
-        if self.size() + len(frame) > self.max_bytes:
+        """Write one record durably; returns its index. JournalFull before anything is written."""
+        data = frame(record)
+        if self._end is None or self._end != self.size():
+            self.recover()         # first append, or a write of ours was cut short
+        if self._end + len(data) > self.max_bytes:
             raise JournalFull()
+        index, end = self._count, self._end
+        self._end = None           # unknown until the write is known complete
         with open(self.path, "ab") as f:
-            f.write(frame)
+            f.write(data)
+            f.flush()
+        self._count, self._end = index + 1, end + len(data)
+        return index
+
+    def records(self):
+        """Each good record in order, read one frame at a time."""
+        frames = self._frames()
+        try:
+            for _, payload in frames:
+                try:
+                    record = json.loads(payload)
+                except ValueError:
+                    continue       # a CRC-good frame we cannot read: skip it like damage
+                yield record
+        finally:
+            frames.close()         # a reader that stops early closes the file now
+
+    def last(self, n):
+        """The last n records, oldest first (n records held, not the journal)."""
+        out = []
+        if n <= 0:
+            return out
+        for record in self.records():
+            out.append(record)
+            if len(out) > n:
+                out.pop(0)
+        return out
+
+    def find(self, pred):
+        """The first record for which pred is true, or None; reading stops there."""
+        it = self.records()
+        try:
+            for record in it:
+                if pred(record):
+                    return record
+        finally:
+            it.close()
+        return None
+
+    def recover(self):
+        """Cut a torn tail; returns how many bytes were dropped (0 when called again)."""
+        size = self.size()
+        count = end = 0
+        for pos, payload in self._frames():
+            count += 1
+            end = pos + _HEAD + len(payload) + _CRC
+        tmp = self.path + ".new"
+        if end < size:
+            self._copy_prefix(end, tmp)
+            os.rename(tmp, self.path)
+        else:
+            try:
+                os.remove(tmp)     # left by a cut during an earlier recover
+            except OSError:
+                pass
+        self._count, self._end = count, end
+        return size - end
+
+    def roll(self, batch_no):
+        """Keep the settled batch as journal-<batch>.bin, drop older ones, start empty."""
+        stem = self.name.split(".")[0] + "-"
+        archive = "%s%06d.bin" % (stem, batch_no)
+        if self._exists():
+            os.rename(self.path, self.dir + "/" + archive)
+        for name in os.listdir(self.dir):
+            if name.startswith(stem) and name.endswith(".bin") and name != archive:
+                os.remove(self.dir + "/" + name)
+        self._count, self._end = 0, 0
+
+    def _exists(self):
+        try:
+            os.stat(self.path)
+            return True
+        except OSError:
+            return False
+
+    def _copy_prefix(self, length, dest):
+        # MicroPython's files (littlefs, unix) have no truncate: write the good prefix anew.
+        buf = self._buf
+        with open(self.path, "rb") as src, open(dest, "wb") as dst:
+            while length:
+                n = src.readinto(buf)
+                if not n:
+                    break
+                if n > length:
+                    n = length
+                dst.write(memoryview(buf)[:n])
+                length -= n
+            dst.flush()
 
     def _frames(self):
-        """(offset, payload) of each good record, stopping at the first bad one."""
+        """(offset, payload) of each good frame; damage is skipped by resynchronising."""
         try:
             f = open(self.path, "rb")
         except OSError:
             return
-        head = bytearray(_HEAD)
-        tail = bytearray(4)
-        pos = 0
         with f:
+            pos = 0
             while True:
-                if f.readinto(head) != _HEAD or head[0] != MAGIC:
+                payload = self._read_frame(f)
+                if payload is not None:
+                    yield pos, payload
+                    pos += _HEAD + len(payload) + _CRC
+                    continue
+                pos = self._resync(f, pos + 1)
+                if pos < 0:
                     return
-                n = (head[1] << 8) | head[2]
-                if n > MAX_RECORD:
-                    return
-                payload = f.read(n)
-                if len(payload) != n or f.readinto(tail) != 4:
-                    return
-                if struct.unpack(">I", tail)[0] != crc32(payload) & 0xFFFFFFFF:
-                    return
-                yield pos, payload
-                pos += _HEAD + n + 4
 
-    def records(self):
-        """Each good record in order, read one at a time (never the whole file)."""
-        for _, payload in self._frames():
-            yield json.loads(payload)
+    def _read_frame(self, f):
+        """The payload of the frame at the file position, or None if it is not a good frame."""
+        head = self._head
+        if f.readinto(head) != _HEAD or head[0] != MAGIC:
+            return None
+        n = (head[1] << 8) | head[2]
+        if n < _MIN_PAYLOAD or n > MAX_RECORD:
+            return None
+        payload = f.read(n)
+        if len(payload) != n or f.readinto(self._crc) != _CRC:
+            return None
+        if struct.unpack(">I", self._crc)[0] != crc32(payload) & 0xFFFFFFFF:
+            return None
+        return payload
 
-    def good_length(self):
-        end = 0
-        for pos, payload in self._frames():
-            end = pos + _HEAD + len(payload) + 4
-        return end
-
-    def recover(self):
-        """Drop a torn tail; returns how many bytes were dropped (0 the second time)."""
-        size = self.size()
-        good = self.good_length()
-        if good == size:
-            return 0
-        tmp = self.path + ".new"
-        buf = bytearray(512)
-        with open(self.path, "rb") as src, open(tmp, "wb") as dst:
-            left = good
-            while left:
-                n = src.readinto(buf)
-                n = min(n, left)
-                dst.write(memoryview(buf)[:n])
-                left -= n
-        os.rename(tmp, self.path)
-        return size - good
-
-    def roll(self, batch):
-        """Keep the settled batch as journal-<batch>.bin and start an empty journal."""
-        for name in os.listdir(self.dir):
-            if name.startswith("journal-") and name.endswith(".bin"):
-                os.remove(self.dir + "/" + name)
-        try:
-            os.rename(self.path, "%s/journal-%06d.bin" % (self.dir, batch))
-        except OSError:
-            pass
+    def _resync(self, f, start):
+        """Offset of the next good frame at or after start (file positioned there), or -1."""
+        buf = self._buf
+        while True:
+            f.seek(start)
+            n = f.readinto(buf)
+            if not n:
+                return -1
+            i = buf.find(_MAGIC_BYTE, 0, n)
+            if i < 0:
+                start += n
+                continue
+            start += i
+            f.seek(start)
+            if self._read_frame(f) is not None:
+                f.seek(start)
+                return start
+            start += 1
