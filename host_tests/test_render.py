@@ -57,7 +57,7 @@ def decode_png(data):
 
 
 def slip_bytes(font, copy=0):
-    return b"".join(escpos.render_slip(receipt.slip_lines(TXN, TERMINAL, copy), font))
+    return b"".join(bytes(c) for c in escpos.render_slip(receipt.slip_lines(TXN, TERMINAL, copy), font))
 
 
 def test_a_slip_renders_to_a_384_dot_wide_png(font, tmp_path):
@@ -72,7 +72,7 @@ def test_a_slip_renders_to_a_384_dot_wide_png(font, tmp_path):
 
 def test_the_png_shows_exactly_the_raster_the_firmware_sent(font, tmp_path):
     text = "凭证号 VOUCHER NO.: 000123"
-    data = b"".join(escpos.render_slip([(text, 0)], font))
+    data = b"".join(bytes(c) for c in escpos.render_slip([(text, 0)], font))
     line = bytearray(48 * 16)
     font.render_line(text, line, 384)
     rows = render.escpos_to_rows(data, font)

@@ -35,10 +35,56 @@ def mpy_tree(dest):
                     os.path.join(ROOT, "host_tests", "vm", "vmutil.py")], check=True)
 
 
-def vm(tree, heap):
-    r = subprocess.run([os.path.join(BIN, "micropython"), "-X", "heapsize=" + heap,
-                        os.path.join(ROOT, "tools", "bench_vm.py"), tree], capture_output=True, text=True)
+def vm(tree, heap_kb, *args):
+    r = subprocess.run([os.path.join(BIN, "micropython"), "-X", "heapsize=%dK" % heap_kb,
+                        os.path.join(ROOT, "tools", "bench_vm.py"), tree] + list(args),
+                       capture_output=True, text=True)
     return r.returncode, r.stdout + r.stderr
+
+
+def figures(out):
+    """name -> value of the `name: value` lines a VM run printed."""
+    found = {}
+    for line in out.splitlines():
+        name, sep, value = line.partition(": ")
+        if sep and name.replace("_", "").isalnum():
+            found[name] = value
+    return found
+
+
+# Exit status of a bench_vm.py run: 0 done, 3 out of memory in the flow, 4 before it.
+DONE = 0
+
+
+def smallest_heap(tree, flow, start=512):
+    """(H, output at H): the smallest -X heapsize in KB found, walking down, at which flow completes.
+
+    The collector makes the outcome near the limit chaotic (a run at H - 3
+    may pass where H - 1 failed), so no bisection: from start the sizes are
+    walked down 8 KB at a time to the first failure, then from 8 KB above it
+    one KB at a time to the first failure again. H is the last size passed.
+    """
+    rc, out = vm(tree, start, flow)
+    if rc != DONE:
+        raise SystemExit("%s does not complete in %d KB:\n%s" % (flow, start, out))
+    kb = start
+    for step in (8, 1):
+        while kb - step > 0:
+            rc, next_out = vm(tree, kb - step, flow)
+            if rc != DONE:
+                break
+            kb, out = kb - step, next_out
+    return kb, out
+
+
+def working_heap(tree, flow):
+    """Heap the flow needs above the idle heap, fragmentation included, to 1 KB.
+
+    An upper bound: at one KB less the terminal may run short before the
+    flow starts (import, boot, login), where the flow itself would fit.
+    """
+    kb, out = smallest_heap(tree, flow)
+    return kb * 1024 - int(figures(out)["idle_heap_bytes"])
 
 
 def codec_ratio():
@@ -64,16 +110,18 @@ def main():
     print("mpy_total_bytes:", mpy_total())
     tree = tempfile.mkdtemp(prefix="pos-bench-")
     mpy_tree(tree)
-    rc, out = vm(tree, "512K")
-    sys.stdout.write(out)
-    if rc:
-        return rc
-    smallest = None
-    for kb in range(96, 513, 8):
-        if vm(tree, "%dK" % kb)[0] == 0:
-            smallest = kb
-            break
-    print("sale_smallest_heapsize_kb:", smallest)
+    for what in ("imports", "timing"):
+        rc, out = vm(tree, 1024, what)
+        if rc:
+            sys.stdout.write(out)
+            return rc
+        for name, value in figures(out).items():
+            print("%s: %s" % (name, value))
+    peak = working_heap(tree, "sale")
+    print("sale_peak_working_heap_bytes:", peak)
+    rc, out = vm(tree, 1024, "sale-sampled")
+    print("sale_sampled_live_heap_bytes:", figures(out)["sale_sampled_live_heap_bytes"])
+    print("sale_smallest_heapsize_kb:", smallest_heap(tree, "lazy-sale")[0])
     print("codec_time_ratio_vs_pyiso8583: %.2f" % codec_ratio())
     return 0
 

@@ -1,7 +1,9 @@
 # ESC/POS bytes for a slip. Every line is a raster bit image (GS v 0) drawn
 # with the terminal's own font, so Chinese prints the same on any printer and
-# needs no GBK codec (docs/printing.md). A slip is rendered line by line: one
-# bytes chunk per line, one line buffer (at most 1.5 KB) for the whole slip.
+# needs no GBK codec (docs/printing.md). A slip is rendered line by line into
+# one line buffer (at most 1.5 KB), which the printer driver allocates once:
+# a buffer of that size allocated per slip or per line would soon find no
+# room in a fragmented 110 KB heap.
 from pos.font import HEIGHT
 from pos.receipt import BOLD, CENTER, DOUBLE, RIGHT
 
@@ -123,16 +125,33 @@ def _chunk(line, font, chunk, width, last):
     if last:
         chunk[n:n + len(_TAIL)] = _TAIL
         n += len(_TAIL)
-    return bytes(memoryview(chunk)[:n])
+    return memoryview(chunk)[:n]
 
 
-def render_slip(lines, font, width=WIDTH_DOTS):
-    """Generator of bytes chunks, exactly one per (text, style) line; the last
-    one ends with the feed and the cut. Send init() first. Resuming a job at
-    line k: init(), then chunks k, k + 1, ..."""
+def _line_bytes(width):
     if width & 7 or not 0 < width <= 2040:
         raise EscPosError("paper width must be a multiple of 8 dots")
-    chunk = bytearray(_RASTER_HEAD + (width >> 3) * HEIGHT * 2 + 3 + len(_TAIL))
+    return _RASTER_HEAD + (width >> 3) * HEIGHT * 2 + 3 + len(_TAIL)
+
+
+def line_buffer(width=WIDTH_DOTS):
+    """A buffer render_slip can draw any line of a slip into."""
+    return bytearray(_line_bytes(width))
+
+
+def render_slip(lines, font, width=WIDTH_DOTS, chunk=None):
+    """Generator of chunks, exactly one per (text, style) line; the last one
+    ends with the feed and the cut. Send init() first. Resuming a job at line
+    k: init(), then chunks k, k + 1, ...
+
+    Each chunk is a memoryview of one line buffer (chunk, or one made here by
+    line_buffer(width)), valid until the next one is asked for: write it out
+    (or copy it) before then.
+    """
+    if chunk is None:
+        chunk = line_buffer(width)
+    elif len(chunk) < _line_bytes(width):
+        raise EscPosError("line buffer too small for %d dots" % width)
     pending = None  # one line behind, to know which line is the last
     for line in lines:
         if pending is not None:
