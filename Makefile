@@ -29,7 +29,7 @@ test-host: $(STAMP)
 	$(PY) -m pytest -q host_tests
 
 test-vm: $(STAMP)
-	$(MPY) -X heapsize=$(HEAP) host_tests/vmrun.py
+	$(PY) -m tools.vmtests --heap $(HEAP)
 
 # Every firmware file must compile for the ESP32's Xtensa core.
 test-mpy: $(STAMP)
@@ -44,6 +44,11 @@ bench: $(STAMP)
 font: $(STAMP)
 	test -f /usr/share/unifont/unifont.hex || (apt-get update -qq && apt-get install -y -qq unifont)
 	$(PY) -m tools.fontgen /usr/share/unifont/unifont.hex firmware/assets/font16.bin
+
+# Regenerate the 区位码 table from CPython's gb2312 codec.
+.PHONY: gbtable
+gbtable: $(STAMP)
+	$(PY) -m tools.gbgen firmware/assets/gb2312.bin
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

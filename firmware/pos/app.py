@@ -4,56 +4,57 @@ Whoever runs the terminal (device runtime, simulator, test) feeds it events
 (`key`, `card`, `paper_loaded`, `tick`, `resolve`) and carries out the engine's
 pending I/O effect. `clock()` returns local wall-clock seconds (Unix epoch).
 """
+import sys
 from binascii import unhexlify
 
 from pos import store
 from pos.engine import Engine
 from pos.journal import Journal
-from pos.menu import next_state
+from pos.menu import FLOW_MODULES, MENUS, module_of, next_state
 from pos.operators import Operators
 
 DEFAULT_SETTINGS = {
     "lang": "zh",
     "copies": 2,
+    "density": 2,                # printer heat: 1 light .. 3 dark
     "max_amount_fen": 9999999,   # 99,999.99
     "host_timeout": 60,
     "idle_timeout": 60,
+    "host_addr": "127.0.0.1",
+    "host_port": 5000,
+    "link": "wifi",              # preferred link, the other one is the fallback: wifi | 4g
+    "key_tone": 1,
+    "clock_offset": 0,           # seconds added to the runtime's clock (set date and time)
     "journal_max_bytes": 256 * 1024,
 }
 
 DEFAULT_OPERATORS = {"00": "123456", "01": "0000"}
 
+# Flow modules kept loaded between flows: the ones every flow shares.
+_SHARED = ("idle", "common", "online", "printing", "reversal")
+
 
 def _flow(state, app):
-    """The generator for a menu state; flow modules load only when used."""
-    if state == "boot":
-        from pos.flows import boot
-        return boot.run(app)
-    if state == "login":
-        from pos.flows import login
-        return login.run(app)
-    if state == "signin":
-        from pos.flows import signin
-        return signin.run(app)
-    if state == "idle":
-        from pos.flows import idle
-        return idle.idle(app)
-    if state == "menu":
-        from pos.flows import idle
-        return idle.main_menu(app)
-    if state == "lang":
-        from pos.flows import idle
-        return idle.toggle_lang(app)
-    if state == "sale":
-        from pos.flows import sale
-        return sale.run(app)
-    raise ValueError(state)
+    """The generator for a menu state; a flow module loads only when its flow starts."""
+    name = module_of(state)
+    module = __import__("pos.flows." + name, None, None, ("run",))
+    return module.run(app, state)
+
+
+def _unload(state):
+    """Drop a finished flow's module, so only the running flow's code takes RAM."""
+    if state in MENUS:
+        return
+    name = FLOW_MODULES.get(state)
+    if name is not None and name not in _SHARED:
+        sys.modules.pop("pos.flows." + name, None)
 
 
 class App:
-    def __init__(self, state_dir, clock, provision=None):
+    def __init__(self, state_dir, clock, provision=None, assets_dir="assets"):
         self.dir = state_dir
-        self.clock = clock
+        self.assets_dir = assets_dir     # the font and code tables on flash
+        self._clock = clock
         prov = store.load(state_dir, "provision")
         if prov is None:
             if provision is None:
@@ -74,10 +75,16 @@ class App:
         self.counters = store.Counters(state_dir)
         self.operators = Operators(state_dir)
         self.operators.ensure_defaults(DEFAULT_OPERATORS)
-        self.engine = Engine(clock())
+        self.engine = Engine(self.clock())
         self.operator = None
         self.pik = self.mak = None   # working keys, RAM only, set by sign-in
+        self.params_due = False      # the host asked for a parameter download
+        self.resume_settle = True    # an interrupted settlement resumes once after boot
         self.state = None
+
+    def clock(self):
+        """Local wall-clock seconds: the runtime's clock as the merchant set it."""
+        return self._clock() + self.settings["clock_offset"]
 
     @property
     def signed_in(self):
@@ -127,6 +134,8 @@ class App:
 
     def _enter(self, state):
         while True:
+            if self.state is not None and self.state != state:
+                _unload(self.state)
             self.state = state
             self.engine.now = self.clock()
             self.engine.start(_flow(state, self))

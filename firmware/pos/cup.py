@@ -82,9 +82,9 @@ SIGNIN_KEYS = (
 )
 SIGNIN_KEYS_LEN = 40  # bytes 28..35 are zeros (the unused half of a double-length MAK)
 
-# Fields never written to flash (full PAN, track data, PIN block, chip data):
-# a saved reversal goes without them.
-NOT_STORED = (2, 35, 36, 52, 55)
+# Fields never written to flash (full PAN, track data, PIN block, chip data,
+# a repayment's credit card number in 62): a saved reversal goes without them.
+NOT_STORED = (2, 35, 36, 52, 55, 62)
 
 # Field 39 of a reversal: why the original's answer was not accepted.
 REVERSAL_NO_ANSWER = "98"
@@ -92,31 +92,58 @@ REVERSAL_BAD_MAC = "A0"
 REVERSAL_OTHER = "06"
 REVERSAL_REASONS = (REVERSAL_NO_ANSWER, REVERSAL_BAD_MAC, REVERSAL_OTHER)
 
-# Transaction types. proc / type60 / net60 None: copied from the original
+# Field 61 (original transaction): 61.1 batch n6, 61.2 trace n6, 61.3 date MMDD n4.
+FIELD61 = ((0, 6), (6, 6), (12, 4))
+
+# Field 48 of a settlement: per card group (domestic, then foreign) debit
+# amount n12, debit count n3, credit amount n12, credit count n3, code n1.
+FIELD48_GROUP = ((0, 12), (12, 3), (15, 12), (27, 3), (30, 1))
+FIELD48_GROUP_LEN = 31
+SETTLE_BALANCED = "1"
+SETTLE_UNBALANCED = "2"
+UPLOAD_PER_MESSAGE = 8
+
+# Transaction types, by name. The answer's MTI is the request's with its
+# third digit plus one. proc / type60 / net60 None: copied from the original
 # request (a reversal). tail60 is 60.4 + 60.5 (6 = magstripe, contact and
 # contactless reader; 0 = no IC condition). optional: request fields that may
-# be absent. 64 in fields: the request carries a MAC.
+# be absent. 64 in fields: the request carries a MAC, and so must an answer
+# that approves. reversed: an answer that does not arrive is undone by a 0400.
+_CARD = (2, 3, 4, 11, 14, 22, 25, 26, 35, 41, 42, 49, 52, 53, 60, 64)
+_CARD_OPTIONAL = (2, 14, 26, 35, 52, 53)
+_ORIGINAL = (2, 3, 4, 11, 14, 22, 25, 26, 35, 38, 41, 42, 49, 52, 53, 60, 61, 64)
+_BILL = (2, 3, 4, 11, 14, 22, 25, 26, 35, 41, 42, 49, 52, 53, 60, 62, 64)
+_INQUIRY = (3, 11, 41, 42, 60, 62, 64)
+_UPLOAD = (11, 41, 42, 48, 60, 64)
+
+
+def _row(mti, proc, type60, net60, tail60, fields, optional=(), reversed=False):
+    return {"mti": mti, "proc": proc, "type60": type60, "net60": net60, "tail60": tail60,
+            "fields": fields, "optional": optional, "reversed": reversed}
+
+
 TRANSACTIONS = {
-    "signin": {
-        "mti": "0800", "resp_mti": "0810", "proc": None,
-        "type60": "00", "net60": "003", "tail60": "",
-        "fields": (11, 41, 42, 60, 63),
-        "optional": (),
-        "resp_fields": (11, 12, 13, 32, 37, 39, 41, 42, 60, 62),
-    },
-    "sale": {
-        "mti": "0200", "resp_mti": "0210", "proc": "000000",
-        "type60": "22", "net60": "000", "tail60": "60",
-        "fields": (2, 3, 4, 11, 14, 22, 25, 26, 35, 41, 42, 49, 52, 53, 60, 64),
-        "optional": (2, 14, 26, 35, 52, 53),
-        "resp_fields": (2, 3, 4, 11, 12, 13, 14, 15, 25, 32, 37, 38, 39, 41, 42,
-                        44, 49, 60, 63, 64),
-    },
-    "reversal": {
-        "mti": "0400", "resp_mti": "0410", "proc": None,
-        "type60": None, "net60": None, "tail60": "",
-        "fields": (2, 3, 4, 11, 14, 22, 25, 38, 39, 41, 42, 49, 60, 64),
-        "optional": (2, 14, 38),
-        "resp_fields": (2, 3, 4, 11, 12, 13, 14, 15, 25, 32, 37, 39, 41, 42, 49, 60, 64),
-    },
+    "signin": _row("0800", None, "00", "003", "", (11, 41, 42, 60, 63)),
+    "signoff": _row("0820", None, "00", "002", "", (11, 41, 42, 60, 63)),
+    "params": _row("0800", None, "00", "360", "", (11, 41, 42, 60, 64)),
+    "sale": _row("0200", "000000", "22", "000", "60", _CARD, _CARD_OPTIONAL, True),
+    "void": _row("0200", "200000", "23", "000", "60",
+                 (2, 3, 4, 11, 14, 22, 25, 26, 35, 37, 38, 41, 42, 49, 52, 53, 60, 61, 64),
+                 _CARD_OPTIONAL + (38,), True),
+    "refund": _row("0220", "200000", "25", "000", "60",
+                   (2, 3, 4, 11, 14, 22, 25, 35, 37, 41, 42, 49, 60, 61, 64), (2, 14, 35), True),
+    "balance": _row("0200", "310000", "01", "000", "60",
+                    (2, 3, 11, 14, 22, 25, 26, 35, 41, 42, 49, 52, 53, 60, 64), (2, 14, 35)),
+    "preauth": _row("0100", "030000", "10", "000", "60", _CARD, _CARD_OPTIONAL, True),
+    "preauth_void": _row("0100", "200000", "11", "000", "60", _ORIGINAL, _CARD_OPTIONAL, True),
+    "preauth_complete": _row("0200", "000000", "20", "000", "60", _ORIGINAL, _CARD_OPTIONAL, True),
+    "bill_inquiry": _row("0100", "300000", "60", "000", "", _INQUIRY),
+    "bill_payment": _row("0200", "500000", "61", "000", "60", _BILL, _CARD_OPTIONAL, True),
+    "repay_inquiry": _row("0100", "300000", "62", "000", "", _INQUIRY),
+    "repayment": _row("0200", "400000", "63", "000", "60", _BILL, _CARD_OPTIONAL, True),
+    "settle": _row("0500", None, "00", "201", "", (11, 41, 42, 48, 49, 60, 63, 64)),
+    "upload": _row("0320", None, "00", "201", "", _UPLOAD),
+    "upload_end": _row("0320", None, "00", "202", "", _UPLOAD),
+    "reversal": _row("0400", None, None, None, "",
+                     (2, 3, 4, 11, 14, 22, 25, 38, 39, 41, 42, 49, 60, 61, 64), (2, 4, 14, 38, 61)),
 }

@@ -131,12 +131,18 @@ class ListEditor:
         return self.index
 
     def page(self):
+        """(index of the page's first item, the page's labels); labels may be any sequence."""
         first = (self.index // self.PAGE) * self.PAGE
-        return first, self.labels[first:first + self.PAGE]
+        last = min(first + self.PAGE, len(self.labels))
+        return first, [self.labels[i] for i in range(first, last)]
 
     def lines(self):
         first, labels = self.page()
-        return ["%d.%s" % (i + 1, label) for i, label in enumerate(labels)]
+        out = ["%d.%s" % (i + 1, label) for i, label in enumerate(labels)]
+        pages = (len(self.labels) + self.PAGE - 1) // self.PAGE
+        if pages > 1:
+            out.append(t("page") % (first // self.PAGE + 1, pages))
+        return out
 
     def selected_line(self):
         return self.index % self.PAGE

@@ -44,11 +44,16 @@ class Show(Effect):
 
 
 class ReadCard(Effect):
-    """Wait for a card; result: ('swipe', track2 text), CANCEL or TIMEOUT."""
+    """Wait for a card; result: ('swipe', track2 text), CANCEL or TIMEOUT.
 
-    def __init__(self, screen, timeout=60):
+    With a manual editor the number may be keyed instead: the keys go to the
+    editor and its complete value comes back as ('keyed', digits).
+    """
+
+    def __init__(self, screen, timeout=60, manual=None):
         self.screen = screen
         self.timeout = timeout
+        self.editor = manual
 
 
 class WaitPaper(Effect):
@@ -78,6 +83,19 @@ class Exchange(Effect):
 
 class Disconnect(Effect):
     io = True
+
+
+class Probe(Effect):
+    """Ask the runtime how peripherals are; result: {part: (ok, detail text)} for the parts asked.
+
+    Parts: "printer", "reader", "link", "flash". A part the runtime cannot
+    check answers (False, "n/a").
+    """
+    io = True
+
+    def __init__(self, parts, screen=None):
+        self.parts = parts
+        self.screen = screen
 
 
 class Print(Effect):
@@ -116,7 +134,7 @@ class Engine:
     @property
     def screen(self):
         e = self.effect
-        if isinstance(e, Ask):
+        if isinstance(e, (Ask, ReadCard)) and e.editor is not None:
             ed = e.editor
             sel = ed.selected_line() if hasattr(ed, "selected_line") else None
             return e.screen.with_lines(ed.lines(), sel)
@@ -154,6 +172,11 @@ class Engine:
                 self.deadline = self.now + e.timeout
         elif isinstance(e, Show):
             self._advance(k)
+        elif isinstance(e, ReadCard) and e.editor is not None:
+            if e.editor.key(k):
+                self._advance(("keyed", e.editor.value()))
+            elif e.timeout is not None:
+                self.deadline = self.now + e.timeout
         return True
 
     def card(self, event):

@@ -59,7 +59,7 @@ def _check(value):
             name = key.lower() if isinstance(key, str) else key
             if name in _FORBIDDEN:
                 raise ValueError("%s never goes to the journal" % name)
-            if name == "pan":
+            if name == "pan" or (isinstance(name, str) and name.endswith("pan")):
                 _check_pan(value[key])
             _check(value[key])
     elif isinstance(value, (list, tuple)):
@@ -117,16 +117,41 @@ class Journal:
 
     def records(self):
         """Each good record in order, read one frame at a time."""
+        it = self.entries()
+        try:
+            for _, record in it:
+                yield record
+        finally:
+            it.close()
+
+    def entries(self):
+        """(offset, record) of each good record in order; read(offset) gets one back."""
         frames = self._frames()
         try:
-            for _, payload in frames:
+            for pos, payload in frames:
                 try:
                     record = json.loads(payload)
                 except ValueError:
                     continue       # a CRC-good frame we cannot read: skip it like damage
-                yield record
+                yield pos, record
         finally:
             frames.close()         # a reader that stops early closes the file now
+
+    def read(self, offset):
+        """The record whose frame starts at offset, or None if no good record starts there."""
+        try:
+            f = open(self.path, "rb")
+        except OSError:
+            return None
+        with f:
+            f.seek(offset)
+            payload = self._read_frame(f)
+        if payload is None:
+            return None
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return None
 
     def last(self, n):
         """The last n records, oldest first (n records held, not the journal)."""
@@ -179,6 +204,22 @@ class Journal:
             if name.startswith(stem) and name.endswith(".bin") and name != archive:
                 os.remove(self.dir + "/" + name)
         self._count, self._end = 0, 0
+
+    def check(self):
+        """(good records, bytes that are not part of one): 0 bytes is a whole journal. Changes nothing."""
+        count = used = 0
+        for _pos, payload in self._frames():
+            count += 1
+            used += _HEAD + len(payload) + _CRC
+        return count, self.size() - used
+
+    def previous(self):
+        """The journal of the last settled batch, kept by roll() until the next one, or None."""
+        stem = self.name.split(".")[0] + "-"
+        for name in os.listdir(self.dir):
+            if name.startswith(stem) and name.endswith(".bin"):
+                return Journal(self.dir, self.max_bytes, name)
+        return None
 
     def _exists(self):
         try:

@@ -35,6 +35,11 @@ def _field60(row, values):
     return row["type60"] + batch + row["net60"] + tail
 
 
+def answer_mti(mti):
+    """The answer's MTI for a request's: the third digit plus one (0200 -> 0210)."""
+    return mti[:2] + chr(ord(mti[2]) + 1) + mti[3]
+
+
 def _row(profile, kind):
     row = profile.TRANSACTIONS.get(kind)
     if row is None:
@@ -161,6 +166,8 @@ def reversal_values(profile, kind, values, reason):
     if reason not in profile.REVERSAL_REASONS:
         raise CodecError("no reversal reason %r" % (reason,), 39)
     row = _row(profile, kind)
+    if not row["reversed"]:
+        raise CodecError("%s is never reversed" % kind)
     allowed = profile.TRANSACTIONS["reversal"]["fields"]
     out = {}
     for k in values:
@@ -172,3 +179,28 @@ def reversal_values(profile, kind, values, reason):
         out[60] = _field60(row, values)
     out[39] = reason
     return out
+
+
+def field61(batch_no=0, trace_no=0, mmdd="0000"):
+    """Field 61 naming an original: batch n6, trace n6, date MMDD."""
+    if len(mmdd) != 4 or not mmdd.isdigit():
+        raise CodecError("original date must be MMDD", 61)
+    return "%06d%06d%s" % (batch_no, trace_no, mmdd)
+
+
+def settle_totals(debit_fen, debit_count, credit_fen, credit_count, code="0"):
+    """Field 48 of a settlement: the domestic group, then a foreign group of zeros."""
+    if not (0 <= debit_count <= 999 and 0 <= credit_count <= 999):
+        raise CodecError("more than 999 transactions of one kind", 48)
+    if not (0 <= debit_fen <= 999999999999 and 0 <= credit_fen <= 999999999999):
+        raise CodecError("total out of range", 48)
+    return "%012d%03d%012d%03d%s" % (debit_fen, debit_count, credit_fen, credit_count, code) + "0" * 31
+
+
+def parse_settle_totals(profile, f48):
+    """(debit_fen, debit_count, credit_fen, credit_count, code) of the domestic group."""
+    n = profile.FIELD48_GROUP_LEN
+    if type(f48) is not str or len(f48) != 2 * n or not f48.isdigit():
+        raise CodecError("settlement totals are %d digits" % (2 * n), 48)
+    parts = [f48[at:at + size] for at, size in profile.FIELD48_GROUP]
+    return int(parts[0]), int(parts[1]), int(parts[2]), int(parts[3]), parts[4]

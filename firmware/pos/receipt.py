@@ -23,16 +23,16 @@ WIDTH_CELLS = const(48)
 TITLE = "银联POS签购单"
 REPRINT = "重打印 DUPLICATE"
 RULE = "-" * WIDTH_CELLS
-_COPIES = ("商户存根 MERCHANT COPY", "持卡人存根 CARDHOLDER COPY")
+_COPIES = ("商户存根 MERCHANT COPY", "持卡人存根 CARDHOLDER COPY", "银行存根 BANK COPY")
 _ACKNOWLEDGE = ("本人确认以上交易，同意将其记入本卡账户",
                 "I ACKNOWLEDGE SATISFACTORY RECEIPT OF RELATIVE GOODS/SERVICES")
 _SIGNING_LINES = const(3)
 
 
 def copy_name(copy):
-    """商户存根 MERCHANT COPY for copy 0, 持卡人存根 CARDHOLDER COPY for 1."""
-    if copy not in (0, 1):
-        raise ValueError("copy is 0 (merchant) or 1 (cardholder)")
+    """商户存根 MERCHANT COPY for copy 0, 持卡人存根 CARDHOLDER COPY for 1, 银行存根 BANK COPY for 2."""
+    if copy not in (0, 1, 2):
+        raise ValueError("copy is 0 (merchant), 1 (cardholder) or 2 (bank)")
     return _COPIES[copy]
 
 
@@ -110,10 +110,80 @@ def slip_lines(txn, terminal, copy, reprint=False):
     """The slip of one transaction: a list of (text, style), one per printed line.
 
     txn and terminal are dicts (see docs/printing.md); copy 0 is the merchant
-    copy (with the signature block), 1 the cardholder's. A list, not a
+    copy (with the signature block), 1 the cardholder's, 2 the bank's. A list, not a
     generator, so a print job can be retried and resumed at any line.
     """
     return list(_slip(txn, terminal, copy, reprint))
+
+
+def _merchant(terminal, operator):
+    yield "商户名称 MERCHANT NAME:", NORMAL
+    for line in wrap(terminal["merchant_name"]):
+        yield line, BOLD
+    yield from _pair("商户编号 MERCHANT NO.:", terminal["merchant_id"])
+    yield from _pair("终端编号 TERMINAL NO.:", terminal["terminal_id"])
+    yield from _pair("操作员号 OPERATOR NO.:", operator)
+    yield RULE, NORMAL
+
+
+def _datetime(day, hms):
+    return "%s/%s/%s %s:%s:%s" % (day[0:4], day[4:6], day[6:8], hms[0:2], hms[2:4], hms[4:6])
+
+
+def settlement_lines(terminal, doc, kinds, reprint=False):
+    """结算单: the batch's totals by type and the settlement's debit / credit figures.
+
+    doc: the settlement document (batch, sums, balanced, date, time, op);
+    kinds: (type name, count, fen) of each type with transactions.
+    """
+    return list(_settlement(terminal, doc, kinds, reprint))
+
+
+def _settlement(terminal, doc, kinds, reprint):
+    yield from _big("结算单 SETTLEMENT", CENTER)
+    if reprint:
+        yield REPRINT, BOLD | CENTER
+    yield RULE, NORMAL
+    yield from _merchant(terminal, doc.get("op") or "")
+    yield from _pair("批次号 BATCH NO.:", "%06d" % doc["batch"])
+    yield from _pair("日期/时间 DATE/TIME:", _datetime(doc["date"], doc["time"]))
+    yield RULE, NORMAL
+    yield "类型 TYPE          笔数 COUNT      金额 AMOUNT", NORMAL
+    for name, count, fen in kinds:
+        yield from _pair(name, "%d   %s" % (count, format_fen(fen)))
+    yield RULE, NORMAL
+    debit, debit_n, credit, credit_n = doc["sums"]
+    yield from _pair("借记 DEBIT:", "%d   %s" % (debit_n, format_fen(debit)))
+    yield from _pair("贷记 CREDIT:", "%d   %s" % (credit_n, format_fen(credit)))
+    yield from _pair("净额 NET:", format_fen(debit - credit))
+    yield RULE, NORMAL
+    yield ("对账平 BALANCED" if doc["balanced"] else "对账不平 NOT BALANCED (批上送 %d 笔 UPLOADED)"
+           % doc.get("uploaded", 0)), BOLD
+    yield "", NORMAL
+
+
+def balance_lines(terminal, masked, fen, record):
+    """余额查询: printed only when the cardholder asks for it."""
+    out = [("余额查询 BALANCE", DOUBLE | CENTER), (RULE, NORMAL)]
+    out.extend(_merchant(terminal, record.get("op") or ""))
+    out.append(("卡号 CARD NO.:", NORMAL))
+    out.append((masked_pan(masked), BOLD))
+    out.extend(_pair("日期/时间 DATE/TIME:", _datetime(record["date"], record["time"])))
+    out.extend(_pair("参考号 REFER NO.:", record.get("ref", "")))
+    out.append(("可用余额 AVAILABLE BALANCE:", NORMAL))
+    out.extend(_big(format_amount(fen), BOLD))
+    out.append(("", NORMAL))
+    return out
+
+
+def selfcheck_lines(terminal, results):
+    """自检: one line a part, its state and detail."""
+    out = [("自检 SELF-CHECK", DOUBLE | CENTER), (RULE, NORMAL)]
+    out.extend(_merchant(terminal, ""))
+    for name, ok, detail in results:
+        out.extend(_pair(name, ("正常 OK" if ok else "故障 FAULT") + (" " + detail if detail else "")))
+    out.append(("", NORMAL))
+    return out
 
 
 def _slip(txn, terminal, copy, reprint):
@@ -123,13 +193,7 @@ def _slip(txn, terminal, copy, reprint):
         yield REPRINT, BOLD | CENTER
     yield RULE, NORMAL
 
-    yield "商户名称 MERCHANT NAME:", NORMAL
-    for line in wrap(terminal["merchant_name"]):
-        yield line, BOLD
-    yield from _pair("商户编号 MERCHANT NO.:", terminal["merchant_id"])
-    yield from _pair("终端编号 TERMINAL NO.:", terminal["terminal_id"])
-    yield from _pair("操作员号 OPERATOR NO.:", txn["operator"])
-    yield RULE, NORMAL
+    yield from _merchant(terminal, txn["operator"])
 
     yield from _pair("发卡行 ISSUER:", txn["issuer"])
     yield from _pair("收单行 ACQUIRER:", txn["acquirer"])
@@ -142,6 +206,8 @@ def _slip(txn, terminal, copy, reprint):
         yield from _pair("有效期 EXP. DATE:", format_expiry(txn["expiry"]))
     yield "交易类型 TRANS TYPE:", NORMAL
     yield from _big(txn["type_name"], BOLD)
+    for label, value in txn.get("extra", ()):
+        yield from _pair(label, value)
     yield from _pair("批次号 BATCH NO.:", txn["batch"])
     yield from _pair("凭证号 VOUCHER NO.:", txn["trace"])
     yield from _pair("授权码 AUTH NO.:", txn["auth"])
@@ -155,7 +221,7 @@ def _slip(txn, terminal, copy, reprint):
     if txn["remark"]:
         for line in wrap(txn["remark"]):
             yield line, NORMAL
-    if copy == 0:
+    if copy != 1:  # the cardholder keeps the unsigned copy
         yield "", NORMAL
         yield "持卡人签名 CARDHOLDER SIGNATURE:", NORMAL
         for _ in range(_SIGNING_LINES):

@@ -243,10 +243,45 @@ def test_a_reversal_needs_the_originals_processing_code_and_field_60():
 
 
 def test_every_transaction_type_names_its_mtis_and_fields():
-    for kind in ("signin", "sale", "reversal"):
+    seen = set()
+    for kind in cup.TRANSACTIONS:
         row = cup.TRANSACTIONS[kind]
-        assert len(row["mti"]) == 4 and len(row["resp_mti"]) == 4
-        for k in row["fields"] + row["resp_fields"] + row["optional"]:
+        assert len(row["mti"]) == 4 and row["mti"][2] in "02468", kind
+        for k in row["fields"] + row["optional"]:
             assert cup.FIELDS[k] is not None, (kind, k)
         for k in row["optional"]:
             assert k in row["fields"]
+        assert list(row["fields"]) == sorted(row["fields"]), kind
+        assert (3 in row["fields"]) == (row["proc"] is not None or kind == "reversal"), kind
+        key = (row["mti"], row["type60"], row["net60"])
+        assert key not in seen, kind  # the host tells the types apart by MTI, 60.1 and 60.3
+        seen.add(key)
+
+
+def test_the_answer_mti_is_the_request_mti_plus_ten():
+    assert message.answer_mti("0200") == "0210"
+    assert message.answer_mti("0100") == "0110"
+    assert message.answer_mti("0320") == "0330"
+    assert message.answer_mti("0820") == "0830"
+
+
+def test_field61_names_batch_trace_and_date():
+    assert message.field61(1, 23, "1123") == "0000010000231123"
+    assert message.field61(mmdd="0101") == "0000000000000101"
+    assert raises(CodecError, message.field61, 1, 2, "11")
+
+
+def test_settlement_totals_are_the_cup_62_digit_layout():
+    f48 = message.settle_totals(1234567, 12, 500, 1)
+    assert f48 == "000001234567012000000000500001" + "0" + "0" * 31
+    assert len(f48) == 62
+    assert message.parse_settle_totals(cup, f48) == (1234567, 12, 500, 1, "0")
+    assert message.parse_settle_totals(cup, f48[:30] + "2" + f48[31:])[4] == "2"
+    for bad in ("", "1" * 61, "x" * 62, None):
+        assert raises(CodecError, message.parse_settle_totals, cup, bad)
+    assert raises(CodecError, message.settle_totals, 0, 1000, 0, 0)
+
+
+def test_only_financial_types_have_a_reversal():
+    assert raises(CodecError, message.reversal_values, cup, "balance", {11: "000001"}, "98")
+    assert raises(CodecError, message.reversal_values, cup, "bill_inquiry", {11: "000001"}, "98")

@@ -182,5 +182,6 @@ def test_the_slip_is_a_list_so_a_job_can_be_retried():
 def test_copy_names_and_a_bad_copy():
     assert receipt.copy_name(0) == "商户存根 MERCHANT COPY"
     assert receipt.copy_name(1) == "持卡人存根 CARDHOLDER COPY"
-    assert raises(ValueError, receipt.copy_name, 2)
+    assert receipt.copy_name(2) == "银行存根 BANK COPY"
+    assert raises(ValueError, receipt.copy_name, 3)
     assert raises(ValueError, slip, 5)

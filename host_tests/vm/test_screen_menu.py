@@ -25,9 +25,37 @@ def test_format_fen_never_uses_floats():
     assert format_fen(-100) == "-1.00"
 
 
-def test_every_main_menu_item_has_a_transition():
-    for event, _label in menu.MAIN_MENU:
-        assert menu.next_state("menu", event) != "idle"
+def test_every_menu_item_leads_to_a_state_with_a_flow():
+    for state in menu.MENUS:
+        for event, _label in menu.MENUS[state]:
+            nxt = menu.next_state(state, event)
+            assert nxt == event
+            assert menu.module_of(nxt)
+        assert menu.next_state(state, "cancel") == menu.PARENT[state]
+        assert menu.next_state(state, "timeout") == "idle"
+
+
+def test_the_main_menu_is_the_merchant_guides_in_order():
+    events = [e for e, _label in menu.MENUS["menu"]]
+    assert events[0] == "sale"
+    assert events == ["sale", "void", "refund", "balance", "preauth_menu", "bill", "repay", "query_menu",
+                      "reprint_menu", "settle", "signin", "admin"]
+
+
+def test_every_leaf_flow_exits_on_done_and_on_anything_else():
+    for state in menu.EXITS:
+        done, other = menu.EXITS[state]
+        assert menu.next_state(state, "done") == done
+        assert menu.next_state(state, "timeout") == other
+        assert menu.module_of(state)
+    assert menu.next_state("void", "done") == "idle"
+    assert menu.next_state("op_add", "done") == "operators_menu"
+    assert menu.next_state("signoff", "done") == "login"
+
+
+def test_the_supervisor_menu_opens_only_after_the_check():
+    assert menu.next_state("admin", "ok") == "admin_menu"
+    assert menu.next_state("admin", "refused") == "menu"
 
 
 def test_flows_return_to_idle_and_cancel_leaves_the_menu():

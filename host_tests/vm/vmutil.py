@@ -37,10 +37,19 @@ def raises(exc_type, fn, *args):
     return False
 
 
-def font_path():
-    """The firmware's font file, found from this directory (MicroPython may lack __file__)."""
+def asset_path(name):
+    """A file of firmware/assets, found from this directory (MicroPython may lack __file__)."""
     try:
         here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-        return here + "/../../firmware/assets/font16.bin"
+        return here + "/../../firmware/assets/" + name
     except NameError:
-        return "firmware/assets/font16.bin"
+        return "firmware/assets/" + name
+
+
+def font_path():
+    return asset_path("font16.bin")
+
+
+def table_path():
+    """The 区位码 (GB2312) table."""
+    return asset_path("gb2312.bin")

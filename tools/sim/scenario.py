@@ -238,13 +238,24 @@ class Runner:
         self._answer_wait()
 
     def _select(self, n, text):
+        """Press the digit of the item whose label holds text, paging on with DOWN if it is not shown."""
         term = self._need_terminal(n)
-        scr = term.screen
-        for line in scr.lines if scr else ():
-            head, dot, label = line.partition(".")
-            if dot and head.isdigit() and text in label:
-                term.key(head)
-                return
+        seen = set()
+        for _ in range(64):
+            scr = term.screen
+            items = []
+            for line in scr.lines if scr else ():
+                head, dot, label = line.partition(".")
+                if dot and head.isdigit():
+                    items.append((head, label))
+                    if text in label:
+                        term.key(head)
+                        return
+            page = tuple(items)
+            if not items or page in seen and len(seen) > 1:
+                break
+            seen.add(page)
+            term.key("DOWN")
         raise ExpectationFailed("line %d: no list item %r on the screen" % (n, text))
 
     def _expect(self, n, arg):

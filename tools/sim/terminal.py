@@ -7,7 +7,7 @@ if os.path.join(ROOT, "firmware") not in sys.path:
     sys.path.insert(0, os.path.join(ROOT, "firmware"))
 
 from pos.app import App  # noqa: E402
-from pos.engine import Connect, Disconnect, Exchange, Print  # noqa: E402
+from pos.engine import Connect, Disconnect, Exchange, Print, Probe  # noqa: E402
 
 from tools.sim.devices import HostLink, Printer  # noqa: E402
 
@@ -22,7 +22,8 @@ class SimTerminal:
         self.on_print = on_print
         self.sent = None          # the Exchange effect whose answer we wait for
         self.answer_wait = 10.0   # real seconds to wait for an answer before leaving it pending
-        self.app = App(state_dir, clock, provision)
+        self.state_dir = state_dir
+        self.app = App(state_dir, clock, provision, os.path.join(ROOT, "firmware", "assets"))
         self.app.power_on()
         self.pump()
 
@@ -64,6 +65,8 @@ class SimTerminal:
                 if self.on_print:
                     self.on_print(self.printer.jobs[-1])
                 self.app.resolve(result)
+            elif isinstance(effect, Probe):
+                self.app.resolve(self.probe(effect.parts))
             elif isinstance(effect, Exchange):
                 if self.sent is not effect:
                     self.sent = effect
@@ -80,6 +83,24 @@ class SimTerminal:
                 self.app.resolve(answer)
             else:
                 raise RuntimeError("unknown effect %r" % effect)
+
+    def probe(self, parts):
+        """What the simulated drivers report for a self-check."""
+        found = {}
+        for part in parts:
+            if part == "printer":
+                out = self.printer.paper_lines == 0
+                found[part] = (not out, "paper out" if out else "")
+            elif part == "reader":
+                found[part] = (True, "magstripe")
+            elif part == "link":
+                up = self.link.connect() == "OK"
+                self.link.close()
+                found[part] = (up, "%s:%d" % self.link.addr)
+            elif part == "flash":
+                st = os.statvfs(self.state_dir)
+                found[part] = (True, "%d KB free" % (st.f_bavail * st.f_frsize // 1024))
+        return found
 
     def power_loss(self):
         self.link.close()

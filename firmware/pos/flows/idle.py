@@ -1,13 +1,29 @@
-"""The idle screen (欢迎使用, date and time) and the main menu."""
-from pos import clock, i18n
+"""The idle screen (欢迎使用, date and time) and every menu of pos.menu."""
+from pos import clock, store
 from pos.editors import ListEditor
-from pos.engine import Ask, Show, CANCEL, TIMEOUT
+from pos.engine import Show
+from pos.flows.common import GAVE_UP, ask
 from pos.i18n import t
-from pos.menu import MAIN_MENU
+from pos.menu import MENUS
 from pos.screen import Screen
+
+_TITLES = {"menu": "main_menu"}
+
+
+def run(app, state):
+    if state == "idle":
+        return (yield from idle(app))
+    return (yield from menu(app, state))
 
 
 def idle(app):
+    # Work a power cut or the host left unfinished comes before the merchant's next step (once).
+    if app.signed_in and app.resume_settle:
+        app.resume_settle = False
+        if store.load(app.dir, "settle") is not None:
+            return "settle"
+    if app.signed_in and app.params_due:
+        return "params_due"
     lines = [app.settings["merchant_name"], clock.display(app.clock())]
     if not app.signed_in:
         lines.append(t("unsigned"))
@@ -17,17 +33,10 @@ def idle(app):
     return "enter" if key == "ENTER" else "refresh"
 
 
-def main_menu(app):
-    editor = ListEditor([t(label) for _, label in MAIN_MENU])
-    picked = yield Ask(Screen(t("main_menu")), editor, app.settings["idle_timeout"])
-    if picked in (CANCEL, TIMEOUT):
-        return "cancel"
-    return MAIN_MENU[picked][0]
-
-
-def toggle_lang(app):
-    app.settings["lang"] = "en" if i18n.lang() == "zh" else "zh"
-    i18n.set_lang(app.settings["lang"])
-    app.save_settings()
-    return "ok"
-    yield  # a generator, like every flow
+def menu(app, state):
+    items = MENUS[state]
+    picked = yield from ask(app, t(_TITLES.get(state, "menu_" + state[:-5])), [],
+                            ListEditor([t(label) for _, label in items]))
+    if picked in GAVE_UP:
+        return "cancel" if picked == "CANCEL" else "timeout"
+    return items[picked][0]

@@ -7,7 +7,7 @@ from pos.screen import Screen
 from pos import operators
 
 
-def run(app):
+def run(app, state):
     no = yield Ask(Screen(t("login"), [t("operator_no")]), DigitsEditor(2, 2), None)
     if no in (CANCEL, TIMEOUT):
         return "cancel"

@@ -5,8 +5,37 @@ from pos.i18n import t
 from pos.money import format_fen
 from pos.screen import Screen
 
-TYPE_NAMES = {"sale": "消费 SALE"}
-ENTRY = {"swipe": "S", "insert": "I", "tap": "C"}
+TYPE_NAMES = {
+    "sale": "消费 SALE",
+    "void": "消费撤销 VOID",
+    "refund": "退货 REFUND",
+    "preauth": "预授权 AUTH",
+    "preauth_void": "预授权撤销 CANCEL",
+    "preauth_complete": "预授权完成 AUTH COMPLETE",
+    "bill_payment": "缴费 BILL PAYMENT",
+    "repayment": "信用卡还款 REPAYMENT",
+}
+ENTRY = {"swipe": "S", "keyed": "M", "insert": "I", "tap": "C"}
+BILL_TITLE = "缴费凭证"
+
+
+def _extra(record):
+    """The lines a type adds under its name: the biller's, the repaid card's, the original's."""
+    k = record["k"]
+    if k == "bill_payment":
+        return (("缴费单位 UTILITY:", record.get("un", "")), ("户号 ACCOUNT NO.:", record.get("ac", "")),
+                ("户名 ACCOUNT NAME:", record.get("nm", "")), ("账期 PERIOD:", record.get("pd", "")))
+    if k == "repayment":
+        return (("还款卡号 CREDIT CARD NO.:", record.get("cpan", "")), ("还款银行 BANK:", record.get("bk", "")))
+    if k == "void":
+        return (("原凭证号 ORIG. VOUCHER:", "%06d" % record["ot"]),)
+    if k == "refund":
+        return (("原参考号 ORIG. REFER NO.:", record.get("oref", "")),
+                ("原交易日期 ORIG. DATE:", record.get("odate", "")))
+    if k in ("preauth_void", "preauth_complete"):
+        return (("原授权码 ORIG. AUTH NO.:", record.get("oauth", "")),
+                ("原交易日期 ORIG. DATE:", record.get("odate", "")))
+    return ()
 
 
 def slip_txn(record):
@@ -27,37 +56,49 @@ def slip_txn(record):
         "amount_fen": record["amt"],
         "operator": record.get("op", ""),
         "remark": record.get("remark", ""),
+        "extra": _extra(record),
     }
 
 
-def terminal_info(app):
-    return {"merchant_name": app.settings["merchant_name"], "merchant_id": app.merchant_id,
+def terminal_info(app, record=None):
+    info = {"merchant_name": app.settings["merchant_name"], "merchant_id": app.merchant_id,
             "terminal_id": app.terminal_id}
+    if record is not None and record["k"] == "bill_payment":
+        info["slip_title"] = BILL_TITLE
+    return info
 
 
-def print_copies(app, record, first=0, reprint=False):
+def print_lines(app, lines, title, info):
+    """Print one slip (lines of (text, style)); paper out waits for paper and prints it again.
+
+    True when printed, False when the merchant gave up or the printer failed.
+    """
+    while True:
+        r = yield Print(lines, Screen(title, info + [t("printing")]))
+        if r == OK:
+            return True
+        if r == PAPER_OUT:
+            if (yield WaitPaper(Screen(title, [t("paper_out")], t("cancel_enter")))) == CANCEL:
+                return False
+            continue
+        yield Show(Screen(title, [t("printer_error")], t("press_any_key")), app.settings["idle_timeout"])
+        return False
+
+
+def print_copies(app, record, first=0, reprint=False, title=None):
     """Print copies first.. of the record's slip; each printed copy is journaled.
 
     Paper out: wait for paper, then print the interrupted copy again.
     Returns True when every copy printed.
     """
     copies = app.settings["copies"]
-    title = t("approved")
+    title = title or t("approved")
     info = [t("amount") + ": RMB " + format_fen(record["amt"])]
     for copy in range(first, copies):
-        if copy > 0 and not reprint:
+        if copy > first or (copy > 0 and not reprint):
             yield Show(Screen(title, info + [t("tear_off")], t("press_any_key")), 10)
-        lines = receipt.slip_lines(slip_txn(record), terminal_info(app), copy, reprint)
-        while True:
-            r = yield Print(lines, Screen(title, info + [t("printing")]))
-            if r == OK:
-                app.journal.append({"k": "printed", "batch": record["batch"], "trace": record["trace"],
-                                    "copy": copy})
-                break
-            if r == PAPER_OUT:
-                if (yield WaitPaper(Screen(title, [t("paper_out")], t("cancel_enter")))) == CANCEL:
-                    return False
-                continue
-            yield Show(Screen(title, [t("printer_error")], t("press_any_key")), app.settings["idle_timeout"])
+        lines = receipt.slip_lines(slip_txn(record), terminal_info(app, record), copy, reprint)
+        if not (yield from print_lines(app, lines, title, info)):
             return False
+        app.journal.append({"k": "printed", "batch": record["batch"], "trace": record["trace"], "copy": copy})
     return True

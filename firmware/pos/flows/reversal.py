@@ -6,7 +6,7 @@ holds no full PAN or track data (those never reach flash), so the 0400 names
 the original by terminal, batch and trace and carries its amount and type.
 """
 from pos import cup, message, store
-from pos.flows.common import exchange
+from pos.flows.common import exchange, mac_function
 from pos.i18n import t
 
 NAME = "reversal"
@@ -47,15 +47,9 @@ def send_pending(app):
     for f in doc["fields"]:
         values[int(f)] = doc["fields"][f]
     values[39] = doc["reason"]
-    mak = app.mak
-
-    def mac_fn(data):
-        from pos.mac import cup_ecb_mac
-        return cup_ecb_mac(mak, data)
-
-    frame = message.build(cup, "reversal", values, mac_fn)
-    fields, why = yield from exchange(app, "reversal", frame, {11: values[11], 41: values[41]}, mak,
-                                      t("sending_reversal"))
+    frame = message.build(cup, "reversal", values, mac_function(app.mak))
+    fields, _why = yield from exchange(app, "reversal", frame, {11: values[11], 41: values[41]}, app.mak,
+                                       t("sending_reversal"))
     if fields is not None and fields.get(39) == "00":
         record = doc["record"]
         record["st"] = "reversed"

@@ -1,13 +1,33 @@
-"""签到: 0800 → 0810 with the working keys under the TMK, both check values verified."""
+"""签到: 0800 → 0810 with the working keys under the TMK, both check values verified.
+签退: 0820 → 0830; the keys are dropped and the operator logged out either way."""
 from pos import cup, des, message
 from pos.flows.common import connect, exchange, hang_up, notice, WHY_TEXT
 from pos.i18n import t, rc_text
 from pos.iso8583 import CodecError
 
 
-def run(app):
+def run(app, state):
+    if state == "signoff":
+        yield from sign_off(app)
+        return "done"
     ok = yield from sign_in(app)
     return "ok" if ok else "fail"
+
+
+def sign_off(app):
+    title = t("signoff")
+    values = {11: "%06d" % app.counters.next_trace(), 41: app.terminal_id, 42: app.merchant_id,
+              "batch": "%06d" % app.counters.batch, 63: (app.operator or "00") + " "}
+    frame = message.build(cup, "signoff", values)
+    done = False
+    if (yield from connect(app, title)):
+        fields, why = yield from exchange(app, "signoff", frame, {11: values[11], 41: app.terminal_id}, None,
+                                          title)
+        yield from hang_up()
+        done = fields is not None and fields.get(39) == "00"
+    app.drop_keys()
+    app.operator = None
+    yield from notice(app, title, [t("signoff_ok") if done else t("signoff_offline")], 10)
 
 
 def sign_in(app):

@@ -1,0 +1,36 @@
+"""参数下载: 0800 (60.3 360) → merchant name and the largest amount from the host, applied at once.
+
+Run from the supervisor's menu, or by itself at the idle screen when an
+answer's header asked for it (processing requirement 1). The new values are
+checked whole and saved in one write, so a terminal has either all the old
+parameters or all the new ones.
+"""
+from pos import tlv
+from pos.flows import online
+from pos.flows.common import notice
+from pos.i18n import t
+
+
+def run(app, state):
+    title = t("menu_params")
+    app.params_due = False        # one try per request from the host: it asks again if it still wants it
+    got = {}
+
+    def check(fields):
+        items = tlv.decode(fields.get(62) or b"")
+        name = tlv.text(items, "MN", required=False)
+        top = tlv.amount(items, "MX", required=False)
+        if top is not None and not 1 <= top <= 999999999:
+            raise tlv.TlvError("largest amount out of range")
+        got["merchant_name"], got["max_amount_fen"] = name, top
+
+    fields = yield from online.transact(app, "params", {}, title, None, check)
+    if fields is None or (yield from online.declined(app, None, fields)):
+        return "done"
+    if got["merchant_name"]:
+        app.settings["merchant_name"] = got["merchant_name"]
+    if got["max_amount_fen"] is not None:
+        app.settings["max_amount_fen"] = got["max_amount_fen"]
+    app.save_settings()
+    yield from notice(app, title, [t("params_ok"), app.settings["merchant_name"]], 10)
+    return "done"

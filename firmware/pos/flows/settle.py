@@ -1,0 +1,172 @@
+"""结算: close the batch with the host.
+
+0500 with the batch's totals (field 48) → the host answers 对账平 (balanced)
+or 对账不平; not balanced: every transaction of the batch goes up in 0320
+batch uploads (8 a message), then the upload end → the settlement slip with
+totals by type → the journal rolls over (the settled batch kept for query
+until the next settlement) and the batch number advances.
+
+Each step is written to the "settle" document before the next begins, so a
+power cut anywhere resumes at the step it cut (the idle screen starts the
+resumption once after boot). While it exists no new transaction starts.
+Steps: send → (upload → end) → roll → print; the document is removed last.
+"""
+from pos import cup, clock, ledger, message, store
+from pos.flows.common import GAVE_UP, confirm, connect, exchange, hang_up, mac_function, notice
+from pos.flows.printing import TYPE_NAMES, print_lines, terminal_info
+from pos.i18n import t
+from pos.money import format_fen
+
+DOC = "settle"
+
+
+def pending(app):
+    return store.load(app.dir, DOC)
+
+
+def run(app, state):
+    title = t("settle")
+    doc = pending(app)
+    if doc is None:
+        doc = yield from _start(app, title)
+        if doc is None:
+            return "done"
+    if not app.signed_in:
+        from pos.flows.signin import sign_in
+        if not (yield from sign_in(app)):
+            return "done"
+    while doc is not None:
+        step = doc["step"]
+        if step == "send":
+            ok = yield from _send(app, title, doc)
+        elif step == "upload":
+            ok = yield from _upload(app, title, doc)
+        elif step == "end":
+            ok = yield from _upload_end(app, title, doc)
+        elif step == "roll":
+            ok = _roll(app, doc)
+        else:
+            ok = yield from _print(app, doc)
+            doc = None
+        if not ok:
+            yield from notice(app, title, [t("settle_unfinished")])
+            return "done"
+    return "done"
+
+
+def _save(app, doc, step):
+    doc["step"] = step
+    store.save(app.dir, DOC, doc)
+
+
+def _start(app, title):
+    """Totals of the batch shown for confirmation, then the settlement document; None if cancelled."""
+    by_kind, sums = ledger.totals(app.journal)
+    debit, debit_n, credit, credit_n = sums
+    lines = [t("batch_no") + ": %06d" % app.counters.batch, t("debit_total") % (debit_n, format_fen(debit)),
+             t("credit_total") % (credit_n, format_fen(credit)), t("settle_confirm")]
+    if not (yield from confirm(app, title, lines)):
+        return None
+    day, hms = clock.stamp(app.clock())
+    doc = {"batch": app.counters.batch, "sums": list(sums), "kinds": by_kind, "date": day, "time": hms,
+           "op": app.operator, "uploaded": 0, "balanced": None}
+    _save(app, doc, "send")
+    return doc
+
+
+def _request(app, kind, values, title, batch_no):
+    """One settlement message on its own link: the answer's fields (39 00) or None."""
+    values[11] = "%06d" % app.counters.next_trace()
+    values[41], values[42] = app.terminal_id, app.merchant_id
+    values["batch"] = "%06d" % batch_no
+    frame = message.build(cup, kind, values, mac_function(app.mak))
+    if not (yield from connect(app, title)):
+        return None
+    fields, why = yield from exchange(app, kind, frame, {11: values[11], 41: app.terminal_id}, app.mak, title)
+    yield from hang_up()
+    if fields is None or fields.get(39) != "00":
+        return None
+    return fields
+
+
+def _send(app, title, doc):
+    debit, debit_n, credit, credit_n = doc["sums"]
+    values = {48: message.settle_totals(debit, debit_n, credit, credit_n), 49: cup.CURRENCY,
+              63: (doc["op"] or "00") + " "}
+    fields = yield from _request(app, "settle", values, title, doc["batch"])
+    if fields is None:
+        return False
+    try:
+        code = message.parse_settle_totals(cup, fields.get(48))[4]
+    except message.CodecError:
+        code = None               # no usable answer figures: upload, the host settles on ours
+    doc["balanced"] = code == cup.SETTLE_BALANCED
+    if not doc["balanced"]:
+        yield from notice(app, title, [t("unbalanced") if code is not None else t("settle_no_totals"),
+                                       t("uploading")], 3)
+    _save(app, doc, "roll" if doc["balanced"] else "upload")
+    return True
+
+
+def _upload(app, title, doc):
+    """0320s of 8 transactions each, resuming after the ones the host already took."""
+    items = ledger.uploads(app.journal)
+    try:
+        skip = doc["uploaded"]
+        for _ in range(skip):
+            next(items)
+        batch = []
+        while True:
+            item = next(items, None)
+            if item is not None:
+                batch.append(item)
+            if batch and (item is None or len(batch) == cup.UPLOAD_PER_MESSAGE):
+                f48 = "%02d" % len(batch) + "".join("%s%06d%012d" % it for it in batch)
+                if (yield from _request(app, "upload", {48: f48}, title, doc["batch"])) is None:
+                    return False
+                doc["uploaded"] += len(batch)
+                _save(app, doc, "upload")
+                batch = []
+            if item is None:
+                break
+    finally:
+        items.close()
+    _save(app, doc, "end")
+    return True
+
+
+def _upload_end(app, title, doc):
+    fields = yield from _request(app, "upload_end", {48: "%04d" % doc["uploaded"]}, title, doc["batch"])
+    if fields is None:
+        return False
+    _save(app, doc, "roll")
+    return True
+
+
+def _roll(app, doc):
+    """The settled batch's journal kept aside, the next batch number: both safe to repeat."""
+    store.save(app.dir, "last_settle", doc)
+    app.journal.roll(doc["batch"])
+    app.counters.set_batch(doc["batch"] % store.MAX_NO + 1)
+    _save(app, doc, "print")
+    return True
+
+
+def _print(app, doc):
+    yield from print_slip(app, doc, False)
+    store.remove(app.dir, DOC)
+    yield from notice(app, t("settle"), [t("settle_ok"), t("balanced") if doc["balanced"] else t("unbalanced")],
+                      10)
+    return True
+
+
+def print_slip(app, doc, reprint):
+    from pos import receipt
+    info = [t("batch_no") + ": %06d" % doc["batch"]]
+    kinds = []
+    for k in ledger.KINDS:
+        entry = doc["kinds"].get(k)
+        if entry:
+            kinds.append((TYPE_NAMES[k], entry[0], entry[1]))
+    lines = receipt.settlement_lines(terminal_info(app), doc, kinds, reprint)
+    return (yield from print_lines(app, lines, t("settle"), info))

@@ -1,0 +1,61 @@
+"""撤销: void a sale or bill payment of this batch, found by its voucher (trace) number.
+
+Supervisor's password → 原凭证号 → the original shown for checking → the same
+card swiped again → PIN → 0200 (60.1 23) naming the original in 37, 38 and
+61 → 撤销成功 and a slip. The original stays in the journal; the void's own
+record marks it voided, and a voided transaction cannot be voided again.
+"""
+from pos import message
+from pos.flows import card, online
+from pos.flows.common import ask_digits, confirm, notice, supervisor
+from pos.i18n import t
+from pos.ledger import VOIDABLE, lookup
+from pos.money import amount_field, format_fen
+
+
+def run(app, state):
+    title = t("void")
+    if not (yield from supervisor(app, title)):
+        return "done"
+    if not (yield from online.ready(app, title)):
+        return "done"
+    trace = yield from ask_digits(app, title, t("enter_orig_trace"), 1, 6)
+    if trace is None:
+        return "done"
+    original, was_voided = lookup(app.journal, int(trace))
+    why = None
+    if original is None or original.get("st") != "approved":
+        why = "no_original"
+    elif original["k"] not in VOIDABLE:
+        why = "cannot_void"
+    elif was_voided:
+        why = "already_voided"
+    if why is not None:
+        yield from notice(app, title, [t(why), t("voucher_no") + ": %06d" % int(trace)])
+        return "done"
+    amount = original["amt"]
+    shown = [t("voucher_no") + ": %06d" % original["trace"], t("amount") + ": RMB " + format_fen(amount),
+             t("card_no") + ": " + original["pan"]]
+    if not (yield from confirm(app, title, shown)):
+        return "done"
+    c = yield from card.read(app, title, shown)
+    if c is None:
+        return "done"
+    if not card.same_card(c, original["pan"]):
+        yield from notice(app, title, [t("not_same_card")])
+        return "done"
+    block = yield from card.pin_block(app, title, shown, c["pan"])
+    if block is None:
+        return "done"
+    values = card.fields(c, block)
+    values[4] = amount_field(amount)
+    values[37] = original.get("ref", "")
+    if original.get("auth"):
+        values[38] = original["auth"]
+    values[61] = message.field61(original["batch"], original["trace"], original["date"][4:8])
+    record = online.new_record(app, "void", amount, c)
+    record["ob"], record["ot"] = original["batch"], original["trace"]
+    fields = yield from online.transact(app, "void", values, title, record)
+    if fields is not None:
+        yield from online.conclude(app, record, fields, t("void_ok"), shown[1:])
+    return "done"

@@ -1,0 +1,241 @@
+# A terminal whose flows run against a scripted host, with no simulator:
+# the App, a host that answers every request type of the profile (built with
+# the firmware's own codec: the peer checks are the end-to-end scenarios'),
+# a printer that keeps every slip's lines, and a clock moved by hand.
+# VM-neutral: no pytest, no tempfile.
+from pos import cup, des, iso8583, mac, message, tlv
+from pos.app import App
+from pos.engine import Connect, Disconnect, Exchange, Print, Probe, OK, PAPER_OUT
+from vmutil import rmtree, tmpdir
+
+TMK = b"\x01\x23\x45\x67\x89\xab\xcd\xef\xfe\xdc\xba\x98\x76\x54\x32\x10"
+PIK = b"\x11" * 8 + b"\x22" * 8
+MAK = b"\x33" * 8
+PROVISION = {"terminal_id": "12345678", "merchant_id": "123456789012345", "merchant_name": "测试商户",
+             "tmk": "0123456789ABCDEFFEDCBA9876543210"}
+START = 1795428000   # 2026-11-23 10:00:00
+GOOD = "6222021000000000017=30121010000000000"
+POOR = "6222021000000000025=30121010000000000"
+CREDIT = "6258070000000000060=30121010000000000"
+
+
+def kind_of(fields):
+    """The profile's transaction type of a decoded request."""
+    f60 = fields.get(60, "")
+    for kind in cup.TRANSACTIONS:
+        row = cup.TRANSACTIONS[kind]
+        if row["mti"] != fields[0]:
+            continue
+        if row["type60"] is None or (f60[:2] == row["type60"] and f60[8:11] == row["net60"]):
+            return kind
+    return None
+
+
+class Host:
+    """Answers as an acquirer would: approved, with what each type needs.
+
+    rules[kind] = fn(request fields) may return a dict of answer fields to
+    override (39 "51" declines), or "timeout", "broken", "garbled", "badmac".
+    `requests` keeps every decoded request, `kinds` their types.
+    """
+
+    def __init__(self):
+        self.rules = {}
+        self.requests = []
+        self.kinds = []
+        self.seq = 0
+
+    def answer(self, frame):
+        _tpdu, _header, body = iso8583.unframe(frame)
+        req = iso8583.decode(cup, body)
+        kind = kind_of(req)
+        self.requests.append(req)
+        self.kinds.append(kind)
+        rule = self.rules.get(kind)
+        extra = rule(req) if rule is not None else None
+        bad_mac = extra == "badmac"
+        if type(extra) is str and not bad_mac:
+            return extra
+        self.seq += 1
+        out = {0: message.answer_mti(req[0]), 11: req[11], 12: "100500", 13: "1123", 32: "99990000",
+               37: "%012d" % (100000000000 + self.seq), 39: "00", 41: req[41], 42: req[42], 60: req[60]}
+        for k in (2, 3, 4, 49):
+            if k in req:
+                out[k] = req[k]
+        if kind == "signin":
+            out[62] = (des.ecb_encrypt(TMK, PIK) + des.check_value(PIK) + des.ecb_encrypt(TMK, MAK) + bytes(8)
+                       + des.check_value(MAK))
+        elif kind in ("sale", "void", "refund", "preauth", "preauth_void", "preauth_complete", "bill_payment",
+                      "repayment", "balance"):
+            out[38] = "%06d" % (123000 + self.seq)
+            out[44] = "01020000   99990000   "
+            out[63] = "CUPICBC"
+            if kind == "balance":
+                out[54] = "1002156C000000123456"
+        elif kind == "settle":
+            out[48] = req[48][:30] + "1" + req[48][31:]
+        elif kind == "bill_inquiry":
+            items = tlv.decode(req[62])
+            out[62] = tlv.encode((("BC", items["BC"]), ("AC", items["AC"]), ("NM", "张三"), ("UN", "城市燃气公司"),
+                                  ("DU", "000000012850"), ("PD", "202611"), ("MD", "E")))
+        elif kind == "repay_inquiry":
+            out[62] = tlv.encode((("BK", "建设银行"), ("DU", "000000345678")))
+        elif kind == "params":
+            out[62] = tlv.encode((("MN", "新商户名"), ("MX", "000000500000")))
+        if extra and not bad_mac:
+            out.update(extra)
+        if 64 in cup.TRANSACTIONS[kind]["fields"] and out.get(39) != "A0":
+            out[64] = bytes(8)
+        buf = bytearray(2) + cup.TPDU_ANSWER + cup.HEADER
+        iso8583.encode_into(cup, out, buf)
+        n = len(buf) - 2
+        buf[0], buf[1] = n >> 8, n & 0xFF
+        if 64 in out:
+            buf[-8:] = mac.cup_ecb_mac(MAK, iso8583.mac_data(bytes(buf[13:])))
+            if bad_mac:
+                buf[-1] ^= 1
+        return bytes(buf)
+
+
+class Terminal:
+    """One terminal on flash in a fresh directory; close() removes it."""
+
+    def __init__(self, host=None, state_dir=None, settings=None):
+        self.dir = state_dir or tmpdir("flow")
+        self.now = [START]
+        self.host = host or Host()
+        self.slips = []          # lines of every printed slip
+        self.paper = True
+        self.probe = {"printer": (True, ""), "reader": (True, "magstripe"), "link": (True, "wifi"),
+                      "flash": (True, "1024 KB free")}
+        self.app = App(self.dir, lambda: self.now[0], PROVISION, "firmware/assets")
+        if settings:
+            self.app.settings.update(settings)
+        self.app.power_on()
+        self.pump()
+
+    def close(self):
+        rmtree(self.dir)
+
+    @property
+    def screen(self):
+        s = self.app.screen
+        return s.text() if s is not None else ""
+
+    def pump(self):
+        app = self.app
+        while True:
+            e = app.pending_io
+            if e is None:
+                return
+            if isinstance(e, Exchange):
+                answer = self.host.answer(e.frame)
+                if type(answer) is bytes:
+                    app.resolve(answer)
+                elif answer == "timeout":
+                    self.advance(app.settings["host_timeout"] + 1)
+                elif answer == "broken":
+                    app.resolve("LINK_BROKEN")
+                else:
+                    app.resolve(b"\x00\x05garbl")
+            elif isinstance(e, Print):
+                if not self.paper:
+                    app.resolve(PAPER_OUT)
+                    return
+                self.slips.append([line for line, _style in e.lines])
+                app.resolve(OK)
+            elif isinstance(e, Probe):
+                app.resolve(self.probe)
+            elif isinstance(e, (Connect, Disconnect)):
+                app.resolve(OK)
+            else:
+                raise AssertionError("unknown effect %r" % e)
+
+    def advance(self, secs):
+        for _ in range(secs):
+            self.now[0] += 1
+            self.app.tick()
+        self.pump()
+
+    def keys(self, text):
+        for k in text.split():
+            self.app.key(k)
+            self.pump()
+
+    def type(self, digits):
+        for ch in digits:
+            self.app.key(ch)
+            self.pump()
+
+    def swipe(self, track2=GOOD):
+        self.app.card(("swipe", track2))
+        self.pump()
+
+    def pin(self, digits="123456"):
+        self.type(digits)
+        self.keys("ENTER")
+
+    def select(self, text):
+        """Press the digit of the list item holding text, paging on with DOWN."""
+        for _ in range(30):
+            for line in self.app.screen.lines:
+                head, dot, label = line.partition(".")
+                if dot and head.isdigit() and text in label:
+                    self.keys(head)
+                    return
+            self.keys("DOWN")
+        raise AssertionError("no item %r on %s" % (text, self.screen))
+
+    def login(self, no="01", password="0000"):
+        self.type(no)
+        self.keys("ENTER")
+        self.type(password)
+        self.keys("ENTER")
+        assert "欢迎使用" in self.screen, self.screen
+
+    def menu(self, *items):
+        """From the idle screen, open the main menu and pick items by label."""
+        self.keys("ENTER")
+        for item in items:
+            self.select(item)
+
+    def supervisor(self, password="123456"):
+        assert "主管密码" in self.screen, self.screen
+        self.type(password)
+        self.keys("ENTER")
+
+    def sale(self, fen, track2=GOOD):
+        self.menu("消费")
+        self.type(str(fen))
+        self.keys("ENTER")
+        self.swipe(track2)
+        self.pin()
+        self.tear_off()
+
+    def tear_off(self):
+        """Take each slip copy as the printer asks (the tear-off pause), up to the result screen."""
+        for _ in range(4):
+            if "请撕下" not in self.screen:
+                return
+            self.keys("ENTER")
+
+    def finish(self):
+        """Press keys through result and tear-off screens until the idle screen."""
+        for _ in range(10):
+            if "欢迎使用" in self.screen:
+                return
+            self.keys("ENTER")
+        raise AssertionError("not back at idle: " + self.screen)
+
+    def journal(self):
+        return list(self.app.journal.records())
+
+    def transactions(self, kind=None):
+        return [r for r in self.journal() if "trace" in r and r.get("k") != "printed"
+                and (kind is None or r["k"] == kind)]
+
+    def last_request(self, kind):
+        for i in range(len(self.host.kinds) - 1, -1, -1):
+            if self.host.kinds[i] == kind:
+                return self.host.requests[i]
+        return None

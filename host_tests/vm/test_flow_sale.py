@@ -1,0 +1,151 @@
+# The sale flow and the payments rules around it, driven without the simulator.
+from flowkit import Terminal, POOR
+from pos import store
+
+
+def _signed_in():
+    term = Terminal()
+    term.login()
+    return term
+
+
+def test_an_approved_sale_is_journaled_masked_then_printed_twice():
+    term = _signed_in()
+    term.sale(12345)
+    assert "交易成功" in term.screen and "授权码" in term.screen
+    [sale] = term.transactions("sale")
+    assert sale["st"] == "approved" and sale["amt"] == 12345 and sale["pan"] == "622202*********0017"
+    assert sale["op"] == "01" and sale["auth"] and sale["ref"]
+    assert len(term.slips) == 2
+    assert "商户存根 MERCHANT COPY" in term.slips[0] and "持卡人存根 CARDHOLDER COPY" in term.slips[1]
+    assert [r["copy"] for r in term.journal() if r.get("k") == "printed"] == [0, 1]
+    req = term.last_request("sale")
+    assert req[3] == "000000" and req[4] == "000000012345" and req[22] == "021" and 52 in req
+    assert store.load(term.dir, "reversal") is None
+    term.close()
+
+
+def test_three_copies_print_the_bank_copy_last():
+    term = Terminal(settings={"copies": 3})
+    term.login()
+    term.sale(100)
+    term.finish()
+    assert len(term.slips) == 3 and "银行存根 BANK COPY" in term.slips[2]
+    term.close()
+
+
+def test_a_decline_is_journaled_and_explained_and_prints_nothing():
+    term = _signed_in()
+    term.host.rules["sale"] = lambda req: {39: "51"}
+    term.sale(2000, POOR)
+    assert "余额不足" in term.screen
+    [sale] = term.transactions("sale")
+    assert sale["st"] == "declined" and sale["rc"] == "51"
+    assert term.slips == []
+    term.close()
+
+
+def _reversal_after(answer, reason):
+    term = _signed_in()
+    term.host.rules["sale"] = lambda req: answer
+    term.sale(500)
+    assert "交易失败" in term.screen
+    doc = store.load(term.dir, "reversal")
+    assert doc is not None and doc["reason"] == reason, doc
+    assert term.transactions("sale") == [] and term.slips == []
+    term.host.rules.clear()
+    term.finish()
+    term.sale(700)
+    assert term.host.kinds[-2:] == ["reversal", "sale"], term.host.kinds
+    rev = term.last_request("reversal")
+    assert rev[39] == reason and rev[4] == "000000000500" and 2 not in rev and 35 not in rev and 52 not in rev
+    assert store.load(term.dir, "reversal") is None
+    states = [(r["amt"], r["st"]) for r in term.transactions("sale")]
+    assert states == [(500, "reversed"), (700, "approved")], states
+    term.close()
+
+
+def test_no_answer_is_reversed_with_98_before_the_next_sale():
+    _reversal_after("timeout", "98")
+
+
+def test_a_broken_link_is_reversed_with_98():
+    _reversal_after("broken", "98")
+
+
+def test_a_garbled_answer_is_reversed_with_06():
+    _reversal_after("garbled", "06")
+
+
+def test_an_answer_whose_mac_fails_is_reversed_with_a0():
+    _reversal_after("badmac", "A0")
+
+
+def test_an_answer_that_does_not_echo_the_amount_is_not_taken():
+    _reversal_after({4: "000000000001"}, "06")
+
+
+def test_a_reversal_is_tried_three_times_then_given_up_and_journaled():
+    term = _signed_in()
+    term.host.rules["sale"] = lambda req: "timeout"
+    term.sale(500)
+    term.finish()
+    term.host.rules = {"reversal": lambda req: "timeout"}
+    for tries in (1, 2):
+        term.sale(600)
+        assert "冲正未完成" in term.screen
+        assert store.load(term.dir, "reversal")["tries"] == tries
+        term.finish()
+    term.sale(600)
+    assert "交易成功" in term.screen
+    assert term.host.kinds.count("reversal") == 3
+    assert store.load(term.dir, "reversal") is None
+    assert [(r["amt"], r["st"]) for r in term.transactions("sale")] == [(500, "reversal_failed"), (600, "approved")]
+    term.close()
+
+
+def test_the_host_asking_for_sign_in_drops_the_keys():
+    term = _signed_in()
+    term.host.rules["sale"] = lambda req: {39: "A0"}
+    term.sale(500)
+    assert "MAC" in term.screen or "签到" in term.screen
+    assert not term.app.signed_in
+    term.host.rules.clear()
+    term.finish()
+    term.sale(800)
+    assert term.host.kinds[-2:] == ["signin", "sale"]
+    term.close()
+
+
+def test_cancel_at_each_step_sends_nothing():
+    for steps in (("ENTER 1", "CANCEL"), ("ENTER 1 5 ENTER", "CANCEL"), ("ENTER 1 5 ENTER", "swipe", "CANCEL")):
+        term = _signed_in()
+        sent = len(term.host.kinds)
+        for step in steps:
+            if step == "swipe":
+                term.swipe()
+            else:
+                term.keys(step)
+        assert "欢迎使用" in term.screen, term.screen
+        assert len(term.host.kinds) == sent and term.transactions() == []
+        term.close()
+
+
+def test_the_idle_timeout_returns_to_the_idle_screen_at_every_step():
+    term = _signed_in()
+    term.keys("ENTER 1 5 ENTER")
+    term.advance(61)
+    assert "欢迎使用" in term.screen
+    term.close()
+
+
+def test_power_loss_after_the_journal_but_before_the_slips_prints_them_at_boot():
+    term = _signed_in()
+    term.paper = False
+    term.sale(900)
+    assert "缺纸" in term.screen
+    again = Terminal(host=term.host, state_dir=term.dir)
+    again.tear_off()
+    assert len(again.slips) == 2 and "重打印" in again.slips[0][2]
+    assert store.load(term.dir, "reversal") is None
+    term.close()
