@@ -41,6 +41,7 @@ class Host:
 
     def __init__(self):
         self.rules = {}
+        self.requirement = 0      # header digit 5 of every answer: 1 download parameters, 3 sign in
         self.requests = []
         self.kinds = []
         self.seq = 0
@@ -87,6 +88,7 @@ class Host:
         if 64 in cup.TRANSACTIONS[kind]["fields"] and out.get(39) != "A0":
             out[64] = bytes(8)
         buf = bytearray(2) + cup.TPDU_ANSWER + cup.HEADER
+        buf[9] |= self.requirement
         iso8583.encode_into(cup, out, buf)
         n = len(buf) - 2
         buf[0], buf[1] = n >> 8, n & 0xFF
@@ -186,12 +188,12 @@ class Terminal:
             self.keys("DOWN")
         raise AssertionError("no item %r on %s" % (text, self.screen))
 
-    def login(self, no="01", password="0000"):
+    def login(self, no="01", password="0000", idle=True):
         self.type(no)
         self.keys("ENTER")
         self.type(password)
         self.keys("ENTER")
-        assert "欢迎使用" in self.screen, self.screen
+        assert not idle or "欢迎使用" in self.screen, self.screen
 
     def menu(self, *items):
         """From the idle screen, open the main menu and pick items by label."""

@@ -82,7 +82,16 @@ def run(app, state):
     values[62] = tlv.encode((("BC", code), ("AC", account), ("PD", bill["pd"])))
     record = online.new_record(app, "bill_payment", amount, c)
     record.update({"bc": code, "ac": account, "nm": bill["nm"], "un": bill["un"], "pd": bill["pd"]})
-    fields = yield from online.transact(app, "bill_payment", values, title, record)
+
+    def paid(fields):
+        raw = fields.get(62)
+        if raw:
+            items = tlv.decode(raw)
+            if tlv.text(items, "BC", 3, False) not in ("", code) or \
+                    tlv.digits(items, "AC", 1, MAX_ACCOUNT, False) not in ("", account):
+                raise tlv.TlvError("the answer is for another bill")
+
+    fields = yield from online.transact(app, "bill_payment", values, title, record, paid)
     if fields is not None:
         yield from online.conclude(app, record, fields, t("bill_ok"), [shown[2]] + paying)
     return "done"

@@ -87,4 +87,9 @@ TEXTS = {
     "Y3": "Offline approved",
     "Z1": "Offline declined",
     "Z3": "Offline declined",
+    # This profile's own (docs/protocol.md section 9): the biller's answers.
+    "D1": "NO SUCH ACCOUNT",
+    "D2": "BILL ALREADY PAID",
+    "D3": "AMOUNT NOT ACCEPTED",
+    "D4": "BILLER NOT SERVED",
 }

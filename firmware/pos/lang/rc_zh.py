@@ -88,4 +88,9 @@ TEXTS = {
     "Y3": "脱机交易成功",
     "Z1": "脱机交易失败",
     "Z3": "脱机交易失败",
+    # This profile's own (docs/protocol.md section 9): the biller's answers.
+    "D1": "户号不存在",
+    "D2": "已缴费",
+    "D3": "缴费金额不符",
+    "D4": "缴费单位不支持",
 }
