@@ -1,20 +1,41 @@
-"""The simulator in a terminal window: the LCD drawn with curses, keys on the keyboard."""
+"""The simulator in a terminal window: the LCD drawn with curses, keys on the keyboard.
+
+Layout: the 40x15 LCD in a frame at the top left, the last receipt to its
+right when the window is wide enough, the key help and the status below the
+LCD. A window too small for the LCD shows what size is needed instead.
+
+The drawing and the key handling (Ui.draw, Ui.handle) take any object with
+curses' window methods, so tests drive them without a terminal.
+"""
 import curses
 import os
+import re
+import signal
 import sys
 import time
+import unicodedata
 
 from tools.sim import cards
 from tools.sim.devices import Printer, SimClock
 from tools.sim.terminal import SimTerminal
 
-HELP = ("0-9 digits  Enter=确认  Backspace=更正  Esc=取消  F1-F4  arrows  "
-        "c=present a test card  p=paper out/in  q=quit")
+from pos.screen import cell_width as lcd_cell_width  # noqa: E402 (firmware on sys.path via terminal)
+
+LCD_COLS, LCD_ROWS = 40, 15
+BOX_W, BOX_H = LCD_COLS + 2, LCD_ROWS + 2          # the LCD with its frame
+RECEIPT_X = BOX_W + 2                              # the receipt panel's column
+RECEIPT_W = 48                                     # a 58 mm slip: 48 half-width cells
+MIN_COLS, MIN_ROWS = BOX_W, BOX_H + 4              # the frame; below it the card choice and status
+TICK_MS = 100
+
+# The simulator's own keys first: in a small window the last help lines go.
+HELP = ("c=present a test card", "p=paper out/in", "q=quit", "Enter=确认", "Backspace=更正",
+        "Esc=取消", "0-9 digits", "F1-F4", "Up/Down arrows")
 
 
 def _keymap():
     m = {curses.KEY_ENTER: "ENTER", 10: "ENTER", 13: "ENTER", 27: "CANCEL",
-         curses.KEY_BACKSPACE: "CLEAR", 127: "CLEAR", 8: "CLEAR",
+         curses.KEY_BACKSPACE: "CLEAR", 127: "CLEAR", 8: "CLEAR", curses.KEY_DC: "CLEAR",
          curses.KEY_UP: "UP", curses.KEY_DOWN: "DOWN"}
     for i in range(4):
         m[curses.KEY_F1 + i] = "F%d" % (i + 1)
@@ -23,96 +44,301 @@ def _keymap():
     return m
 
 
+# Text measured in terminal cells (what the terminal draws), not characters.
+
+def term_width(ch):
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def text_cells(s):
+    return sum(term_width(ch) for ch in s)
+
+
+def fit(s, cols):
+    """s cut to at most cols terminal cells; control characters shown as '?'."""
+    out = []
+    n = 0
+    for ch in s:
+        if ch < " " or ch == "\x7f":
+            ch = "?"
+        w = term_width(ch)
+        if n + w > cols:
+            break
+        out.append(ch)
+        n += w
+    return "".join(out)
+
+
+def lcd_row(row):
+    """An LCD row as exactly LCD_COLS terminal cells, laid out the way the
+    firmware measured it (a character it counts as two cells takes two)."""
+    out = []
+    n = 0
+    for ch in row:
+        fw = lcd_cell_width(ch)
+        if n + fw > LCD_COLS:
+            break
+        tw = term_width(ch)
+        if ch < " " or tw > fw or tw == 0:
+            ch, tw = "?", 1
+        out.append(ch + " " * (fw - tw))
+        n += fw
+    out.append(" " * (LCD_COLS - n))
+    return "".join(out)
+
+
+def pack(items, cols):
+    """Help items packed into lines of at most cols cells, two spaces apart."""
+    lines, line = [], ""
+    for item in items:
+        cand = item if not line else line + "  " + item
+        if line and text_cells(cand) > cols:
+            lines.append(line)
+            line = item
+        else:
+            line = cand
+    if line:
+        lines.append(line)
+    return [fit(x, cols) for x in lines]
+
+
+def put(win, y, x, text, attr=0):
+    """addstr clipped to the window: never past the right edge, never into
+    the bottom-right cell (curses fails there), never a curses error."""
+    h, w = win.getmaxyx()
+    if y < 0 or y >= h or x < 0 or x >= w:
+        return
+    text = fit(text, w - x - (1 if y == h - 1 else 0))
+    if not text:
+        return
+    try:
+        win.addstr(y, x, text, attr)
+    except UnicodeEncodeError:   # a terminal whose locale cannot show Chinese
+        enc = getattr(sys.stdout, "encoding", None) or "ascii"
+        try:
+            win.addstr(y, x, text.encode(enc, "replace").decode(enc), attr)
+        except (curses.error, UnicodeError):
+            pass
+    except curses.error:
+        pass
+
+
+def local_now():
+    """The machine's local wall-clock time as epoch seconds, the time the
+    acquirer (datetime.now()) stamps its answers with."""
+    now = time.time()
+    return int(now) + time.localtime(now).tm_gmtoff
+
+
 class Session:
+    """The terminal, its printer and the acquirer it talks to."""
+
     def __init__(self, args):
         from tools.sim.scenario import Runner
         # Reuse the scenario runner's acquirer handling and flash directory.
         self.runner = Runner(args.host, args.state or "sim-state")
-        self.out = args.out
-        os.makedirs(self.out, exist_ok=True)
-        self.clock = SimClock(int(time.time()) + 8 * 3600, real=True)
-        self.printer = Printer()
-        self.receipts = 0
-        self.last_receipt = ""
-        self.term = SimTerminal(self.runner.state_dir, self.clock, self.runner.host_addr, cards.provision(),
-                                self.printer, self._printed)
-        self.term.answer_wait = 0.05
+        try:
+            self.out = args.out
+            os.makedirs(self.out, exist_ok=True)
+            self.receipts = self._last_number()
+            self.last_receipt = ""
+            self.last_name = ""
+            self.status = "receipts are saved in %s/" % self.out
+            self.clock = SimClock(local_now(), real=True)
+            self.printer = Printer()
+            self.term = SimTerminal(self.runner.state_dir, self.clock, self.runner.host_addr,
+                                    cards.provision(), self.printer, self._printed)
+            self.term.answer_wait = 0.05
+        except BaseException:
+            self.runner.close()
+            raise
+
+    def _last_number(self):
+        """Receipts of earlier runs stay: numbering goes on after them."""
+        n = 0
+        for name in os.listdir(self.out):
+            m = re.match(r"receipt-(\d+)", name)
+            if m:
+                n = max(n, int(m.group(1)))
+        return n
 
     def _printed(self, job):
+        text, data, complete = job
+        if not complete and not text:
+            self.status = "paper out: the slip did not print"
+            return
         self.receipts += 1
-        base = os.path.join(self.out, "receipt-%03d" % self.receipts)
+        name = "receipt-%03d%s" % (self.receipts, "" if complete else "-partial")
+        base = os.path.join(self.out, name)
         with open(base + ".txt", "w", encoding="utf-8") as f:
-            f.write(job[0] + "\n")
+            f.write(text + "\n")
         with open(base + ".bin", "wb") as f:
-            f.write(job[1])
-        self.last_receipt = job[0]
+            f.write(data)
+        self.last_receipt = text
+        self.last_name = name
+        if complete:
+            self.status = "printed %s.txt and .bin" % base
+        else:
+            self.status = "paper ran out: %s.txt is what came out" % base
+
+    @property
+    def paper_in(self):
+        return self.printer.paper_lines != 0
+
+    def close(self):
+        """Power off the terminal and stop the acquirer (and remove its files)."""
+        if self.term is not None and self.term.app is not None:
+            self.term.power_loss()
+        self.runner.close()
 
 
-def _draw(win, sess, status):
-    win.erase()
-    rows = sess.term.screen.rows() if sess.term.screen else []
-    sel = sess.term.screen.selected_row() if sess.term.screen else None
-    win.addstr(0, 0, "+" + "-" * 40 + "+")
-    for i, row in enumerate(rows):
-        attr = curses.A_REVERSE if i == sel else 0
-        win.addstr(1 + i, 0, "|")
-        win.addstr(1 + i, 1, row, attr)
-        win.addstr(1 + i, 41, "|")
-    win.addstr(16, 0, "+" + "-" * 40 + "+")
-    win.addstr(17, 0, HELP[: max(10, curses.COLS - 1)])
-    win.addstr(18, 0, status[: max(10, curses.COLS - 1)])
-    maxy = curses.LINES - 1
-    y = 0
-    for line in sess.last_receipt.splitlines():
-        if y >= maxy:
-            break
-        if curses.COLS > 95:
-            win.addstr(y, 46, line[: curses.COLS - 47])
-        y += 1
-    win.refresh()
+class Ui:
+    """Draws the session in a curses window and turns keys into terminal events."""
+
+    def __init__(self, sess):
+        self.sess = sess
+        self.keys = _keymap()
+        self.card_names = [c["name"] for c in cards.load()["cards"]]
+        self.picking = False
+
+    def handle(self, ch):
+        """One key from getch(); returns False when the simulator should quit."""
+        sess = self.sess
+        if ch == -1 or ch == curses.KEY_RESIZE:
+            return True
+        if self.picking:
+            self.picking = False
+            if ord("1") <= ch < ord("1") + min(9, len(self.card_names)):
+                name = self.card_names[ch - ord("1")]
+                before = sess.term.screen
+                sess.term.card(("swipe", cards.track2(cards.by_name(name))))
+                sess.status = "swiped %s" % name
+                if sess.term.screen is before:
+                    sess.status += ": ignored, the terminal is not asking for a card"
+            else:
+                sess.status = "no card presented"
+            return True
+        if ch in (ord("q"), ord("Q")):
+            return False
+        if ch in (ord("c"), ord("C")):
+            self.picking = True
+        elif ch in (ord("p"), ord("P")):
+            if sess.paper_in:
+                sess.printer.paper_lines = 0
+                sess.status = "paper out"
+            else:
+                sess.printer.paper_lines = None
+                sess.status = "paper loaded"
+                sess.term.paper_loaded()
+        elif ch in self.keys:
+            sess.term.key(self.keys[ch])
+        return True
+
+    def draw(self, win):
+        win.erase()
+        h, w = win.getmaxyx()
+        if h < MIN_ROWS or w < MIN_COLS:
+            self._too_small(win, h, w)
+            win.refresh()
+            return
+        sess = self.sess
+        scr = sess.term.screen
+        rows = scr.rows(LCD_COLS, LCD_ROWS) if scr else []
+        sel = scr.selected_row(LCD_COLS) if scr else None
+        put(win, 0, 0, "+" + "-" * LCD_COLS + "+")
+        for i in range(LCD_ROWS):
+            put(win, 1 + i, 0, "|")
+            put(win, 1 + i, 1, lcd_row(rows[i] if i < len(rows) else ""),
+                curses.A_REVERSE if i == sel else 0)
+            put(win, 1 + i, BOX_W - 1, "|")
+        put(win, BOX_H - 1, 0, "+" + "-" * LCD_COLS + "+")
+
+        side = w >= RECEIPT_X + RECEIPT_W
+        if side:
+            self._receipt(win, h, w)
+        bottom_w = (RECEIPT_X - 1 if side else w) - 1
+        room = h - BOX_H
+        status = wrap_words(sess.status, bottom_w) or [""]
+        if self.picking:      # the card choice replaces the key help until a key is pressed
+            top = pack(["card:"] + ["%d=%s" % (i + 1, n) for i, n in enumerate(self.card_names[:9])]
+                       + ["other key: none"], bottom_w)[:room - 1]
+            tail = status[:max(1, room - len(top))][:2]
+            attr = curses.A_BOLD
+        else:
+            tail = status[:2] + ["paper: " + ("in" if sess.paper_in else "OUT (p puts it in)")]
+            top = pack(HELP, bottom_w)[:max(0, room - len(tail))]
+            attr = 0
+        for y, line in enumerate(top + tail, BOX_H):
+            put(win, y, 0, line, attr if y < BOX_H + len(top) else 0)
+        win.refresh()
+
+    def _receipt(self, win, h, w):
+        sess = self.sess
+        cols = w - RECEIPT_X
+        if not sess.last_name:
+            put(win, 0, RECEIPT_X, "(no receipt printed yet)")
+            return
+        put(win, 0, RECEIPT_X, "last receipt: %s/%s.txt" % (sess.out, sess.last_name), curses.A_BOLD)
+        lines = sess.last_receipt.splitlines()
+        room = h - 1
+        if len(lines) > room:
+            shown, more = lines[:room - 1], len(lines) - (room - 1)
+        else:
+            shown, more = lines, 0
+        for i, line in enumerate(shown):
+            put(win, 1 + i, RECEIPT_X, fit(line, cols))
+        if more:
+            put(win, 1 + len(shown), RECEIPT_X, "... %d more lines in the file" % more)
+
+    def _too_small(self, win, h, w):
+        msg = ("Window too small (%dx%d): the simulator needs at least %dx%d, %d columns "
+               "to show receipts beside the LCD. Make the window bigger, or press q to quit."
+               % (w, h, MIN_COLS, MIN_ROWS, RECEIPT_X + RECEIPT_W))
+        lines = wrap_words(msg, max(1, w - 1))
+        for y, line in enumerate(lines[:h]):
+            put(win, y, 0, line)
 
 
-def _pick_card(win):
-    names = [c["name"] for c in cards.load()["cards"]]
-    win.addstr(19, 0, "card: " + "  ".join("%d=%s" % (i + 1, n) for i, n in enumerate(names)))
-    win.refresh()
-    win.timeout(-1)
-    ch = win.getch()
-    win.timeout(100)
-    if ord("1") <= ch < ord("1") + len(names):
-        return names[ch - ord("1")]
-    return None
+def wrap_words(text, cols):
+    """text broken at spaces into lines of at most cols cells (long words cut)."""
+    lines, line = [], ""
+    for word in text.split():
+        cand = word if not line else line + " " + word
+        if line and text_cells(cand) > cols:
+            lines.append(line)
+            line = word
+        else:
+            line = cand
+    if line:
+        lines.append(line)
+    return [fit(x, cols) for x in lines]
 
 
 def _loop(win, sess):
-    curses.curs_set(0)
+    try:
+        curses.curs_set(0)
+    except curses.error:
+        pass
+    if hasattr(curses, "set_escdelay"):
+        curses.set_escdelay(25)        # Esc is 取消: act on it at once, not after 1 s
     win.keypad(True)
-    win.timeout(100)
-    keys = _keymap()
-    status = "receipts are saved in %s/" % sess.out
+    win.timeout(TICK_MS)
+    ui = Ui(sess)
     while True:
         sess.term.tick()
-        _draw(win, sess, status)
-        ch = win.getch()
-        if ch == -1:
-            continue
-        if ch == ord("q"):
+        ui.draw(win)
+        if not ui.handle(win.getch()):
             return
-        if ch == ord("c"):
-            name = _pick_card(win)
-            if name:
-                sess.term.card(("swipe", cards.track2(cards.by_name(name))))
-                status = "swiped %s" % name
-        elif ch == ord("p"):
-            if sess.printer.paper_lines == 0:
-                sess.printer.paper_lines = None
-                sess.term.paper_loaded()
-                status = "paper loaded"
-            else:
-                sess.printer.paper_lines = 0
-                status = "paper out"
-        elif ch in keys:
-            sess.term.key(keys[ch])
+
+
+class _Stop(Exception):
+    pass
+
+
+def _stop(signum, frame):
+    raise _Stop(signum)
 
 
 def main(args):
@@ -120,10 +346,34 @@ def main(args):
         print("the interactive simulator needs a terminal; headless: python -m tools.sim --scenario FILE",
               file=sys.stderr)
         return 2
-    sess = Session(args)
+    os.environ.setdefault("ESCDELAY", "25")        # curses before Python 3.9
+    try:
+        from tools.acquirer.testing import AcquirerStartError
+    except ImportError:
+        AcquirerStartError = RuntimeError
+    try:
+        sess = Session(args)
+    except AcquirerStartError as e:
+        print("simulator: %s" % e, file=sys.stderr)
+        return 1
+    # A closed window (SIGHUP) or kill (SIGTERM) still stops the acquirer.
+    old = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGHUP)}
+    status = 0
     try:
         curses.wrapper(_loop, sess)
+    except KeyboardInterrupt:
+        pass
+    except _Stop:
+        status = 1
+    except curses.error:
+        if not isinstance(sys.exc_info()[1].__context__, _Stop):
+            raise
+        status = 1                                  # the terminal went away under us
     finally:
-        sess.term.power_loss()
-        sess.runner.close()
-    return 0
+        for s, h in old.items():
+            signal.signal(s, h)
+        sess.close()
+    if status == 0:
+        print("receipts in %s/ (last: %s), flash in %s/"
+              % (sess.out, sess.last_name or "none this run", sess.runner.state_dir))
+    return status

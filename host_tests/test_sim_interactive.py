@@ -1,0 +1,241 @@
+"""The interactive simulator (tools/sim/interactive.py) driven without a person.
+
+The key handling and the drawing are driven with a fake curses window that
+fails like curses does when text goes past its edge; one run of the real
+program in a pseudo-terminal checks it starts, draws Chinese and quits
+leaving the terminal as it found it. The acquirer is started here, on
+127.0.0.1, and stopped at the end.
+"""
+import argparse
+import curses
+import fcntl
+import os
+import pty
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+
+import pytest
+
+from tools.sim import interactive
+from tools.sim.interactive import Session, Ui, term_width
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class FakeWindow:
+    """A curses window of h x w cells; wide characters take two cells.
+
+    addstr past the right edge or into the bottom-right cell records an
+    overflow and raises curses.error, as curses would."""
+
+    def __init__(self, h, w):
+        self.h, self.w = h, w
+        self.overflows = []
+        self.erase()
+
+    def getmaxyx(self):
+        return self.h, self.w
+
+    def erase(self):
+        self.cells = [[" "] * self.w for _ in range(self.h)]
+        self.attrs = [[0] * self.w for _ in range(self.h)]
+
+    def refresh(self):
+        pass
+
+    def addstr(self, y, x, text, attr=0):
+        need = sum(term_width(ch) for ch in text)
+        if not (0 <= y < self.h and 0 <= x and x + need <= self.w) or \
+                (y == self.h - 1 and x + need == self.w):
+            self.overflows.append((y, x, text))
+            raise curses.error("addwstr() returned ERR")
+        for ch in text:
+            cw = term_width(ch)
+            self.cells[y][x] = ch
+            self.attrs[y][x] = attr
+            if cw == 2:
+                self.cells[y][x + 1] = ""       # the right half of a wide character
+                self.attrs[y][x + 1] = attr
+            x += cw
+
+    def row(self, y):
+        return "".join(self.cells[y])
+
+    def text(self):
+        return "\n".join(self.row(y) for y in range(self.h))
+
+    def cell_text(self, y, x0, x1):
+        return "".join(self.cells[y][x0:x1])
+
+
+@pytest.fixture
+def acquirer(tmp_path):
+    from tools.acquirer.testing import start_acquirer, stop_acquirer
+    process, port = start_acquirer(str(tmp_path / "acquirer.db"))
+    try:
+        yield ("127.0.0.1", port)
+    finally:
+        stop_acquirer(process)
+    assert process.poll() is not None
+
+
+@pytest.fixture
+def session(tmp_path, acquirer):
+    args = argparse.Namespace(host=acquirer, state=str(tmp_path / "flash"), out=str(tmp_path / "out"))
+    sess = Session(args)
+    try:
+        yield sess
+    finally:
+        sess.close()
+
+
+def _press(ui, win, *keys):
+    """Keys as getch() gives them (str: its characters; int: a curses code)."""
+    for k in keys:
+        for code in ([ord(c) for c in k] if isinstance(k, str) else [k]):
+            ui.sess.term.tick()
+            ui.draw(win)
+            assert ui.handle(code) is True
+    ui.draw(win)
+
+
+def _wait(ui, win, text, secs=10):
+    """Run the main loop's tick until text is on the LCD."""
+    deadline = time.monotonic() + secs
+    while time.monotonic() < deadline:
+        ui.sess.term.tick()
+        ui.draw(win)
+        if text in ui.sess.term.screen.text():
+            return
+        time.sleep(0.02)
+    raise AssertionError("no %r on the LCD:\n%s" % (text, win.text()))
+
+
+def _lcd(win):
+    """The LCD rows as drawn inside the frame."""
+    return [win.cell_text(1 + i, 1, 41) for i in range(15)]
+
+
+def test_sale_through_the_keyboard(session, tmp_path):
+    ui = Ui(session)
+    win = FakeWindow(45, 120)
+    _wait(ui, win, "操作员号")
+    _press(ui, win, "01", 10, "0000", 10)
+    _wait(ui, win, "欢迎使用")
+    _press(ui, win, 10, "1")
+    _wait(ui, win, "请输入金额")
+    _press(ui, win, "129", curses.KEY_BACKSPACE, "345")
+    assert "123.45" in session.term.screen.text()
+    _press(ui, win, curses.KEY_ENTER)
+    _wait(ui, win, "请刷卡")
+
+    _press(ui, win, "c")
+    assert "1=good" in win.text() and "2=poor" in win.text()
+    _press(ui, win, "1")
+    _wait(ui, win, "请输入密码")
+    assert "swiped good" in win.text()
+    _press(ui, win, "123456", 13)
+    _wait(ui, win, "请撕下商户存根")          # the merchant copy is out
+
+    _press(ui, win, "p")                      # paper out before the cardholder copy
+    assert "paper: OUT" in win.text()
+    _press(ui, win, 10)
+    _wait(ui, win, "缺纸")
+    _press(ui, win, "p")                      # paper back in: the copy prints
+    _wait(ui, win, "授权码")
+    assert "交易成功" in session.term.screen.text()
+
+    out = tmp_path / "out"
+    assert sorted(os.listdir(out)) == ["receipt-001.bin", "receipt-001.txt",
+                                       "receipt-002.bin", "receipt-002.txt"]
+    merchant = (out / "receipt-001.txt").read_text(encoding="utf-8")
+    holder = (out / "receipt-002.txt").read_text(encoding="utf-8")
+    assert "商户存根" in merchant and "RMB 123.45" in merchant
+    assert "持卡人存根" in holder and "RMB 123.45" in holder
+    from tools.sim import cards
+    assert cards.by_name("good")["pan"] not in merchant + holder
+    from tools.sim.render import escpos_to_rows
+    for name in ("receipt-001.bin", "receipt-002.bin"):
+        data = (out / name).read_bytes()
+        assert data.startswith(b"\x1b@") and data.endswith(b"\x1dV\x01")
+        assert len(escpos_to_rows(data)) > 500     # a whole slip, 384 dots wide
+
+    # The LCD in its frame: Chinese two cells wide, the frame straight.
+    lcd = _lcd(win)
+    assert lcd[0].strip() == "交易成功"
+    assert any("RMB 123.45" in r for r in lcd)
+    for i in range(15):
+        assert win.row(1 + i)[0] == "|" and win.cell_text(1 + i, 41, 42) == "|", win.text()
+    # The last receipt beside the LCD.
+    assert "持卡人存根 CARDHOLDER COPY" in win.text()
+    assert win.overflows == []
+
+    # Esc is 取消 at once.
+    _press(ui, win, 10)
+    _wait(ui, win, "欢迎使用")
+    _press(ui, win, 10, "1", "5", 27)
+    _wait(ui, win, "欢迎使用")
+    _press(ui, win, "c", "1")                  # a card at the idle screen is ignored, and said so
+    assert "ignored" in win.text() and "asking for a card" in win.text()
+    assert ui.handle(ord("q")) is False
+
+
+@pytest.mark.parametrize("size", [(15, 60), (20, 42), (21, 41), (5, 30), (1, 1), (24, 80), (21, 42), (45, 92)])
+def test_any_window_size_draws_without_error(session, size):
+    ui = Ui(session)
+    win = FakeWindow(*size)
+    ui.draw(win)
+    ui.picking = True
+    ui.draw(win)
+    assert win.overflows == []
+    h, w = size
+    if h < interactive.MIN_ROWS or w < interactive.MIN_COLS:
+        if w >= 20 and h >= 2:
+            assert "Window too small" in win.text()
+    else:
+        assert "操作员登录" in win.text()
+        assert "1=good" in win.text()       # the card choice is shown whole
+        assert "7=badtrack" in win.text()
+
+
+def _read_until(fd, proc, marker, secs):
+    buf = b""
+    deadline = time.monotonic() + secs
+    while marker not in buf and time.monotonic() < deadline and proc.poll() is None:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                buf += os.read(fd, 65536)
+            except OSError:
+                break
+    return buf
+
+
+def test_real_terminal_starts_and_quits_clean(tmp_path, acquirer):
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 120, 0, 0))
+    before = termios.tcgetattr(slave)
+    env = dict(os.environ, TERM="xterm", LANG="C.UTF-8", LC_ALL="C.UTF-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tools.sim", "--host", "%s:%d" % acquirer,
+         "--state", str(tmp_path / "flash"), "--out", str(tmp_path / "out")],
+        cwd=ROOT, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
+    try:
+        seen = _read_until(master, proc, "操作员登录".encode(), 15)
+        assert "操作员登录".encode() in seen, seen[-2000:]
+        os.write(master, b"q")
+        seen += _read_until(master, proc, b"flash in", 10)
+        assert proc.wait(10) == 0
+        assert b"\x1b[?1049l" in seen            # the screen the user had is back
+        assert b"Traceback" not in seen
+        assert termios.tcgetattr(slave) == before
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+        os.close(slave)
