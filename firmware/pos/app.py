@@ -70,7 +70,7 @@ class App:
         if saved:
             self.settings.update(saved)
         from pos import i18n
-        i18n.set_lang(self.settings["lang"])
+        i18n.use(assets_dir, self.settings["lang"])
         self.journal = Journal(state_dir, self.settings["journal_max_bytes"])
         self.counters = store.Counters(state_dir)
         self.operators = Operators(state_dir)

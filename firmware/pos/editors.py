@@ -5,7 +5,7 @@ The engine gives every key except CANCEL to the editor of the current Ask;
 adds to the screen. Errors are i18n keys shown on the next draw.
 """
 from pos.money import format_fen
-from pos.i18n import t
+from pos.i18n import t, tf
 
 DIGITS = "0123456789"
 
@@ -141,7 +141,7 @@ class ListEditor:
         out = ["%d.%s" % (i + 1, label) for i, label in enumerate(labels)]
         pages = (len(self.labels) + self.PAGE - 1) // self.PAGE
         if pages > 1:
-            out.append(t("page") % (first // self.PAGE + 1, pages))
+            out.append(tf("page", first // self.PAGE + 1, pages))
         return out
 
     def selected_line(self):

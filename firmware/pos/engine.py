@@ -57,7 +57,7 @@ class ReadCard(Effect):
 
 
 class WaitPaper(Effect):
-    """Wait until the printer has paper; result: OK or CANCEL (no timeout)."""
+    """Wait until the printer has paper; result: OK (paper loaded, or ENTER to try again) or CANCEL."""
 
     def __init__(self, screen):
         self.screen = screen
@@ -172,6 +172,8 @@ class Engine:
                 self.deadline = self.now + e.timeout
         elif isinstance(e, Show):
             self._advance(k)
+        elif isinstance(e, WaitPaper) and k == "ENTER":
+            self._advance(OK)
         elif isinstance(e, ReadCard) and e.editor is not None:
             if e.editor.key(k):
                 self._advance(("keyed", e.editor.value()))

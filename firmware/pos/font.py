@@ -6,6 +6,8 @@
 # character it meets as a qstr, which would never be freed.
 from array import array
 
+from pos.screen import is_wide  # noqa: F401  (the one rule of what is two cells wide)
+
 try:
     from micropython import const
 except ImportError:
@@ -60,13 +62,6 @@ def next_char(data, i, end):
 def utf8(text):
     """text as UTF-8 bytes (bytes are taken as already encoded)."""
     return text.encode() if isinstance(text, str) else text
-
-
-def is_wide(cp):
-    """True for a codepoint that takes two cells (East Asian wide/fullwidth)."""
-    return (0x1100 <= cp <= 0x115F or 0x2E80 <= cp <= 0xA4CF or 0xAC00 <= cp <= 0xD7A3
-            or 0xF900 <= cp <= 0xFAFF or 0xFE30 <= cp <= 0xFE4F
-            or 0xFF00 <= cp <= 0xFF60 or 0xFFE0 <= cp <= 0xFFE6 or cp >= 0x20000)
 
 
 def cells(text):

@@ -1,5 +1,5 @@
 # Field 39 response codes: what the terminal does with them. The texts a
-# merchant sees are in pos/lang/rc_zh.py and rc_en.py (one table each).
+# merchant sees are the rc_<code> keys of the catalogs (assets/lang/*.txt).
 from pos.cup import REVERSAL_NO_ANSWER, REVERSAL_BAD_MAC, REVERSAL_OTHER, REVERSAL_REASONS  # noqa: F401
 
 # CUP "终端操作: 成功". 10 approves part of the amount (field 4 of the answer);
@@ -23,11 +23,3 @@ def needs_signin(code):
 
 def is_pick_up(code):
     return code in PICK_UP
-
-
-def describe(code, table):
-    """The merchant's text for code from a lang/rc_*.py table; unknown codes show the code."""
-    text = table.get(code)
-    if text is None:
-        return table[None] % (code,)
-    return text

@@ -5,13 +5,15 @@ and the simulator render a Screen; flows only build them.
 """
 
 
+def is_wide(cp):
+    """True for a codepoint that takes two cells (East Asian wide/fullwidth): the LCD's and the slip's rule."""
+    return (0x1100 <= cp <= 0x115F or 0x2E80 <= cp <= 0xA4CF or 0xAC00 <= cp <= 0xD7A3
+            or 0xF900 <= cp <= 0xFAFF or 0xFE30 <= cp <= 0xFE4F
+            or 0xFF00 <= cp <= 0xFF60 or 0xFFE0 <= cp <= 0xFFE6 or cp >= 0x20000)
+
+
 def cell_width(ch):
-    c = ord(ch)
-    if c < 0x1100:
-        return 1
-    if 0xFF61 <= c <= 0xFFDC or 0xFFE8 <= c <= 0xFFEE:
-        return 1
-    return 2
+    return 2 if is_wide(ord(ch)) else 1
 
 
 def text_width(s):

@@ -91,6 +91,15 @@ def test_wait_paper_ends_when_paper_is_loaded_and_never_times_out():
     assert eng.result == OK
 
 
+def test_enter_on_the_paper_out_screen_tries_again_and_other_keys_do_nothing():
+    eng = Engine(0)
+    eng.start(_paper())
+    eng.key("5")
+    assert eng.busy
+    eng.key("ENTER")
+    assert eng.result == OK
+
+
 def test_the_screen_shows_the_editor_lines():
     eng = Engine(0)
     eng.start(_flow([]))

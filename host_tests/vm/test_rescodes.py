@@ -1,6 +1,6 @@
 # Response codes: the full CUP table in both languages and its classification.
-from pos import rescodes
-from pos.lang import rc_en, rc_zh
+from pos import i18n, rescodes
+from vmutil import asset_path
 
 CUP_CODES = (
     "00", "01", "03", "04", "05", "10", "11", "12", "13", "14", "15", "16", "21", "22",
@@ -12,33 +12,39 @@ EARLIER_CODES = ("02", "06", "07", "09", "19", "20", "23", "31", "33", "35", "36
                  "39", "42", "44", "52", "53", "56", "60", "63", "66", "67", "77", "93", "95")
 
 
-def test_both_tables_hold_every_cup_response_code():
-    for code in CUP_CODES + EARLIER_CODES:
-        assert code in rc_zh.TEXTS, code
-        assert code in rc_en.TEXTS, code
+def _text(lang, code):
+    i18n.use(asset_path(""), lang)
+    return i18n.lookup("rc_" + code)
 
 
-def test_both_tables_hold_the_same_codes():
-    assert sorted(k for k in rc_zh.TEXTS if k) == sorted(k for k in rc_en.TEXTS if k)
+def test_both_catalogs_hold_every_cup_response_code():
+    for lang in i18n.LANGS:
+        for code in CUP_CODES + EARLIER_CODES + ("D1", "D2", "D3", "D4"):
+            assert _text(lang, code), (lang, code)
 
 
 def test_merchant_texts_are_short_screen_lines():
-    for table in (rc_zh.TEXTS, rc_en.TEXTS):
-        for code in table:
-            assert 0 < len(table[code]) <= 30, code
+    for lang in i18n.LANGS:
+        for code in CUP_CODES + EARLIER_CODES:
+            assert 0 < len(_text(lang, code)) <= 30, code
 
 
 def test_chinese_texts_say_what_a_cup_terminal_shows():
-    assert rescodes.describe("00", rc_zh.TEXTS) == "交易成功"
-    assert rescodes.describe("51", rc_zh.TEXTS) == "可用余额不足"
-    assert rescodes.describe("55", rc_zh.TEXTS) == "密码错"
-    assert rescodes.describe("98", rc_zh.TEXTS) == "发卡方超时"
-    assert "请重新签到" in rescodes.describe("A0", rc_zh.TEXTS)
+    i18n.use(asset_path(""), "zh")
+    assert i18n.rc_text("00") == "交易成功"
+    assert i18n.rc_text("51") == "可用余额不足"
+    assert i18n.rc_text("55") == "密码错"
+    assert i18n.rc_text("98") == "发卡方超时"
+    assert "请重新签到" in i18n.rc_text("A0")
+    assert i18n.rc_text("D1") == "户号不存在"
 
 
 def test_an_unknown_code_gives_a_generic_decline_with_the_code():
-    assert rescodes.describe("XY", rc_zh.TEXTS) == "交易失败(XY)"
-    assert rescodes.describe("XY", rc_en.TEXTS) == "Declined (XY)"
+    i18n.use(asset_path(""), "zh")
+    assert i18n.rc_text("XY") == "交易失败(XY)"
+    i18n.use(asset_path(""), "en")
+    assert i18n.rc_text("XY") == "DECLINED (XY)"
+    i18n.use(asset_path(""), "zh")
 
 
 def test_approvals_are_00_vip_partial_and_the_cup_defective_successes():

@@ -102,7 +102,11 @@ class Runner:
         if host_addr is None:
             from tools.acquirer.testing import start_acquirer
             self.db = os.path.join(self.tmp, "acquirer.db")
-            self.acquirer, port = start_acquirer(self.db)
+            try:
+                self.acquirer, port = start_acquirer(self.db)
+            except BaseException:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                raise
             host_addr = ("127.0.0.1", port)
         self.host_addr = host_addr
         self.clock = SimClock(START)

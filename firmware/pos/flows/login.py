@@ -2,7 +2,7 @@
 from pos.editors import DigitsEditor
 from pos.engine import Ask, CANCEL, TIMEOUT
 from pos.flows.common import notice
-from pos.i18n import t
+from pos.i18n import t, tf
 from pos.screen import Screen
 from pos import operators
 
@@ -21,7 +21,7 @@ def run(app, state):
         return "ok"
     if verdict == operators.WRONG:
         left = app.operators.tries_left(no)
-        lines = [t("wrong_password")] + ([t("tries_left") % left] if left is not None else [])
+        lines = [t("wrong_password")] + ([tf("tries_left", left)] if left is not None else [])
     elif verdict == operators.LOCKED:
         lines = [t("operator_locked")]
     else:

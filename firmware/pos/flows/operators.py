@@ -2,7 +2,7 @@
 from pos import operators
 from pos.engine import Show
 from pos.flows.common import ask_digits, confirm, notice
-from pos.i18n import t
+from pos.i18n import t, tf
 from pos.screen import Screen
 
 
@@ -16,32 +16,32 @@ def run(app, state):
     known = [n for n, _locked in app.operators.list()]
     if state == "op_add":
         if no == operators.SUPERVISOR or no in known:
-            yield from notice(app, title, [t("operator_exists") % no])
+            yield from notice(app, title, [tf("operator_exists", no)])
             return "done"
         password = yield from _new_password(app, title, no)
         if password is not None:
             app.operators.add(no, password)
-            yield from notice(app, title, [t("operator_added") % no], 10)
+            yield from notice(app, title, [tf("operator_added", no)], 10)
         return "done"
     if no not in known:
         yield from notice(app, title, [t("unknown_operator") + ": " + no])
         return "done"
     if state == "op_delete":
         if no == operators.SUPERVISOR or no == app.operator:
-            yield from notice(app, title, [t("cannot_delete") % no])
+            yield from notice(app, title, [tf("cannot_delete", no)])
             return "done"
-        if (yield from confirm(app, title, [t("delete_operator") % no])):
+        if (yield from confirm(app, title, [tf("delete_operator", no)])):
             app.operators.remove(no)
-            yield from notice(app, title, [t("operator_deleted") % no], 10)
+            yield from notice(app, title, [tf("operator_deleted", no)], 10)
         return "done"
     if state == "op_password":
         password = yield from _new_password(app, title, no)
         if password is not None:
             app.operators.set_password(no, password)
-            yield from notice(app, title, [t("password_changed") % no], 10)
+            yield from notice(app, title, [tf("password_changed", no)], 10)
         return "done"
     app.operators.reset(no)
-    yield from notice(app, title, [t("operator_unlocked") % no], 10)
+    yield from notice(app, title, [tf("operator_unlocked", no)], 10)
     return "done"
 
 

@@ -9,7 +9,7 @@ from pos.editors import ListEditor
 from pos.engine import Show
 from pos.flows.common import GAVE_UP, ask, ask_amount, ask_digits, ask_mmdd, notice
 from pos.flows.printing import TYPE_NAMES
-from pos.i18n import t
+from pos.i18n import t, tf
 from pos.money import format_fen
 from pos.screen import Screen
 
@@ -87,7 +87,7 @@ class Results:
 
 def browse(app, title, found):
     results = Results(found)
-    lines = [t("found") % len(results)]
+    lines = [tf("found", len(results))]
     if any(more for _j, _o, more in found):
         lines.append(t("too_many"))
     editor = ListEditor(results)
@@ -124,7 +124,7 @@ def totals(app):
         if entry:
             lines.append("%s %d %s RMB %s" % (TYPE_NAMES[k].split(" ")[0], entry[0], t("count_unit"),
                                             format_fen(entry[1])))
-    lines.append(t("debit_total") % (debit_n, format_fen(debit)))
-    lines.append(t("credit_total") % (credit_n, format_fen(credit)))
+    lines.append(tf("debit_total", debit_n, format_fen(debit)))
+    lines.append(tf("credit_total", credit_n, format_fen(credit)))
     key = yield Show(Screen(t("menu_totals"), lines, t("press_any_key")), app.settings["idle_timeout"])
     return "timeout" if key == "TIMEOUT" else "done"

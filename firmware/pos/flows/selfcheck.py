@@ -4,7 +4,7 @@ The runtime answers the Probe effect from its drivers; the results are shown
 and, on ENTER, printed.
 """
 from pos.engine import Probe, Show
-from pos.i18n import t
+from pos.i18n import t, tf
 from pos.screen import Screen
 
 PARTS = ("printer", "reader", "link", "flash")
@@ -19,7 +19,7 @@ def results(app, probed):
             answer = (False, "n/a")
         out.append((t("part_" + part), bool(answer[0]), str(answer[1])))
     count, damaged = app.journal.check()
-    out.append((t("part_journal"), damaged == 0, t("journal_state") % (count, damaged)))
+    out.append((t("part_journal"), damaged == 0, tf("journal_state", count, damaged)))
     return out
 
 

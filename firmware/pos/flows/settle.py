@@ -14,7 +14,7 @@ Steps: send → (upload → end) → roll → print; the document is removed las
 from pos import cup, clock, ledger, message, store
 from pos.flows.common import GAVE_UP, confirm, connect, exchange, hang_up, mac_function, notice
 from pos.flows.printing import TYPE_NAMES, print_lines, terminal_info
-from pos.i18n import t
+from pos.i18n import t, tf
 from pos.money import format_fen
 
 DOC = "settle"
@@ -63,8 +63,8 @@ def _start(app, title):
     """Totals of the batch shown for confirmation, then the settlement document; None if cancelled."""
     by_kind, sums = ledger.totals(app.journal)
     debit, debit_n, credit, credit_n = sums
-    lines = [t("batch_no") + ": %06d" % app.counters.batch, t("debit_total") % (debit_n, format_fen(debit)),
-             t("credit_total") % (credit_n, format_fen(credit)), t("settle_confirm")]
+    lines = [t("batch_no") + ": %06d" % app.counters.batch, tf("debit_total", debit_n, format_fen(debit)),
+             tf("credit_total", credit_n, format_fen(credit)), t("settle_confirm")]
     if not (yield from confirm(app, title, lines)):
         return None
     day, hms = clock.stamp(app.clock())
