@@ -457,9 +457,9 @@ def test_resign_flags_answers_with_requirement_3_until_the_next_sign_in(acquirer
 
 def test_unsupported_request_is_answered_40(acquirer):
     t = Terminal(acquirer[1])
-    answer = t.send_payload(t.build({0: "0500", 11: "000001", 41: TID, 42: MID,
+    answer = t.send_payload(t.build({0: "0600", 11: "000001", 41: TID, 42: MID,
                                      60: "00000001201"}, mac=False))
-    assert answer[0] == "0510" and answer[39] == "40"
+    assert answer[0] == "0610" and answer[39] == "40"
     t.close()
 
 

@@ -203,3 +203,16 @@ def test_reprint_the_last_slip_by_trace_and_the_settlement():
     term.menu("重打印", "结算单")
     assert "重打印 DUPLICATE" in term.slips[-1]
     term.close()
+
+
+def test_a_pending_reversal_goes_to_the_host_before_the_settlement():
+    term = _batch(1)
+    term.host.rules["sale"] = lambda req: "timeout"
+    term.sale(700)
+    term.host.rules.clear()
+    term.finish()
+    _settle(term)
+    kinds = term.host.kinds
+    assert kinds.index("reversal") < kinds.index("settle")
+    assert term.last_request("settle")[48][:15] == "000000001000001"
+    term.close()

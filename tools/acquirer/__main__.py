@@ -4,7 +4,10 @@
                                  [--tls-cert C --tls-key K] [--testdata JSON]
   python -m tools.acquirer transactions --db PATH
   python -m tools.acquirer cards --db PATH
+  python -m tools.acquirer bills --db PATH
+  python -m tools.acquirer settlements --db PATH
   python -m tools.acquirer resign --db PATH --terminal TID
+  python -m tools.acquirer set-params --db PATH --terminal TID [--name NAME] [--max-fen N]
   python -m tools.acquirer unlock --db PATH --pan PAN
   python -m tools.acquirer add-terminal --db PATH --terminal TID --merchant MID --tmk HEX
 """
@@ -17,7 +20,7 @@ import os
 import ssl
 import sys
 
-from . import handlers, server, store
+from . import handlers, network, server, store
 
 DEFAULT_TESTDATA = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "testdata", "testdata.json")
@@ -62,6 +65,26 @@ def _transactions(args):
 
 def _cards(args):
     print(json.dumps(_existing(args.db).cards(), ensure_ascii=False, indent=1))
+    return 0
+
+
+def _bills(args):
+    print(json.dumps(_existing(args.db).bills(), ensure_ascii=False, indent=1))
+    return 0
+
+
+def _settlements(args):
+    print(json.dumps(_existing(args.db).settlements(), ensure_ascii=False, indent=1))
+    return 0
+
+
+def _set_params(args):
+    if args.name is not None and len(args.name.encode("utf-8")) > network.MERCHANT_NAME_MAX:
+        sys.exit("the merchant name is at most %d bytes of UTF-8" % network.MERCHANT_NAME_MAX)
+    if args.max_fen is not None and not 0 < args.max_fen < 10 ** 12:
+        sys.exit("the largest amount is 1 to 999999999999 fen")
+    if not _existing(args.db).set_params(args.terminal, args.name, args.max_fen):
+        sys.exit("no terminal %s" % args.terminal)
     return 0
 
 
@@ -111,6 +134,22 @@ def main(argv=None):
     p = commands.add_parser("cards", help="print card balances and PIN counts as JSON")
     p.add_argument("--db", required=True)
     p.set_defaults(run=_cards)
+
+    p = commands.add_parser("bills", help="print bill accounts, amounts due and paid state as JSON")
+    p.add_argument("--db", required=True)
+    p.set_defaults(run=_bills)
+
+    p = commands.add_parser("settlements", help="print settled and settling batches as JSON")
+    p.add_argument("--db", required=True)
+    p.set_defaults(run=_settlements)
+
+    p = commands.add_parser("set-params", help="change a terminal's parameters and have it "
+                            "download them")
+    p.add_argument("--db", required=True)
+    p.add_argument("--terminal", required=True)
+    p.add_argument("--name", help="merchant name (MN), default the terminal's merchant name")
+    p.add_argument("--max-fen", type=int, help="largest amount of one transaction (MX), fen")
+    p.set_defaults(run=_set_params)
 
     p = commands.add_parser("resign", help="ask a terminal to sign in again")
     p.add_argument("--db", required=True)

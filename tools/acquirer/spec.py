@@ -7,7 +7,12 @@ header (6 bytes BCD), and the ISO 8583 body (MTI, 8-byte bitmap, fields).
 Message dicts use the firmware's convention: key 0 is the MTI, other keys
 are int field numbers; n/z/an/ans values are `str`, b values are `bytes`,
 track data (fields 35, 36) uses '=' as the separator (nibble D on the wire).
+
+`TRANSACTIONS` is the table of protocol section 7: which MTI, 60.1 and 60.3
+make each transaction type, and what the host reads in its request.
 """
+
+import collections
 
 import iso8583
 
@@ -98,7 +103,7 @@ SPEC = {
     "55": _var_b(2, 255, "ICC Data"),
     "60": _var_n(2, 17, "Reserved: type, batch, network code, 60.4, 60.5"),
     "61": _var_n(2, 29, "Original Message Data"),
-    "62": _var_b(2, 512, "Reserved Private: sign-in working keys"),
+    "62": _var_b(2, 512, "Reserved Private: sign-in keys, or TLV data"),
     "63": _var_text(2, 163, "Reserved Private: card organisation + issuer"),
     "64": _fixed_b(8, "MAC"),
 }
@@ -225,6 +230,58 @@ def encode_body(message):
 def mac_data(body):
     """The bytes a MAC covers: the body up to the end of field 63."""
     return bytes(body[:-8])
+
+
+# -- transaction types (protocol section 7) ----------------------------------
+
+# needs: fields the host reads besides 11, 41, 42, 60 and 64; card: 2 or 35.
+Transaction = collections.namedtuple(
+    "Transaction", "mti type_code network_code processing_code card needs")
+
+FINANCIAL = "000"
+TRANSACTIONS = {
+    "signin": Transaction("0800", "00", "003", None, False, ()),
+    "signoff": Transaction("0820", "00", "002", None, False, ()),
+    "params": Transaction("0800", "00", "360", None, False, ()),
+    "sale": Transaction("0200", "22", FINANCIAL, "000000", True, (4,)),
+    "void": Transaction("0200", "23", FINANCIAL, "200000", True, (4, 37, 61)),
+    "refund": Transaction("0220", "25", FINANCIAL, "200000", True, (4, 37, 61)),
+    "balance": Transaction("0200", "01", FINANCIAL, "310000", True, ()),
+    "preauth": Transaction("0100", "10", FINANCIAL, "030000", True, (4,)),
+    "preauth_void": Transaction("0100", "11", FINANCIAL, "200000", True, (4, 38, 61)),
+    "preauth_complete": Transaction("0200", "20", FINANCIAL, "000000", True, (4, 38, 61)),
+    "bill_inquiry": Transaction("0100", "60", FINANCIAL, "300000", False, (62,)),
+    "bill_payment": Transaction("0200", "61", FINANCIAL, "500000", True, (4, 62)),
+    "repay_inquiry": Transaction("0100", "62", FINANCIAL, "300000", False, (62,)),
+    "repayment": Transaction("0200", "63", FINANCIAL, "400000", True, (4, 62)),
+    "settle": Transaction("0500", "00", "201", None, False, (48,)),
+    "upload": Transaction("0320", "00", "201", None, False, (48,)),
+    "upload_end": Transaction("0320", "00", "202", None, False, (48,)),
+    "reversal": Transaction("0400", None, None, None, False, (39,)),
+}
+_BY_KEY = {(t.mti, t.type_code, t.network_code): name
+           for name, t in TRANSACTIONS.items() if t.type_code is not None}
+REQUEST_MTIS = frozenset(t.mti for t in TRANSACTIONS.values())
+# 60.1 of a financial type -> its name: what a reversal may name as its original.
+FINANCIAL_TYPES = {t.type_code: name for name, t in TRANSACTIONS.items()
+                   if t.network_code == FINANCIAL}
+
+
+def transaction_name(mti, field60):
+    """The type a request is (protocol section 7), or None if no row matches.
+    Every 0400 is a reversal; its handler checks the 60.1 it names."""
+    if mti == TRANSACTIONS["reversal"].mti:
+        return "reversal"
+    try:
+        type_code, _, network_code, _ = split_field60(field60 or "")
+    except WireError:
+        return None
+    return _BY_KEY.get((mti, type_code, network_code))
+
+
+def answer_mti(mti):
+    """The answer's MTI: the request's with the third digit plus one."""
+    return mti[:2] + str(int(mti[2]) + 1) + mti[3]
 
 
 # -- field 60 ----------------------------------------------------------------

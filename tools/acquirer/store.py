@@ -1,4 +1,5 @@
-"""The acquirer's SQLite database: terminals, cards, transactions, exchanges, messages.
+"""The acquirer's SQLite database: terminals, cards, bills, transactions, holds,
+settlements, exchanges, messages.
 
 One connection, WAL mode, synchronous FULL; every message is handled inside
 `transaction()` so its effects and its answer are committed together before
@@ -8,7 +9,9 @@ the answer goes out.
 import contextlib
 import sqlite3
 
-from . import issuer
+from . import biller, issuer
+
+DEFAULT_MAX_FEN = 9999999
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -24,7 +27,11 @@ CREATE TABLE IF NOT EXISTS terminals (
     mak_hex       TEXT,
     batch         TEXT,
     signed_in_at  TEXT,
-    resign        INTEGER NOT NULL DEFAULT 0
+    resign        INTEGER NOT NULL DEFAULT 0,
+    params_name   TEXT,
+    params_max_fen INTEGER NOT NULL DEFAULT %d,
+    params_due    INTEGER NOT NULL DEFAULT 0,
+    params_sent_at TEXT
 );
 CREATE TABLE IF NOT EXISTS cards (
     id              INTEGER PRIMARY KEY,
@@ -40,7 +47,24 @@ CREATE TABLE IF NOT EXISTS cards (
     issuer_code     TEXT NOT NULL,
     issuer_name     TEXT NOT NULL,
     pin_failures    INTEGER NOT NULL DEFAULT 0,
-    pin_failure_day TEXT
+    pin_failure_day TEXT,
+    bank            TEXT NOT NULL DEFAULT '',
+    bill_due_fen    INTEGER
+);
+CREATE TABLE IF NOT EXISTS billers (
+    code    TEXT PRIMARY KEY,
+    name    TEXT NOT NULL,
+    utility TEXT NOT NULL,
+    mode    TEXT NOT NULL CHECK (mode IN ('E', 'A'))
+);
+CREATE TABLE IF NOT EXISTS bill_accounts (
+    id          INTEGER PRIMARY KEY,
+    biller_code TEXT NOT NULL REFERENCES billers (code),
+    account     TEXT NOT NULL,
+    holder      TEXT NOT NULL,
+    period      TEXT NOT NULL,
+    due_fen     INTEGER NOT NULL,
+    UNIQUE (biller_code, account)
 );
 CREATE TABLE IF NOT EXISTS transactions (
     id            INTEGER PRIMARY KEY,
@@ -55,12 +79,57 @@ CREATE TABLE IF NOT EXISTS transactions (
     response_code TEXT NOT NULL,
     auth_code     TEXT,
     reference     TEXT,
-    state         TEXT NOT NULL CHECK (state IN ('approved', 'declined', 'reversed')),
+    state         TEXT NOT NULL CHECK (state IN ('approved', 'declined', 'voided',
+                                    'refunded', 'reversed', 'completed', 'released')),
     note          TEXT,
-    created       TEXT NOT NULL
+    created       TEXT NOT NULL,
+    original_id   INTEGER REFERENCES transactions (id),
+    refunded_fen  INTEGER NOT NULL DEFAULT 0,
+    bill_account_id INTEGER REFERENCES bill_accounts (id),
+    credit_card_id INTEGER REFERENCES cards (id),
+    due_paid_fen  INTEGER
 );
 CREATE INDEX IF NOT EXISTS transactions_key
     ON transactions (terminal_id, batch, trace, mti);
+CREATE INDEX IF NOT EXISTS transactions_reference
+    ON transactions (terminal_id, reference);
+CREATE TABLE IF NOT EXISTS holds (
+    id             INTEGER PRIMARY KEY,
+    transaction_id INTEGER NOT NULL UNIQUE REFERENCES transactions (id),
+    card_id        INTEGER NOT NULL REFERENCES cards (id),
+    amount_fen     INTEGER NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN ('held', 'completed', 'released'))
+);
+CREATE TABLE IF NOT EXISTS settlements (
+    id                    INTEGER PRIMARY KEY,
+    terminal_id           TEXT NOT NULL,
+    batch                 TEXT NOT NULL,
+    host_debit_fen        INTEGER NOT NULL,
+    host_debit_count      INTEGER NOT NULL,
+    host_credit_fen       INTEGER NOT NULL,
+    host_credit_count     INTEGER NOT NULL,
+    terminal_debit_fen    INTEGER NOT NULL,
+    terminal_debit_count  INTEGER NOT NULL,
+    terminal_credit_fen   INTEGER NOT NULL,
+    terminal_credit_count INTEGER NOT NULL,
+    terminal_foreign      TEXT NOT NULL,
+    balanced              INTEGER NOT NULL,
+    upload_count          INTEGER NOT NULL DEFAULT 0,
+    declared_count        INTEGER,
+    state                 TEXT NOT NULL CHECK (state IN ('uploading', 'settled')),
+    note                  TEXT,
+    created               TEXT NOT NULL,
+    settled_at            TEXT,
+    UNIQUE (terminal_id, batch)
+);
+CREATE TABLE IF NOT EXISTS uploads (
+    id            INTEGER PRIMARY KEY,
+    settlement_id INTEGER NOT NULL REFERENCES settlements (id),
+    type_code     TEXT NOT NULL,
+    trace         TEXT NOT NULL,
+    amount_fen    INTEGER NOT NULL,
+    created       TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS exchanges (
     id          INTEGER PRIMARY KEY,
     terminal_id TEXT NOT NULL,
@@ -84,7 +153,7 @@ CREATE TABLE IF NOT EXISTS messages (
     note      TEXT,
     created   TEXT NOT NULL
 );
-"""
+""" % DEFAULT_MAX_FEN
 
 _SEQUENCE_MODULUS = 1000000
 
@@ -126,7 +195,7 @@ class Store:
     # -- seeding -------------------------------------------------------------
 
     def seed(self, testdata):
-        """Load the test terminal and cards once; never over existing data."""
+        """Load the test terminal, cards and billers once; never over existing data."""
         with self.transaction():
             if self._one("SELECT 1 FROM meta WHERE key = 'seeded'"):
                 return False
@@ -141,14 +210,26 @@ class Store:
                     continue
                 salt, pin_hash = issuer.pin_record(card["pin"])
                 code, name = issuer.issuer_of(card.get("issuer", ""))
-                limit = card.get("limit_fen") if card["kind"] == "credit" else None
+                credit = card["kind"] == "credit"
+                limit = card.get("limit_fen") if credit else None
                 available = limit if limit is not None else card["balance_fen"]
                 self.db.execute(
                     "INSERT OR IGNORE INTO cards (pan, name, kind, expiry, pin_salt, pin_hash,"
-                    " available_fen, limit_fen, forced_response, issuer_code, issuer_name)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " available_fen, limit_fen, forced_response, issuer_code, issuer_name,"
+                    " bank, bill_due_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (card["pan"], card["name"], card["kind"], card["expiry"], salt,
-                     pin_hash, available, limit, card.get("response"), code, name))
+                     pin_hash, available, limit, card.get("response"), code, name,
+                     card.get("issuer", ""), card.get("bill_due_fen", 0) if credit else None))
+            for entry in testdata.get("billers", ()):
+                self.db.execute(
+                    "INSERT OR IGNORE INTO billers (code, name, utility, mode) VALUES (?, ?, ?, ?)",
+                    (entry["code"], entry["name"], entry["utility"], entry["mode"]))
+                for account in entry["accounts"]:
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO bill_accounts (biller_code, account, holder,"
+                        " period, due_fen) VALUES (?, ?, ?, ?, ?)",
+                        (entry["code"], account["account"], account["holder"],
+                         account["period"], account["due_fen"]))
             self.db.execute("INSERT INTO meta (key, value) VALUES ('seeded', '1')")
             return True
 
@@ -174,25 +255,48 @@ class Store:
             " resign = 0 WHERE terminal_id = ?",
             (pik.hex().upper(), mak.hex().upper(), batch, when, terminal_id))
 
+    def drop_working_keys(self, terminal_id):
+        """A sign-off: no session keys until the next sign-in."""
+        self.db.execute("UPDATE terminals SET pik_hex = NULL, mak_hex = NULL"
+                        " WHERE terminal_id = ?", (terminal_id,))
+
     def request_sign_in(self, terminal_id):
         with self.transaction():
             cursor = self.db.execute(
                 "UPDATE terminals SET resign = 1 WHERE terminal_id = ?", (terminal_id,))
             return cursor.rowcount == 1
 
+    def set_params(self, terminal_id, merchant_name=None, max_fen=None):
+        """Change the terminal's parameters and flag it to download them."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "UPDATE terminals SET params_name = COALESCE(?, params_name),"
+                " params_max_fen = COALESCE(?, params_max_fen), params_due = 1"
+                " WHERE terminal_id = ?", (merchant_name, max_fen, terminal_id))
+            return cursor.rowcount == 1
+
+    def params_sent(self, terminal_id, when):
+        self.db.execute("UPDATE terminals SET params_due = 0, params_sent_at = ?"
+                        " WHERE terminal_id = ?", (when, terminal_id))
+
     # -- cards ---------------------------------------------------------------
 
     def card(self, pan):
         return self._one("SELECT * FROM cards WHERE pan = ?", (pan,))
 
-    def update_card(self, card_id, available_fen, pin_failures, pin_failure_day):
-        self.db.execute(
-            "UPDATE cards SET available_fen = ?, pin_failures = ?, pin_failure_day = ?"
-            " WHERE id = ?", (available_fen, pin_failures, pin_failure_day, card_id))
+    def set_pin_state(self, card_id, pin_failures, pin_failure_day):
+        self.db.execute("UPDATE cards SET pin_failures = ?, pin_failure_day = ? WHERE id = ?",
+                        (pin_failures, pin_failure_day, card_id))
 
-    def refund(self, card_id, amount_fen):
+    def move(self, card_id, fen):
+        """Add fen (negative: take) to a card's balance / available limit."""
         self.db.execute("UPDATE cards SET available_fen = available_fen + ? WHERE id = ?",
-                        (amount_fen, card_id))
+                        (fen, card_id))
+
+    def add_bill_due(self, card_id, fen):
+        """A credit card's bill goes up by fen (negative: down), never below 0."""
+        self.db.execute("UPDATE cards SET bill_due_fen = MAX(0, bill_due_fen + ?) WHERE id = ?",
+                        (fen, card_id))
 
     def unlock(self, pan):
         with self.transaction():
@@ -202,11 +306,40 @@ class Store:
             return cursor.rowcount == 1
 
     def cards(self):
-        rows = self.db.execute("SELECT * FROM cards ORDER BY id").fetchall()
+        rows = self.db.execute(
+            "SELECT c.*, (SELECT COALESCE(SUM(h.amount_fen), 0) FROM holds h"
+            " WHERE h.card_id = c.id AND h.state = 'held') AS held_fen"
+            " FROM cards c ORDER BY c.id").fetchall()
         return [{
             "name": r["name"], "masked_pan": masked_pan(r["pan"]), "kind": r["kind"],
             "available_fen": r["available_fen"], "limit_fen": r["limit_fen"],
+            "held_fen": r["held_fen"], "bill_due_fen": r["bill_due_fen"], "bank": r["bank"],
             "pin_failures": r["pin_failures"], "pin_failure_day": r["pin_failure_day"],
+        } for r in rows]
+
+    # -- billers -------------------------------------------------------------
+
+    def biller(self, code):
+        return self._one("SELECT * FROM billers WHERE code = ?", (code,))
+
+    def bill_account(self, biller_code, account):
+        return self._one("SELECT * FROM bill_accounts WHERE biller_code = ? AND account = ?",
+                         (biller_code, account))
+
+    def add_due(self, account_id, fen):
+        """A bill's amount due goes up by fen (negative: down), never below 0."""
+        self.db.execute("UPDATE bill_accounts SET due_fen = MAX(0, due_fen + ?) WHERE id = ?",
+                        (fen, account_id))
+
+    def bills(self):
+        rows = self.db.execute(
+            "SELECT b.code, b.name, b.utility, b.mode, a.account, a.holder, a.period, a.due_fen"
+            " FROM bill_accounts a JOIN billers b ON b.code = a.biller_code"
+            " ORDER BY a.id").fetchall()
+        return [{
+            "biller": r["code"], "name": r["name"], "utility": r["utility"], "mode": r["mode"],
+            "account": r["account"], "holder": r["holder"], "period": r["period"],
+            "due_fen": r["due_fen"], "paid": biller.is_paid(r["due_fen"]),
         } for r in rows]
 
     # -- idempotency ---------------------------------------------------------
@@ -226,16 +359,45 @@ class Store:
     # -- transactions --------------------------------------------------------
 
     def add_transaction(self, **columns):
+        """-> the new transaction's id."""
         names = sorted(columns)
-        self.db.execute(
+        cursor = self.db.execute(
             "INSERT INTO transactions (%s) VALUES (%s)"
             % (", ".join(names), ", ".join("?" * len(names))),
             [columns[n] for n in names])
+        return cursor.lastrowid
 
-    def sales(self, terminal_id, batch, trace):
+    def transaction_by_id(self, transaction_id):
+        return self._one("SELECT * FROM transactions WHERE id = ?", (transaction_id,))
+
+    def originals(self, terminal_id, batch, trace, txn_type):
+        """Requests of one type with this key, oldest first: what a reversal names."""
         return self.db.execute(
             "SELECT * FROM transactions WHERE terminal_id = ? AND batch = ? AND trace = ?"
-            " AND mti = '0200' ORDER BY id", (terminal_id, batch, trace)).fetchall()
+            " AND type = ? ORDER BY id", (terminal_id, batch, trace, txn_type)).fetchall()
+
+    def voidable(self, terminal_id, batch, trace):
+        """The approved sale or bill payment a void names by its batch and trace."""
+        return self._one(
+            "SELECT * FROM transactions WHERE terminal_id = ? AND batch = ? AND trace = ?"
+            " AND type IN ('sale', 'bill_payment') AND response_code = '00'"
+            " ORDER BY id LIMIT 1", (terminal_id, batch, trace))
+
+    def refundable(self, terminal_id, reference, mmdd):
+        """The approved sale a refund names by its reference number and date."""
+        return self._one(
+            "SELECT * FROM transactions WHERE terminal_id = ? AND reference = ?"
+            " AND strftime('%m%d', created) = ? AND type = 'sale' AND response_code = '00'"
+            " ORDER BY id LIMIT 1", (terminal_id, reference, mmdd))
+
+    def preauth(self, merchant_id, auth_code, mmdd, card_id):
+        """The latest approved pre-authorisation at this merchant with this
+        authorisation code, date and card."""
+        return self._one(
+            "SELECT t.* FROM transactions t JOIN terminals m ON m.terminal_id = t.terminal_id"
+            " WHERE m.merchant_id = ? AND t.auth_code = ? AND strftime('%m%d', t.created) = ?"
+            " AND t.card_id = ? AND t.type = 'preauth' AND t.response_code = '00'"
+            " ORDER BY t.id DESC LIMIT 1", (merchant_id, auth_code, mmdd, card_id))
 
     def reversed_already(self, terminal_id, batch, trace):
         return self._one(
@@ -243,15 +405,27 @@ class Store:
             " AND mti = '0400' AND response_code = '00'",
             (terminal_id, batch, trace)) is not None
 
-    def mark_reversed(self, transaction_id):
-        self.db.execute("UPDATE transactions SET state = 'reversed' WHERE id = ?",
-                        (transaction_id,))
+    def set_state(self, transaction_id, state):
+        self.db.execute("UPDATE transactions SET state = ? WHERE id = ?",
+                        (state, transaction_id))
+
+    def add_refunded(self, transaction_id, fen):
+        """A sale's refunds grow by fen (negative: shrink); refunded in full is 'refunded'."""
+        self.db.execute(
+            "UPDATE transactions SET refunded_fen = refunded_fen + ?,"
+            " state = CASE WHEN refunded_fen + ? >= amount_fen THEN 'refunded'"
+            " ELSE 'approved' END WHERE id = ?", (fen, fen, transaction_id))
+
+    def batch_transactions(self, terminal_id, batch):
+        return self.db.execute(
+            "SELECT * FROM transactions WHERE terminal_id = ? AND batch = ? AND mti != '0400'"
+            " AND response_code = '00' ORDER BY id", (terminal_id, batch)).fetchall()
 
     def transactions(self):
         rows = self.db.execute(
-            "SELECT terminal_id, batch, trace, mti, type, amount_fen, masked_pan,"
-            " response_code, auth_code, reference, state, note, created"
-            " FROM transactions ORDER BY id").fetchall()
+            "SELECT id, terminal_id, batch, trace, mti, type, amount_fen, masked_pan,"
+            " response_code, auth_code, reference, state, refunded_fen, original_id, note,"
+            " created FROM transactions ORDER BY id").fetchall()
         return [dict(r) for r in rows]
 
     def next_sequence(self):
@@ -261,10 +435,80 @@ class Store:
                         (str(value),))
         return value
 
+    # -- holds ---------------------------------------------------------------
+
+    def add_hold(self, transaction_id, card_id, amount_fen):
+        self.db.execute("INSERT INTO holds (transaction_id, card_id, amount_fen, state)"
+                        " VALUES (?, ?, ?, 'held')", (transaction_id, card_id, amount_fen))
+
+    def hold(self, transaction_id):
+        """The hold of a pre-authorisation."""
+        return self._one("SELECT * FROM holds WHERE transaction_id = ?", (transaction_id,))
+
+    def set_hold_state(self, hold_id, state):
+        self.db.execute("UPDATE holds SET state = ? WHERE id = ?", (state, hold_id))
+
+    # -- settlements ---------------------------------------------------------
+
+    def settlement(self, terminal_id, batch):
+        return self._one("SELECT * FROM settlements WHERE terminal_id = ? AND batch = ?",
+                         (terminal_id, batch))
+
+    def is_settled(self, terminal_id, batch):
+        row = self.settlement(terminal_id, batch)
+        return row is not None and row["state"] == "settled"
+
+    def save_settlement(self, terminal_id, batch, host, terminal, terminal_foreign, balanced,
+                        when):
+        """A 0500: the batch's settlement, new or (not yet settled) done again;
+        a new attempt drops the uploads of the earlier one."""
+        earlier = self.settlement(terminal_id, batch)
+        if earlier is not None:
+            self.db.execute("DELETE FROM uploads WHERE settlement_id = ?", (earlier["id"],))
+            self.db.execute("DELETE FROM settlements WHERE id = ?", (earlier["id"],))
+        self.db.execute(
+            "INSERT INTO settlements (terminal_id, batch, host_debit_fen, host_debit_count,"
+            " host_credit_fen, host_credit_count, terminal_debit_fen, terminal_debit_count,"
+            " terminal_credit_fen, terminal_credit_count, terminal_foreign, balanced, state,"
+            " created, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (terminal_id, batch) + tuple(host) + tuple(terminal)
+            + (terminal_foreign, int(balanced), "settled" if balanced else "uploading",
+               when, when if balanced else None))
+
+    def add_uploads(self, settlement_id, items, when):
+        for item in items:
+            self.db.execute(
+                "INSERT INTO uploads (settlement_id, type_code, trace, amount_fen, created)"
+                " VALUES (?, ?, ?, ?, ?)", (settlement_id,) + tuple(item) + (when,))
+        self.db.execute(
+            "UPDATE settlements SET upload_count = upload_count + ? WHERE id = ?",
+            (len(items), settlement_id))
+
+    def uploads(self, settlement_id):
+        return self.db.execute("SELECT * FROM uploads WHERE settlement_id = ? ORDER BY id",
+                               (settlement_id,)).fetchall()
+
+    def end_upload(self, settlement_id, declared_count, note, when):
+        """Upload end: the batch is settled (on the terminal's figures if it was
+        not balanced); a settled batch keeps its settled_at."""
+        self.db.execute(
+            "UPDATE settlements SET declared_count = ?, note = ?, state = 'settled',"
+            " settled_at = COALESCE(settled_at, ?) WHERE id = ?",
+            (declared_count, note, when, settlement_id))
+
+    def settlements(self):
+        rows = self.db.execute("SELECT * FROM settlements ORDER BY id").fetchall()
+        out = []
+        for r in rows:
+            row = dict(r)
+            row["balanced"] = bool(row["balanced"])
+            del row["id"]
+            out.append(row)
+        return out
+
     # -- message log ---------------------------------------------------------
 
     def log_message(self, direction, peer, data, when, note=None):
         self.db.execute(
             "INSERT INTO messages (direction, peer, hex, note, created) VALUES (?, ?, ?, ?, ?)",
             (direction, peer, bytes(data).hex().upper(), note, when))
-

@@ -12,7 +12,8 @@ resumption once after boot). While it exists no new transaction starts.
 Steps: send → (upload → end) → roll → print; the document is removed last.
 """
 from pos import cup, clock, ledger, message, store
-from pos.flows.common import GAVE_UP, confirm, connect, exchange, hang_up, mac_function, notice
+from pos.flows import reversal
+from pos.flows.common import confirm, connect, exchange, hang_up, mac_function, notice
 from pos.flows.printing import TYPE_NAMES, print_lines, terminal_info
 from pos.i18n import t, tf
 from pos.money import format_fen
@@ -90,6 +91,14 @@ def _request(app, kind, values, title, batch_no):
 
 
 def _send(app, title, doc):
+    if reversal.pending(app) is not None:
+        # The host must undo an unanswered request before it counts the batch.
+        if not (yield from connect(app, title)):
+            return False
+        done = yield from reversal.send_pending(app)
+        yield from hang_up()
+        if not done or reversal.pending(app) is not None:
+            return False
     debit, debit_n, credit, credit_n = doc["sums"]
     values = {48: message.settle_totals(debit, debit_n, credit, credit_n), 49: cup.CURRENCY,
               63: (doc["op"] or "00") + " "}

@@ -1,0 +1,169 @@
+"""Reversal 0400: undo exactly what the original did, exactly once.
+
+The original is the request of the type named by 60.1 with the reversal's
+(terminal id, batch, trace). An approved original is undone by its type's
+row of `UNDO` and becomes 'reversed':
+
+  sale, bill payment    the money back to the card (a bill is due again)
+  completion            the completion's money back, the whole hold held again
+  repayment             the money back to the debit card, off the credit card
+                        (its bill up by what was paid off, its limit down)
+  refund                the refunded money taken back, the sale refundable again
+  void                  the original voided again approved, its money taken again
+  preauth               the hold released
+  preauth void          the hold held again
+  balance, inquiries    nothing moved, nothing to undo
+
+An original that something later changed (a voided or refunded sale, a
+completed or released pre-authorisation) is left as it is. A reversal is
+answered 00 once it passes the checks, whatever it found.
+"""
+
+from . import spec
+from .context import APPROVED, FORMAT_ERROR, Reply, amount, card_data
+
+ECHO = (2, 3, 4, 11, 25, 41, 42, 49, 60)
+
+
+def reversal(context):
+    request = context.request
+    fields = context.answer("0410", ECHO)
+    pan, _ = card_data(request)
+    if pan is not None:
+        fields[2] = pan
+    reversed_fen = amount(request)
+
+    def record(note=None, original=None):
+        context.record("reversal", fields, reversed_fen, state="approved", note=note,
+                       card_id=original["card_id"] if original else None,
+                       masked=original["masked_pan"] if original else None,
+                       original_id=original["id"] if original else None)
+
+    refused, mak = context.guard(fields)
+    if refused is not None:
+        context.record("reversal", fields, reversed_fen)
+        return refused
+    name = spec.FINANCIAL_TYPES.get(spec.split_field60(request[60])[0])
+    if 39 not in request or name is None:
+        fields[39] = FORMAT_ERROR
+        context.record("reversal", fields, reversed_fen)
+        return Reply(fields, mak=mak, authentic=True)
+
+    terminal_id, batch, trace, _ = context.key
+    originals = context.store.originals(terminal_id, batch, trace, name)
+    approved = [o for o in originals if o["response_code"] == APPROVED]
+    original = approved[0] if approved else (originals[0] if originals else None)
+    if approved:
+        note = UNDO[name](context.store, original)
+        reversed_fen = original["amount_fen"]
+    elif originals:
+        note = "original declined, nothing to undo"
+    else:
+        note = "original not found, recorded"
+    fields[39] = APPROVED
+    record("%s; reason %s" % (note, request[39]), original)
+    return Reply(fields, mak=mak, authentic=True)
+
+
+def _left_as_is(txn):
+    return "original is %s, nothing undone" % txn["state"]
+
+
+def _undo_payment(store, txn):
+    """Sale or bill payment: the money back; a bill is due again."""
+    if txn["state"] != "approved" or txn["refunded_fen"]:
+        return _left_as_is(txn)
+    store.move(txn["card_id"], txn["amount_fen"])
+    if txn["bill_account_id"] is not None:
+        store.add_due(txn["bill_account_id"], txn["due_paid_fen"])
+    store.set_state(txn["id"], "reversed")
+    return "undone"
+
+
+def _undo_repayment(store, txn):
+    if txn["state"] != "approved":
+        return _left_as_is(txn)
+    store.move(txn["card_id"], txn["amount_fen"])
+    store.move(txn["credit_card_id"], -txn["amount_fen"])
+    store.add_bill_due(txn["credit_card_id"], txn["due_paid_fen"])
+    store.set_state(txn["id"], "reversed")
+    return "undone"
+
+
+def _undo_void(store, txn):
+    """The voided original comes back: its money taken again, a bill paid again."""
+    original = store.transaction_by_id(txn["original_id"])
+    if txn["state"] != "approved" or original is None or original["state"] != "voided":
+        return _left_as_is(txn)
+    store.move(original["card_id"], -original["amount_fen"])
+    if original["bill_account_id"] is not None:
+        store.add_due(original["bill_account_id"], -original["due_paid_fen"])
+    store.set_state(original["id"], "approved")
+    store.set_state(txn["id"], "reversed")
+    return "undone"
+
+
+def _undo_refund(store, txn):
+    original = store.transaction_by_id(txn["original_id"])
+    if txn["state"] != "approved" or original is None:
+        return _left_as_is(txn)
+    store.move(txn["card_id"], -txn["amount_fen"])
+    store.add_refunded(original["id"], -txn["amount_fen"])
+    store.set_state(txn["id"], "reversed")
+    return "undone"
+
+
+def _undo_preauth(store, txn):
+    hold = store.hold(txn["id"])
+    if txn["state"] != "approved" or hold is None or hold["state"] != "held":
+        return _left_as_is(txn)
+    store.move(hold["card_id"], hold["amount_fen"])
+    store.set_hold_state(hold["id"], "released")
+    store.set_state(txn["id"], "reversed")
+    return "undone"
+
+
+def _rehold(store, txn, preauth_state, returned_fen):
+    """A preauth void or completion undone: the pre-authorisation holds again.
+
+    returned_fen: what the undone request gave back to the card."""
+    original = store.transaction_by_id(txn["original_id"])
+    hold = store.hold(original["id"]) if original is not None else None
+    if (txn["state"] != "approved" or hold is None
+            or original["state"] != preauth_state or hold["state"] != preauth_state):
+        return _left_as_is(txn)
+    store.move(hold["card_id"], -returned_fen(hold))
+    store.set_hold_state(hold["id"], "held")
+    store.set_state(original["id"], "approved")
+    store.set_state(txn["id"], "reversed")
+    return "undone"
+
+
+def _undo_preauth_void(store, txn):
+    return _rehold(store, txn, "released", lambda hold: hold["amount_fen"])
+
+
+def _undo_completion(store, txn):
+    return _rehold(store, txn, "completed", lambda hold: hold["amount_fen"] - txn["amount_fen"])
+
+
+def _undo_inquiry(store, txn):
+    if txn["state"] != "approved":
+        return _left_as_is(txn)
+    store.set_state(txn["id"], "reversed")
+    return "nothing moved"
+
+
+UNDO = {
+    "sale": _undo_payment,
+    "bill_payment": _undo_payment,
+    "preauth_complete": _undo_completion,
+    "repayment": _undo_repayment,
+    "refund": _undo_refund,
+    "void": _undo_void,
+    "preauth": _undo_preauth,
+    "preauth_void": _undo_preauth_void,
+    "balance": _undo_inquiry,
+    "bill_inquiry": _undo_inquiry,
+    "repay_inquiry": _undo_inquiry,
+}

@@ -1,0 +1,132 @@
+"""Settlement 0500/201, batch upload 0320/201 and batch upload end 0320/202.
+
+The host's totals of a (terminal, batch) follow protocol section 8 to the
+letter: debits are the approved sales, pre-authorisation completions, bill
+payments and repayments that were neither voided nor reversed (a refunded
+sale still counts); credits are the approved refunds not reversed. Voids,
+pre-authorisations and inquiries never count. The host's foreign half is
+zeros.
+
+A settlement compares the host's totals with the terminal's and answers
+field 48 with the host's figures and, per half, 1 balanced or 2 not balanced.
+Balanced, the batch is settled at once; not balanced, it waits for the batch
+upload, and the upload end settles it on the terminal's figures, noting how
+the uploaded items differ from the host's records. A settled batch stays
+settled: a later 0500 for it is answered from the stored figures and changes
+nothing. A batch upload or upload end for a batch with no 0500 is 12.
+"""
+
+from . import fields, spec
+from .context import APPROVED, CURRENCY_CNY, FORMAT_ERROR, INVALID_TRANSACTION, Reply
+
+DEBIT_TYPES = ("sale", "preauth_complete", "bill_payment", "repayment")
+DEBIT_STATES = ("approved", "refunded")
+CREDIT_TYPES = ("refund",)
+CREDIT_STATES = ("approved",)
+UPLOAD_ECHO = (11, 41, 42, 48, 60)
+UPLOAD_COMMON = (12, 13)
+
+
+def counted(rows):
+    """The batch's approved transactions -> (debits, credits) the totals count."""
+    debits = [r for r in rows if r["type"] in DEBIT_TYPES and r["state"] in DEBIT_STATES]
+    credits = [r for r in rows if r["type"] in CREDIT_TYPES and r["state"] in CREDIT_STATES]
+    return debits, credits
+
+
+def host_totals(rows):
+    debits, credits = counted(rows)
+    return fields.Totals(sum(r["amount_fen"] for r in debits), len(debits),
+                         sum(r["amount_fen"] for r in credits), len(credits))
+
+
+def _stored_host_totals(settlement):
+    return fields.Totals(settlement["host_debit_fen"], settlement["host_debit_count"],
+                         settlement["host_credit_fen"], settlement["host_credit_count"])
+
+
+def _code(host, terminal):
+    return fields.BALANCED if host == terminal else fields.NOT_BALANCED
+
+
+def settle(context):
+    request = context.request
+    answer = context.answer("0510", (11, 41, 42, 49, 60, 63))
+    answer[15] = context.now.strftime("%m%d")
+    refused, mak = context.guard(answer)
+    if refused is not None:
+        return refused
+    try:
+        if request.get(49, CURRENCY_CNY) != CURRENCY_CNY:
+            raise spec.WireError("currency %r" % request.get(49))
+        domestic, _, foreign, _ = fields.decode_settlement(request.get(48, ""))
+    except spec.WireError:
+        answer[39] = FORMAT_ERROR
+        return Reply(answer, mak=mak, authentic=True)
+    terminal_id, batch, _, _ = context.key
+    settlement = context.store.settlement(terminal_id, batch)
+    settled = settlement is not None and settlement["state"] == "settled"
+    if settled:
+        host = _stored_host_totals(settlement)
+    else:
+        host = host_totals(context.store.batch_transactions(terminal_id, batch))
+    domestic_code = _code(host, domestic)
+    foreign_code = _code(fields.ZERO_TOTALS, foreign)
+    if not settled:
+        context.store.save_settlement(
+            terminal_id, batch, host, domestic, request[48][31:61],
+            domestic_code == foreign_code == fields.BALANCED, context.when)
+    answer[48] = fields.encode_settlement(host, domestic_code, fields.ZERO_TOTALS, foreign_code)
+    answer[39] = APPROVED
+    return Reply(answer, mak=mak, authentic=True)
+
+
+def _batch_message(context, decode):
+    """-> (Reply, what field 48 says, the batch's settlement); the last two are
+    None when the message is refused."""
+    answer = context.answer("0330", UPLOAD_ECHO, UPLOAD_COMMON)
+    refused, mak = context.guard(answer)
+    if refused is not None:
+        return refused, None, None
+    reply = Reply(answer, mak=mak, authentic=True)
+    try:
+        decoded = decode(context.request.get(48, ""))
+    except spec.WireError:
+        answer[39] = FORMAT_ERROR
+        return reply, None, None
+    settlement = context.store.settlement(*context.key[:2])
+    answer[39] = APPROVED if settlement is not None else INVALID_TRANSACTION
+    return reply, decoded, settlement
+
+
+def upload(context):
+    reply, items, settlement = _batch_message(context, fields.decode_upload)
+    if settlement is not None:
+        context.store.add_uploads(settlement["id"], items, context.when)
+    return reply
+
+
+def upload_end(context):
+    reply, declared, settlement = _batch_message(context, fields.decode_upload_end)
+    if settlement is not None:
+        rows = context.store.batch_transactions(settlement["terminal_id"], settlement["batch"])
+        note = differences(context.store.uploads(settlement["id"]), rows, declared)
+        context.store.end_upload(settlement["id"], declared, note, context.when)
+    return reply
+
+
+def differences(uploads, rows, declared):
+    """How the uploaded items differ from the host's counted records, as one line."""
+    debits, credits = counted(rows)
+    host = {(spec.TRANSACTIONS[r["type"]].type_code, r["trace"]): r["amount_fen"]
+            for r in debits + credits}
+    terminal = {(u["type_code"], u["trace"]): u["amount_fen"] for u in uploads}
+    notes = ["not on the host: %s/%s %d fen" % (k + (terminal[k],))
+             for k in sorted(terminal.keys() - host.keys())]
+    notes += ["not uploaded: %s/%s %d fen" % (k + (host[k],))
+              for k in sorted(host.keys() - terminal.keys())]
+    notes += ["amount differs: %s/%s host %d fen, terminal %d fen" % (k + (host[k], terminal[k]))
+              for k in sorted(host.keys() & terminal.keys()) if host[k] != terminal[k]]
+    if declared != len(uploads):
+        notes.append("upload end counts %d, %d items uploaded" % (declared, len(uploads)))
+    return "; ".join(notes) or "uploads match the host's records"
