@@ -68,6 +68,7 @@ def test_approved_sale_is_stored_by_the_acquirer_and_journaled_masked(tmp_path):
     rec = [r for r in journal if r.get("k") == "sale"]
     assert len(rec) == 1 and rec[0]["st"] == "approved" and rec[0]["amt"] == 12345
     assert rec[0]["pan"] == "622202*********0017"
+    assert rec[0]["date"] == "20261123"    # the host's clock runs from the simulator's start
     assert rec[0]["auth"] == sale[0]["auth_code"] and rec[0]["ref"] == sale[0]["reference"]
     assert sorted(r["copy"] for r in journal if r.get("k") == "printed") == [0, 1]
     raw = open(tmp_path / "flash" / "journal.bin", "rb").read()

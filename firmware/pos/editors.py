@@ -20,6 +20,7 @@ class AmountEditor:
         self.error = None
 
     def key(self, k):
+        refused = self.error == "amount_too_large"
         self.error = None
         if k in DIGITS and len(k) == 1:
             fen = self.fen * 10 + int(k)
@@ -30,6 +31,10 @@ class AmountEditor:
         elif k == "CLEAR":
             self.fen //= 10
         elif k == "ENTER":
+            if refused:
+                # The amount shown is not the one keyed: it must be corrected, not taken.
+                self.error = "amount_too_large"
+                return False
             if self.fen == 0 and not self.allow_zero:
                 self.error = "amount_zero"
                 return False

@@ -57,10 +57,11 @@ class ReadCard(Effect):
 
 
 class WaitPaper(Effect):
-    """Wait until the printer has paper; result: OK (paper loaded, or ENTER to try again) or CANCEL."""
+    """Wait until the printer has paper; result: OK (paper loaded, or ENTER to try again), CANCEL or TIMEOUT."""
 
-    def __init__(self, screen):
+    def __init__(self, screen, timeout=None):
         self.screen = screen
+        self.timeout = timeout
 
 
 class Connect(Effect):

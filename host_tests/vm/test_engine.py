@@ -108,6 +108,17 @@ def test_the_screen_shows_the_editor_lines():
     assert "RMB 0.12" in eng.screen.text()
 
 
+def test_an_amount_over_the_maximum_must_be_corrected_before_enter_takes_it():
+    ed = AmountEditor(500000)
+    for k in "500001":
+        ed.key(k)
+    assert ed.value() == 50000 and ed.error == "amount_too_large"
+    assert not ed.key("ENTER") and ed.error == "amount_too_large"
+    ed.key("CLEAR")
+    assert ed.error is None and ed.value() == 5000
+    assert ed.key("ENTER") and ed.value() == 5000
+
+
 def test_amount_editor_refuses_zero_and_over_the_maximum():
     ed = AmountEditor(1000)
     assert not ed.key("ENTER") and ed.error == "amount_zero"

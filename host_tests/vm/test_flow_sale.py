@@ -149,3 +149,30 @@ def test_power_loss_after_the_journal_but_before_the_slips_prints_them_at_boot()
     assert len(again.slips) == 2 and "重打印" in again.slips[0][2]
     assert store.load(term.dir, "reversal") is None
     term.close()
+
+
+def test_paper_that_never_comes_gives_the_slip_up_to_reprint():
+    term = _signed_in()
+    term.paper = False
+    term.sale(900)
+    assert "缺纸" in term.screen
+    term.advance(301)
+    assert "重打印" in term.screen
+    assert term.transactions("sale")[0]["st"] == "approved" and term.slips == []
+    term.paper = True
+    term.finish()
+    term.menu("重打印", "最后一笔")
+    term.tear_off()
+    assert len(term.slips) == 2 and "重打印 DUPLICATE" in term.slips[0]
+    term.close()
+
+
+def test_enter_on_the_paper_out_screen_prints_the_copy_again():
+    term = _signed_in()
+    term.paper = False
+    term.sale(900)
+    term.paper = True
+    term.keys("ENTER")
+    term.tear_off()
+    assert len(term.slips) == 2 and "交易成功" in term.screen
+    term.close()

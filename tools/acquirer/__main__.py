@@ -1,6 +1,6 @@
 """Command line of the reference acquirer host.
 
-  python -m tools.acquirer serve --port N --db PATH [--host 127.0.0.1] [--log-hex]
+  python -m tools.acquirer serve --port N --db PATH [--host 127.0.0.1] [--log-hex] [--clock ISO]
                                  [--tls-cert C --tls-key K] [--testdata JSON]
   python -m tools.acquirer transactions --db PATH
   python -m tools.acquirer cards --db PATH
@@ -14,16 +14,31 @@
 
 import argparse
 import asyncio
+import datetime
 import json
 import logging
 import os
 import ssl
 import sys
+import time
 
 from . import handlers, network, server, store
 
 DEFAULT_TESTDATA = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "testdata", "testdata.json")
+
+
+def _clock_from(text):
+    """A clock that starts at the local time text (ISO) and runs at real speed."""
+    try:
+        start = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        sys.exit("--clock takes a local time like 2026-11-23T10:00:00")
+    t0 = time.monotonic()
+
+    def clock():
+        return start + datetime.timedelta(seconds=time.monotonic() - t0)
+    return clock
 
 
 def _serve(args):
@@ -43,8 +58,11 @@ def _serve(args):
     def ready(port):
         print("PORT %d" % port, flush=True)
 
+    clock = datetime.datetime.now
+    if args.clock:
+        clock = _clock_from(args.clock)
     try:
-        asyncio.run(server.serve(handlers.Host(db), args.host, args.port,
+        asyncio.run(server.serve(handlers.Host(db, clock), args.host, args.port,
                                  ssl_context=ssl_context, log_hex=args.log_hex,
                                  on_ready=ready))
     finally:
@@ -123,6 +141,8 @@ def main(argv=None):
     p.add_argument("--log-hex", action="store_true", help="log raw messages to stderr")
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
+    p.add_argument("--clock", metavar="ISO", help="run the host's clock from this local time "
+                   "(the simulator passes its own), e.g. 2026-11-23T10:00:00")
     p.add_argument("--testdata", default=DEFAULT_TESTDATA,
                    help="seeds an empty database (default: tools/testdata/testdata.json)")
     p.set_defaults(run=_serve)

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 
 from tools.sim import cards
 from tools.sim.devices import SimClock
@@ -103,7 +104,7 @@ class Runner:
             from tools.acquirer.testing import start_acquirer
             self.db = os.path.join(self.tmp, "acquirer.db")
             try:
-                self.acquirer, port = start_acquirer(self.db)
+                self.acquirer, port = start_acquirer(self.db, extra_args=self._host_clock(START))
             except BaseException:
                 shutil.rmtree(self.tmp, ignore_errors=True)
                 raise
@@ -114,6 +115,11 @@ class Runner:
         self.printer = None
         self.jobs = 0
         self.snap_no = 0
+
+    @staticmethod
+    def _host_clock(secs):
+        """The acquirer's --clock for the simulated local time secs, so slips and screens agree."""
+        return ["--clock", "%04d-%02d-%02dT%02d:%02d:%02d" % time.gmtime(secs)[:6]]
 
     def close(self):
         if self.terminal:
@@ -232,7 +238,8 @@ class Runner:
         elif action == "start":
             if self.acquirer is not None:
                 return
-            self.acquirer, _ = start_acquirer(self.db, port=self.host_addr[1])
+            self.acquirer, _ = start_acquirer(self.db, port=self.host_addr[1],
+                                              extra_args=self._host_clock(self.clock()))
         elif action == "pause":
             self.acquirer.send_signal(signal.SIGSTOP)
             self.paused = True

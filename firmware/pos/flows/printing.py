@@ -1,6 +1,6 @@
 """Printing a transaction's slip copies, resumable after paper out or power loss."""
 from pos import receipt
-from pos.engine import Print, Show, WaitPaper, OK, PAPER_OUT, CANCEL
+from pos.engine import Print, Show, WaitPaper, OK, PAPER_OUT
 from pos.i18n import t
 from pos.money import format_fen
 from pos.screen import Screen
@@ -17,6 +17,7 @@ TYPE_NAMES = {
 }
 ENTRY = {"swipe": "S", "keyed": "M", "insert": "I", "tap": "C"}
 BILL_TITLE = "缴费凭证"
+PAPER_WAIT = 300    # seconds the paper-out screen waits for paper before giving the slip up to 重打印
 
 
 def _extra(record):
@@ -78,7 +79,8 @@ def print_lines(app, lines, title, info):
         if r == OK:
             return True
         if r == PAPER_OUT:
-            if (yield WaitPaper(Screen(title, [t("paper_out")], t("cancel_enter")))) == CANCEL:
+            if (yield WaitPaper(Screen(title, [t("paper_out")], t("cancel_enter")), PAPER_WAIT)) != OK:
+                yield Show(Screen(title, [t("print_later")], t("press_any_key")), 10)
                 return False
             continue
         yield Show(Screen(title, [t("printer_error")], t("press_any_key")), app.settings["idle_timeout"])
