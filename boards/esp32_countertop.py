@@ -1,0 +1,23 @@
+# Classic ESP32 countertop terminal: 4 MB flash, mains powered, Wi-Fi only.
+# Parts and pins only; the runtime (firmware/runtime/board.py) builds the drivers.
+# GPIO 34-39 are inputs only: keypad columns and the magstripe's RX.
+NAME = "esp32_countertop"
+MCU = "esp32"
+FLASH_MB = 4
+PSRAM = False
+
+PARTS = {
+    "lcd": {"driver": "lcd.MonoLcd", "controller": "st7567", "width": 128, "height": 64,
+            "spi": 2, "baudrate": 10000000, "sck": 18, "mosi": 23, "cs": 5, "dc": 16, "rst": 17, "backlight": 4},
+    "keypad": {"driver": "keypad.Keypad", "rows": (13, 14, 27, 26), "cols": (25, 33, 32, 35, 34),
+               "keys": ("1", "2", "3", "CANCEL", "F1",
+                        "4", "5", "6", "CLEAR", "F2",
+                        "7", "8", "9", "ENTER", "F3",
+                        "UP", "0", "DOWN", "FEED", "F4")},
+    "magstripe": {"driver": "magstripe.Magstripe", "uart": 2, "baudrate": 9600, "tx": None, "rx": 36},
+    "printer": {"driver": "printer.Printer", "uart": 1, "baudrate": 9600, "tx": 19, "rx": 21,
+                "dots": 384, "bytes_per_s": 6000},
+    "wifi": {"driver": "wifi.Wifi"},
+    "buzzer": {"driver": "buzzer.Buzzer", "pin": 22},
+    "rtc": {"driver": "rtc.Clock", "source": "ntp"},
+}
