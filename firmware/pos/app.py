@@ -96,6 +96,19 @@ class App:
     def save_settings(self):
         store.save(self.dir, "settings", self.settings)
 
+    def abort(self):
+        """Drop the running flow (the runtime ran out of memory in it) and start again at the idle
+        screen, or the login screen when nobody is logged in. Its journal records stand; a request it
+        had sent is undone by its saved reversal."""
+        flow = self.engine.flow
+        self.engine.flow = self.engine.effect = self.engine.deadline = None
+        if flow is not None:
+            try:
+                flow.close()
+            except Exception:
+                pass
+        self._enter("idle" if self.operator else "login")
+
     # Events in. Each returns after the engine is waiting again.
 
     def power_on(self):
