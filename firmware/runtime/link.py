@@ -1,0 +1,201 @@
+# The link to the acquirer host: one TCP connection at a time, over Wi-Fi or 4G.
+# Rules:
+# - connect() tries the preferred link (settings["link"]: "wifi" or "4g"), then
+#   the other. Wi-Fi needs an association (joined here, unless keep_wifi() is
+#   already rejoining it: then it counts as down), 4G a ready SIM and a
+#   registration; then the TCP open must succeed. OK, or LINK_DOWN when neither
+#   link could connect (nothing was sent).
+# - A frame is a 2-byte big-endian length and that many bytes, at most 4096.
+#   send_frame sends the frame as given; recv_frame reads exactly one, however
+#   the reads split it. Anything wrong on the wire (the peer closed, the link
+#   dropped, a length over the bound) is LINK_BROKEN and closes the connection,
+#   so the next connect() starts over and finds the link that works.
+# - recv_frame never decides the exchange's timeout (the engine does, on its
+#   clock): after timeout_ms it returns None, keeping a partial frame, and the
+#   caller asks again.
+# - keep_wifi() rejoins a dropped Wi-Fi in the background; a connection made on
+#   4G stays there until it is closed; the next connect() prefers Wi-Fi again.
+# Settings read: host_addr, host_port, link, and if present wifi_ssid,
+# wifi_password (None: the network the WLAN joined last) and apn.
+from drivers.compat import const, sleep_ms, ticks_diff, ticks_ms
+from pos.engine import LINK_BROKEN, LINK_DOWN, OK
+
+FRAME_MAX = const(4096)
+_JOIN_MS = const(8000)
+_REGISTER_MS = const(5000)
+_REGISTER_POLL_MS = const(1000)
+_KEEP_EVERY_MS = const(5000)
+
+
+def _text(e):
+    return str(e.args[0]) if e.args else type(e).__name__
+
+
+class Link:
+    def __init__(self, settings, wifi=None, modem=None, join_ms=_JOIN_MS, register_ms=_REGISTER_MS):
+        self.settings = settings
+        self.wifi = wifi
+        self.modem = modem
+        self.join_ms = join_ms
+        self.register_ms = register_ms
+        self.active = None      # the link the last connect() opened, kept after close(); None after LINK_DOWN
+        self.reasons = {}       # why each link failed in the last connect(): {"wifi": "no_ap", ...}
+        self.frame_max = FRAME_MAX
+        self._dev = None
+        self._head = bytearray(2)
+        self._frame = self._head    # the length prefix, then the frame of that length
+        self._have = 0
+        self._keeping = False
+
+    @property
+    def connected(self):
+        return self._dev is not None
+
+    async def connect(self):
+        self.close()
+        first = "4g" if self.settings.get("link") == "4g" else "wifi"
+        reasons = {}
+        for name in (first, "wifi" if first == "4g" else "4g"):
+            reason = await (self._open_wifi() if name == "wifi" else self._open_4g())
+            if reason is None:
+                self.active = name
+                self.reasons = reasons
+                return OK
+            reasons[name] = reason
+        self.active = None
+        self.reasons = reasons
+        return LINK_DOWN
+
+    async def _join(self, w):
+        s = self.settings
+        await w.connect(s.get("wifi_ssid") or None, s.get("wifi_password"), self.join_ms)
+
+    async def _open_wifi(self):
+        w = self.wifi
+        if w is None:
+            return "absent"
+        try:
+            if not w.connected():
+                if self._keeping:
+                    return "not_connected"      # keep_wifi() is rejoining: do not wait for it here
+                await self._join(w)
+            await w.open(self.settings["host_addr"], self.settings["host_port"])
+        except (w.Error, OSError) as e:
+            return _text(e)
+        self._dev = w
+        return None
+
+    async def _open_4g(self):
+        m = self.modem
+        if m is None:
+            return "absent"
+        try:
+            if not m.started:
+                await m.start(apn=self.settings.get("apn") or None)
+            if not await m.sim_ready():
+                return "no_sim"
+            if not await self._registered(m):
+                return "not_registered"
+            await m.open(self.settings["host_addr"], self.settings["host_port"])
+        except (m.Error, OSError) as e:
+            return _text(e)
+        self._dev = m
+        return None
+
+    async def _registered(self, m):
+        start = ticks_ms()
+        while not await m.registered():
+            if ticks_diff(ticks_ms(), start) >= self.register_ms:
+                return False
+            await sleep_ms(_REGISTER_POLL_MS)
+        return True
+
+    async def send_frame(self, frame):
+        """True once the whole frame is sent; False when the link broke (it is closed then)."""
+        dev = self._dev
+        if dev is None:
+            return False
+        self._frame = self._head
+        self._have = 0
+        try:
+            await dev.send(frame)
+        except (dev.Error, OSError):
+            self.close()
+            return False
+        return True
+
+    async def recv_frame(self, timeout_ms):
+        """The whole answer frame, length included (a bytearray of its own), LINK_BROKEN, or None
+        when it is not complete in time (what came is kept for the next call)."""
+        dev = self._dev
+        if dev is None:
+            return LINK_BROKEN
+        start = ticks_ms()
+        while True:
+            buf = self._frame
+            have = self._have
+            if have == len(buf):
+                if buf is self._head:
+                    declared = buf[0] << 8 | buf[1]
+                    if declared > self.frame_max:
+                        self.close()
+                        return LINK_BROKEN
+                    self._frame = bytearray(2 + declared)   # allocated only once the length is known
+                    self._frame[0:2] = buf
+                    continue
+                self._frame = self._head
+                self._have = 0
+                return buf
+            left = timeout_ms - ticks_diff(ticks_ms(), start)
+            try:
+                data = await dev.recv(len(buf) - have, left if left > 0 else 0)
+            except (dev.Error, OSError):
+                data = b""
+            if data is None:
+                return None
+            n = len(data)
+            if not n or n > len(buf) - have:
+                self.close()
+                return LINK_BROKEN
+            buf[have:have + n] = data
+            self._have = have + n
+
+    def close(self):
+        dev = self._dev
+        self._dev = None
+        self._frame = self._head
+        self._have = 0
+        if dev is not None:
+            dev.close()
+
+    async def prepare(self):
+        """Power the modem on and join the Wi-Fi ahead of the first connect() (boot); failures wait for connect()."""
+        m = self.modem
+        if m is not None and not m.started:
+            try:
+                await m.start(apn=self.settings.get("apn") or None)
+            except (m.Error, OSError):
+                pass
+        w = self.wifi
+        if w is not None and not w.connected():
+            try:
+                await self._join(w)
+            except (w.Error, OSError):
+                pass
+
+    async def keep_wifi(self, every_ms=_KEEP_EVERY_MS):
+        """A background task: every every_ms, rejoin the Wi-Fi if it is down."""
+        w = self.wifi
+        if w is None:
+            return
+        self._keeping = True
+        try:
+            while True:
+                if not w.connected():
+                    try:
+                        await self._join(w)
+                    except (w.Error, OSError):
+                        pass
+                await sleep_ms(every_ms)
+        finally:
+            self._keeping = False
