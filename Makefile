@@ -52,3 +52,19 @@ gbtable: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
+
+# The device tree of one board in build/BOARD (FREEZE=1 also writes its manifest.py).
+.PHONY: firmware flash provision
+firmware: $(STAMP)
+	@test -n "$(BOARD)" || { echo "usage: make firmware BOARD=name (one of: $(basename $(notdir $(wildcard boards/*.py))))"; exit 2; }
+	$(PY) -m tools.build firmware --board $(BOARD) $(if $(FREEZE),--freeze)
+
+# Build, then copy it to a board running MicroPython (DRY=1: print the mpremote commands only).
+flash: firmware
+	@test -n "$(PORT)" || { echo "usage: make flash BOARD=name PORT=/dev/ttyUSB0 [DRY=1]"; exit 2; }
+	$(PY) -m tools.flash --board $(BOARD) --port $(PORT) $(if $(DRY),--dry-run)
+
+# Terminal id, merchant id and TMK, once (TMK_FILE=- reads the key from stdin; DRY=1 prints only).
+provision: $(STAMP)
+	@test -n "$(PORT)" -a -n "$(TERMINAL)" -a -n "$(MERCHANT)" -a -n "$(TMK_FILE)" || { echo "usage: make provision PORT=... TERMINAL=tid MERCHANT=mid TMK_FILE=file [MERCHANT_NAME=...] [DRY=1]"; exit 2; }
+	$(PY) -m tools.provision --port $(PORT) --terminal '$(TERMINAL)' --merchant '$(MERCHANT)' --tmk-file '$(TMK_FILE)' $(if $(MERCHANT_NAME),--name '$(MERCHANT_NAME)') $(if $(DRY),--dry-run)

@@ -5,6 +5,9 @@ NAME = "esp32_countertop"
 MCU = "esp32"
 FLASH_MB = 4
 PSRAM = False
+# Two application slots and all of CJK do not fit a 4 MB flash: this board's glyphs are GB2312's
+# (assets/font16_gb2312.bin, shipped as font16.bin); others print as a wide ？.
+FONT = "font16_gb2312.bin"
 
 PARTS = {
     "lcd": {"driver": "lcd.MonoLcd", "controller": "st7567", "width": 128, "height": 64,
@@ -15,7 +18,7 @@ PARTS = {
                         "7", "8", "9", "ENTER", "F3",
                         "UP", "0", "DOWN", "FEED", "F4")},
     "magstripe": {"driver": "magstripe.Magstripe", "uart": 2, "baudrate": 9600, "tx": None, "rx": 36},
-    "printer": {"driver": "printer.Printer", "uart": 1, "baudrate": 9600, "tx": 19, "rx": 21,
+    "printer": {"driver": "printer.Printer", "uart": 1, "baudrate": 115200, "tx": 19, "rx": 21,
                 "dots": 384, "bytes_per_s": 6000},
     "wifi": {"driver": "wifi.Wifi"},
     "buzzer": {"driver": "buzzer.Buzzer", "pin": 22},

@@ -1,6 +1,13 @@
-"""unifont.hex -> firmware/assets/font16.bin, the terminal's one bitmap font.
+"""unifont.hex -> firmware/assets/font16.bin, the terminal's bitmap font.
 
     python -m tools.fontgen /usr/share/unifont/unifont.hex firmware/assets/font16.bin
+    python -m tools.fontgen --charset gb2312 firmware/assets/font16.bin firmware/assets/font16_gb2312.bin
+
+The second keeps only what GB2312 has (its 6,763 hanzi and symbols) besides
+the ASCII, Latin-1 and punctuation blocks: the font of boards whose 4 MB
+flash cannot hold two application slots with all of CJK. The source may be
+unifont.hex or a font file already built. A character without a glyph
+prints as U+FFFD.
 
 The file (all integers little-endian; read by firmware/pos/font.py):
 
@@ -72,11 +79,46 @@ def is_placeholder(bits):
     return unassigned or control
 
 
-def ranges(glyphs, blocks=BLOCKS):
-    """[(first, last, row_bytes)]: runs of consecutive present glyphs of one width."""
+def read_pf16(data):
+    """{codepoint: glyph bytes} of a font file this tool wrote."""
+    magic, version, height, count = HEADER.unpack_from(data, 0)
+    if magic != MAGIC or version != VERSION or height != HEIGHT:
+        raise FontgenError("not a PF16 version 1 font file")
+    glyphs = {}
+    for r in range(count):
+        first, last, row_bytes, offset = RANGE.unpack_from(data, HEADER.size + r * RANGE.size)
+        size = row_bytes * HEIGHT
+        for i, cp in enumerate(range(first, last + 1)):
+            glyphs[cp] = data[offset + i * size:offset + (i + 1) * size]
+    return glyphs
+
+
+def gb2312_set():
+    """The codepoints GB2312 encodes."""
+    found = set()
+    for hi in range(0xA1, 0xFF):
+        for lo in range(0xA1, 0xFF):
+            try:
+                found.add(ord(bytes((hi, lo)).decode("gb2312")))
+            except UnicodeDecodeError:
+                pass
+    return found
+
+
+# The blocks every font keeps whole, whatever the character set: Latin text, digits, punctuation.
+LATIN = tuple(b for b in BLOCKS if b[0] < 0x3000) + ((REPLACEMENT, REPLACEMENT, "replacement character"),)
+
+
+def ranges(glyphs, blocks=BLOCKS, only=None):
+    """[(first, last, row_bytes)]: runs of consecutive present glyphs of one width.
+
+    only: a set of codepoints kept besides the LATIN blocks (None keeps the blocks whole).
+    """
     runs = []
     for first, last, _ in blocks:
         for cp in range(first, last + 1):
+            if only is not None and cp not in only and not any(a <= cp <= b for a, b, _w in LATIN):
+                continue
             bits = glyphs.get(cp)
             if bits is None or is_placeholder(bits):
                 continue
@@ -89,11 +131,11 @@ def ranges(glyphs, blocks=BLOCKS):
     return [tuple(r) for r in runs]
 
 
-def build(glyphs, blocks=BLOCKS):
+def build(glyphs, blocks=BLOCKS, only=None):
     """The font file as bytes."""
     if REPLACEMENT not in glyphs:
         raise FontgenError("the input has no U+FFFD replacement glyph")
-    table = ranges(glyphs, blocks)
+    table = ranges(glyphs, blocks, only)
     offset = HEADER.size + RANGE.size * len(table)
     head = [HEADER.pack(MAGIC, VERSION, HEIGHT, len(table))]
     body = []
@@ -106,13 +148,25 @@ def build(glyphs, blocks=BLOCKS):
 
 
 def main(argv):
+    only = None
+    if argv[:1] == ["--charset"] and len(argv) >= 2:
+        if argv[1] != "gb2312":
+            print("fontgen: the one character set is gb2312", file=sys.stderr)
+            return 2
+        only = gb2312_set()
+        argv = argv[2:]
     if len(argv) != 2:
-        print("usage: python -m tools.fontgen UNIFONT.hex OUT.bin", file=sys.stderr)
+        print("usage: python -m tools.fontgen [--charset gb2312] UNIFONT.hex|FONT.bin OUT.bin", file=sys.stderr)
         return 2
     source, out = argv
     try:
-        with open(source, encoding="ascii") as f:
-            data = build(read_hex(f))
+        if source.endswith(".bin"):
+            with open(source, "rb") as f:
+                glyphs = read_pf16(f.read())
+        else:
+            with open(source, encoding="ascii") as f:
+                glyphs = read_hex(f)
+        data = build(glyphs, only=only)
     except FontgenError as e:
         print("fontgen: %s: %s" % (source, e), file=sys.stderr)
         return 1

@@ -1,7 +1,7 @@
 # Bitmap font reader: glyphs are read one at a time from the font file on
-# flash (assets/font16.bin, ~670 KB, written by tools/fontgen.py), never
-# loaded whole. Only the range table (a few hundred bytes) stays in RAM, and
-# glyph() reads into one preallocated 32-byte buffer, so it allocates nothing.
+# flash (assets/font16.bin, written by tools/fontgen.py: all of CJK, ~670 KB,
+# or the GB2312 set, ~290 KB, for 4 MB boards), never loaded whole, and so is
+# the range table; glyph() reads into one preallocated 32-byte buffer.
 # Text is walked as UTF-8 bytes: iterating a str on MicroPython interns every
 # character it meets as a qstr, which would never be freed.
 from array import array
@@ -17,9 +17,11 @@ except ImportError:
 MAGIC = b"PF16"
 HEIGHT = const(16)
 REPLACEMENT = const(0xFFFD)
+WIDE_REPLACEMENT = const(0xFF1F)    # ？: what a wide character the font lacks is drawn as
 _HEADER = const(8)
 _RANGE = const(16)
-_MAX_RANGES = const(256)
+_MAX_RANGES = const(8192)
+_BLOCK = const(32)
 
 # Nibble -> byte with every bit doubled: scale 2 draws each pixel twice.
 _DOUBLE = b"\x00\x03\x0c\x0f\x30\x33\x3c\x3f\xc0\xc3\xcc\xcf\xf0\xf3\xfc\xff"
@@ -81,7 +83,13 @@ def cells(text):
 
 
 class Font:
-    """A font file opened on a path or an injected binary file object."""
+    """A font file opened on a path or an injected binary file object.
+
+    The range table stays in the file: RAM keeps only the first codepoint of
+    every _BLOCK-th range (a few hundred bytes even for the GB2312 subset's
+    3,500 ranges), a lookup reads at most log2(_BLOCK) ranges, and the range
+    last found is remembered, since text runs in one script.
+    """
 
     def __init__(self, source):
         self._file = open(source, "rb") if isinstance(source, str) else source
@@ -94,27 +102,30 @@ class Font:
         count = head[6] | head[7] << 8
         if not 0 < count <= _MAX_RANGES:
             raise FontError("bad range count")
-        table = f.read(count * _RANGE)
-        if table is None or len(table) != count * _RANGE:
-            raise FontError("truncated range table")
         size = f.seek(0, 2)
-        self._first = array("I", [0] * count)
-        self._last = array("I", [0] * count)
-        self._offset = array("I", [0] * count)
-        self._row_bytes = bytearray(count)
+        self._count = count
+        self._range = bytearray(_RANGE)
+        self._probe = array("I", [0, 0, 0, 0])
+        self._hit = array("I", [0, 0, 0, 0])     # the range last found ([1] == 0: none yet)
+        self._coarse = array("I", [0] * ((count + _BLOCK - 1) // _BLOCK))
         previous = -1
+        probe = self._probe
         for r in range(count):
-            p = r * _RANGE
-            first, last, row_bytes, offset = _u32(table, p), _u32(table, p + 4), table[p + 8], _u32(table, p + 12)
+            first, last, row_bytes, offset = self._read_range(r, probe)
             if not previous < first <= last or row_bytes not in (1, 2):
                 raise FontError("bad range %d" % r)
             if offset + (last - first + 1) * row_bytes * HEIGHT > size:
                 raise FontError("range %d runs past the end of the file" % r)
-            self._first[r], self._last[r] = first, last
-            self._offset[r], self._row_bytes[r] = offset, row_bytes
+            if r % _BLOCK == 0:
+                self._coarse[r // _BLOCK] = first
             previous = last
-        self._fallback = self._find(REPLACEMENT)
-        if self._fallback < 0:
+        self._fallback = array("I", [0, 0, 0, 0])
+        self._wide_fallback = array("I", [0, 0, 0, 0])
+        for cp, into in ((REPLACEMENT, self._fallback), (WIDE_REPLACEMENT, self._wide_fallback)):
+            found = self._find(cp)
+            if found is not None:
+                into[0], into[1], into[2], into[3] = found[0], found[1], found[2], found[3]
+        if not self._fallback[1]:
             raise FontError("no U+FFFD replacement glyph")
         self._buf = bytearray(2 * HEIGHT)
         mv = memoryview(self._buf)
@@ -125,40 +136,76 @@ class Font:
     def close(self):
         self._file.close()
 
+    def _read_range(self, r, into):
+        """Range r as (first, last, row bytes, offset) into the array `into`; nothing allocated."""
+        f = self._file
+        f.seek(_HEADER + r * _RANGE)
+        t = self._range
+        if f.readinto(t) != _RANGE:
+            raise FontError("truncated range table")
+        into[0] = _u32(t, 0)       # one by one: a four-way assignment would build a tuple
+        into[1] = _u32(t, 4)
+        into[2] = t[8]
+        into[3] = _u32(t, 12)
+        return into
+
     def _find(self, cp):
-        """Index of the range holding cp, or -1."""
-        last = self._last
-        lo, hi = 0, len(last)
-        while lo < hi:
+        """The range holding cp as [first, last, row bytes, offset], or None."""
+        hit = self._hit
+        if hit[1] and hit[0] <= cp <= hit[1]:
+            return hit
+        coarse = self._coarse
+        lo, hi = 0, len(coarse)
+        while lo < hi:                      # the last block whose first range starts at or below cp
             mid = (lo + hi) >> 1
-            if last[mid] < cp:
+            if coarse[mid] <= cp:
                 lo = mid + 1
             else:
                 hi = mid
-        if lo < len(last) and self._first[lo] <= cp:
-            return lo
-        return -1
+        if lo == 0:
+            return None
+        lo = (lo - 1) * _BLOCK
+        hi = min(lo + _BLOCK, self._count)
+        probe = self._probe
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            self._read_range(mid, probe)
+            if probe[1] < cp:
+                lo = mid + 1
+            elif probe[0] > cp:
+                hi = mid
+            else:
+                hit[0] = probe[0]
+                hit[1] = probe[1]
+                hit[2] = probe[2]
+                hit[3] = probe[3]
+                return hit
+        return None
+
+    def _missing(self, cp):
+        """The range of what is drawn for a codepoint the font lacks: a wide ？ for a wide one, else U+FFFD."""
+        return self._wide_fallback if is_wide(cp) and self._wide_fallback[1] else self._fallback
 
     def width_px(self, cp):
-        """Advance width of cp in pixels (8 or 16); U+FFFD's for a missing one."""
-        r = self._find(cp)
-        return self._row_bytes[r if r >= 0 else self._fallback] << 3
+        """Advance width of cp in pixels (8 or 16); the replacement's for a missing one."""
+        found = self._find(cp)
+        if found is None:
+            found = self._missing(cp)
+        return found[2] << 3
 
     def glyph(self, cp):
         """(width_px, bits): 16 rows of width_px/8 bytes, MSB left.
 
         bits is a view of a buffer reused by the next call: copy it to keep it.
         """
-        r = self._find(cp)
-        if r < 0:
-            r, cp = self._fallback, REPLACEMENT
-        row_bytes = self._row_bytes[r]
-        if row_bytes == 1:
-            result = self._half
-        else:
-            result = self._full
+        found = self._find(cp)
+        if found is None:
+            found = self._missing(cp)
+            cp = WIDE_REPLACEMENT if found is self._wide_fallback else REPLACEMENT
+        row_bytes = found[2]
+        result = self._half if row_bytes == 1 else self._full
         size = row_bytes * HEIGHT
-        self._file.seek(self._offset[r] + (cp - self._first[r]) * size)
+        self._file.seek(found[3] + (cp - found[0]) * size)
         if self._file.readinto(result[1]) != size:
             raise FontError("short read")
         return result

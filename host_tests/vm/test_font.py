@@ -56,10 +56,14 @@ def test_rare_characters_are_in_the_font():
 
 
 def test_a_missing_codepoint_gets_the_replacement_glyph():
-    for cp in (0x1F600, 0x3400, 0xFF00, 0x00AD, 0x7F, 0x10):
+    for cp in (0x1F600, 0x00AD, 0x7F, 0x10):
         width, bits = font().glyph(cp)
         assert (width, hexbits(bits)) == (8, UNIFONT_FFFD)
         assert font().width_px(cp) == 8
+    question = hexbits(font().glyph(0xFF1F)[1])
+    for cp in (0x3400, 0xFF00):             # wide ones keep their two cells: a fullwidth ？
+        width, bits = font().glyph(cp)
+        assert (width, hexbits(bits)) == (16, question)
 
 
 def test_glyph_returns_a_view_of_one_reused_buffer():
@@ -158,3 +162,38 @@ def test_a_file_that_is_not_a_font_is_refused():
     for data in (b"", b"PK\x03\x04" + good[4:], good[:20], good[:-1],
                  good[:6] + b"\x00\x00" + good[8:]):
         assert raises(FontError, Font, io.BytesIO(data))
+
+
+def test_the_gb2312_font_of_small_boards_has_its_hanzi_and_replaces_the_rest():
+    from vmutil import asset_path
+    full, small = font(), Font(asset_path("font16_gb2312.bin"))
+    for ch in "测试商户张三欢迎使用ABC123":
+        cp = ord(ch)
+        assert hexbits(small.glyph(cp)[1]) == hexbits(full.glyph(cp)[1]), ch
+    question = hexbits(small.glyph(0xFF1F)[1])
+    for ch in "龘靐":                      # outside GB2312: a wide ？ keeps the layout's two cells
+        assert small.width_px(ord(ch)) == 16
+        assert hexbits(small.glyph(ord(ch))[1]) == question
+    assert small.text_width_px("龘A") == 24
+    assert hexbits(small.glyph(0x0E01)[1]) == hexbits(small.glyph(REPLACEMENT)[1])
+    small.close()
+
+
+def test_a_font_of_thousands_of_ranges_finds_every_one():
+    def u32(n):
+        return bytes((n & 0xFF, n >> 8 & 0xFF, n >> 16 & 0xFF, n >> 24))
+    n = 300
+    data = bytearray(b"PF16" + bytes((1, 16, (n + 1) & 0xFF, (n + 1) >> 8)))
+    base = 8 + 16 * (n + 1)
+    for r in range(n):                  # every other codepoint from U+4E00: no two ranges join
+        cp = 0x4E00 + 2 * r
+        data += u32(cp) + u32(cp) + b"\x01\x00\x00\x00" + u32(base + 16 * r)
+    data += u32(REPLACEMENT) + u32(REPLACEMENT) + b"\x01\x00\x00\x00" + u32(base + 16 * n)
+    for r in range(n):
+        data += bytes((r & 0xFF,)) * 16
+    data += b"\xee" * 16
+    f = Font(io.BytesIO(data))
+    for r in (0, 1, 31, 32, 33, 150, 298, 299):
+        assert f.glyph(0x4E00 + 2 * r)[1][0] == r & 0xFF, r
+        assert f.glyph(0x4E01 + 2 * r)[1][0] == 0xEE, r
+    assert f.glyph(0x20)[1][0] == 0xEE

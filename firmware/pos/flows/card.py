@@ -33,6 +33,9 @@ def read(app, title, lines, prompt=None, keyed=False):
                 return {"pan": event[1], "expiry": None, "track2": None, "entry": "keyed"}
             yield from notice(app, title, [t("bad_card_no")], 5)
             continue
+        if event[0] != "swipe":              # ("card_error", why): the reader could not read it
+            yield from notice(app, title, [t("card_unreadable")], 5)
+            continue
         try:
             pan, expiry, _service = parse_track2(event[1])
             return {"pan": pan, "expiry": expiry, "track2": event[1].strip(";?"), "entry": "swipe"}

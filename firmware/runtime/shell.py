@@ -1,0 +1,192 @@
+"""The shell: runs the App on the device's asyncio loop.
+
+Rules:
+- The App is sans-IO; this is where its events come from and its I/O effects
+  are carried out. Every 10 ms the loop scans the keypad and polls the card
+  readers; once a second it ticks the App's clock and feeds the watchdog.
+- One I/O effect at a time: Connect, Exchange, Disconnect, Print, Probe,
+  Restart. While an answer is awaited the App keeps ticking, so its own
+  timeout ends the wait (it then resolves nothing more for that effect).
+- The LCD is redrawn when the App's screen changes (the driver sends only
+  the rows that changed).
+- A MemoryError in a step is reported on the screen, the heap collected and
+  the App brought back to its idle screen; the journal is never in the middle
+  of a write then (each append is whole before it returns).
+"""
+import gc
+
+from drivers.compat import sleep_ms, ticks_diff, ticks_ms
+from pos.engine import Connect, Disconnect, Exchange, Print, Probe, WaitPaper, OK, LINK_BROKEN
+
+SCAN_MS = 10
+TICK_MS = 1000
+RECV_SLICE_MS = 100
+
+
+class Shell:
+    def __init__(self, app, parts, link, font, wdt=None, reset=None, on_idle=None, statvfs=None):
+        self.app = app
+        self.parts = parts
+        self.link = link
+        self.font = font
+        self.wdt = wdt
+        self.reset = reset
+        self.on_idle = on_idle          # called once, the first time the idle screen shows
+        self.statvfs = statvfs
+        self.lcd = parts.get("lcd")
+        self.keypad = parts.get("keypad")
+        self.printer = parts.get("printer")
+        self.buzzer = parts.get("buzzer")
+        self.readers = [parts[name] for name in ("magstripe",) if name in parts]
+        self.shown = None
+        self.running = True
+        self.memory_errors = 0
+
+    async def run(self, steps=None):
+        """Run until stopped (or for `steps` loop passes, for tests)."""
+        import asyncio
+        background = []
+        if hasattr(self.link, "prepare"):
+            # The modem powers up and the Wi-Fi joins while the merchant logs in.
+            background.append(asyncio.create_task(self.link.prepare()))
+        if getattr(self.link, "wifi", None) is not None:
+            background.append(asyncio.create_task(self.link.keep_wifi()))
+        try:
+            await self._loop(steps)
+        finally:
+            for task in background:
+                task.cancel()
+
+    async def _loop(self, steps):
+        self.app.power_on()
+        last_tick = ticks_ms()
+        n = 0
+        while self.running and (steps is None or n < steps):
+            n += 1
+            try:
+                now = ticks_ms()
+                self._inputs(now)
+                if ticks_diff(now, last_tick) >= TICK_MS:
+                    last_tick = now
+                    self.app.tick()
+                    if self.wdt is not None:
+                        self.wdt.feed()
+                await self._effects()
+                self._display()
+            except MemoryError:
+                await self._out_of_memory()
+            await sleep_ms(SCAN_MS)
+
+    def stop(self):
+        self.running = False
+
+    # -- events in ---------------------------------------------------------
+
+    def _inputs(self, now):
+        if self.keypad is not None:
+            for key in self.keypad.scan(now):
+                if self.buzzer is not None and self.app.settings.get("key_tone"):
+                    self.buzzer.beep()
+                self.app.key(key)
+        for reader in self.readers:
+            event = reader.poll()
+            if event is not None:
+                self.app.card(event)
+
+    # -- effects out -------------------------------------------------------
+
+    async def _effects(self):
+        while True:
+            effect = self.app.pending_io
+            if effect is None:
+                if isinstance(self.app.engine.effect, WaitPaper) and self.printer is not None:
+                    if (await self.printer.status()).get("paper") != "out":
+                        self.app.paper_loaded()
+                return
+            self._display()
+            if isinstance(effect, Connect):
+                self.app.resolve(await self.link.connect())
+            elif isinstance(effect, Exchange):
+                await self._exchange(effect)
+            elif isinstance(effect, Disconnect):
+                self.link.close()
+                self.app.resolve(OK)
+            elif isinstance(effect, Print):
+                result = await self.printer.print_lines(effect.lines, self.font,
+                                                        self.app.settings.get("density", 2))
+                self.app.resolve(result)
+            elif isinstance(effect, Probe):
+                self.app.resolve(await self._probe(effect.parts))
+            elif type(effect).__name__ == "Restart":
+                self.link.close()
+                if self.reset is not None:
+                    self.reset()
+                self.app.resolve(OK)
+            else:
+                raise RuntimeError("no way to carry out %r" % (effect,))
+
+    async def _exchange(self, effect):
+        if not await self.link.send_frame(effect.frame):
+            self.app.resolve(LINK_BROKEN)
+            return
+        last_tick = ticks_ms()
+        while self.app.pending_io is effect:
+            answer = await self.link.recv_frame(RECV_SLICE_MS)
+            if answer is not None:
+                self.app.resolve(answer)
+                return
+            now = ticks_ms()
+            if ticks_diff(now, last_tick) >= TICK_MS:
+                last_tick = now
+                self.app.tick()              # the engine's answer timeout runs on the clock
+                if self.wdt is not None:
+                    self.wdt.feed()
+
+    async def _probe(self, parts):
+        found = {}
+        for part in parts:
+            try:
+                if part == "printer" and self.printer is not None:
+                    status = await self.printer.status()
+                    ok = status.get("online", True) and status.get("paper") != "out" and not status.get("error")
+                    found[part] = (ok, status.get("error") or status.get("paper") or "")
+                elif part == "reader":
+                    found[part] = (bool(self.readers), ",".join(n for n in ("magstripe", "icc", "nfc")
+                                                                if n in self.parts))
+                elif part == "link":
+                    up = await self.link.connect() == OK
+                    self.link.close()
+                    found[part] = (up, self.link.active or "")
+                elif part == "flash" and self.statvfs is not None:
+                    st = self.statvfs("/")
+                    found[part] = (True, "%d KB free" % (st[0] * st[4] // 1024))
+            except Exception as e:  # a probe reports a part's failure, it never stops the terminal
+                found[part] = (False, str(e)[:20])
+        return found
+
+    # -- the screen ----------------------------------------------------------
+
+    def _display(self):
+        screen = self.app.screen
+        if self.lcd is None or screen is None or screen is self.shown:
+            return
+        self.shown = screen
+        cols, nrows = self.lcd.cols, self.lcd.layout_rows
+        self.lcd.show(screen.rows(cols, nrows), screen.selected_row(cols), self.font)
+        if self.on_idle is not None and self.app.state == "idle":
+            on_idle, self.on_idle = self.on_idle, None
+            on_idle()
+
+    async def _out_of_memory(self):
+        self.memory_errors += 1
+        gc.collect()
+        if self.lcd is not None:
+            from pos.i18n import t
+            from pos.screen import Screen
+            self.shown = None
+            self.lcd.show(Screen(t("memory_error"), [t("back_to_idle")]).rows(self.lcd.cols, self.lcd.layout_rows),
+                          None, self.font)
+        await sleep_ms(2000)
+        gc.collect()
+        self.link.close()
+        self.app.abort()

@@ -1,0 +1,150 @@
+# The device as main.py starts it: the board built from its parts by the runtime's board builder
+# over a fake `machine`, the real drivers, the link over Wi-Fi to the scripted host, the shell's
+# loop, the App on its own flash directory: a sale through it, key by key on the matrix.
+import asyncio
+
+from devicekit import Board, Device
+from drivers.compat import sleep_ms
+from flowkit import GOOD, PROVISION
+from pos import store
+from runtime import device
+from vmutil import rmtree, tmpdir
+
+
+def _provisioned():
+    state = tmpdir("device")
+    store.save(state, "provision", PROVISION)
+    store.save(state, "settings", {"wifi_ssid": "shop", "wifi_password": "secret"})
+    return state
+
+
+def _start(dev, state, on_idle=None):
+    return device.start("firmware", dev.machine, dev.network, dev.socket, root=".", board=Board,
+                        on_idle=on_idle, state=state, select=dev.socket)
+
+
+async def _until(shell, text, ms=8000):
+    waited = 0
+    while True:
+        screen = shell.app.screen
+        if screen is not None and text in screen.text():
+            return
+        if waited > ms:
+            raise AssertionError("no %r on the screen:\n%s" % (text, screen.text() if screen else None))
+        await sleep_ms(10)
+        waited += 10
+
+
+class Scans:
+    """Counts the shell's keypad scans, so a key is held for scans, not for a guess of milliseconds
+    (a full redraw in CPython's pixel path takes longer than a finger on the key)."""
+
+    def __init__(self, keypad):
+        self.n = 0
+        self.scan = keypad.scan
+        keypad.scan = self
+
+    def __call__(self, now):
+        self.n += 1
+        return self.scan(now)
+
+    async def wait(self, scans):
+        end = self.n + scans
+        while self.n < end:
+            await sleep_ms(5)
+
+
+async def _keys(dev, scans, keys):
+    for k in keys.split():
+        dev.machine.matrix.pressed = k
+        await scans.wait(4)          # past the 20 ms debounce at one scan every 10 ms
+        dev.machine.matrix.pressed = None
+        await scans.wait(4)
+
+
+def _run(shell, script):
+    async def both():
+        task = asyncio.create_task(shell.run())
+        try:
+            await script()
+        finally:
+            shell.stop()
+            await task
+    asyncio.run(both())
+
+
+def test_a_sale_on_the_device_from_the_keypad_to_the_printer():
+    dev, state = Device(), _provisioned()
+    idle = []
+    shell, missing = _start(dev, state, lambda: idle.append(True))
+    assert missing == [] and sorted(shell.parts) == ["keypad", "lcd", "magstripe", "printer", "rtc", "wifi"]
+
+    scans = Scans(shell.keypad)
+
+    async def script():
+        await _until(shell, "操作员号")
+        await _keys(dev, scans, "0 1 ENTER 0 0 0 0 ENTER")
+        await _until(shell, "欢迎使用")
+        await _keys(dev, scans, "ENTER 1 1 2 3 4 5 ENTER")
+        await _until(shell, "请刷卡")
+        dev.swipe(";" + GOOD + "?")      # the decoder sends track 2 between its sentinels
+        await _until(shell, "请输入密码")
+        await _keys(dev, scans, "1 2 3 4 5 6 ENTER")
+        await _until(shell, "请撕下")
+        await _keys(dev, scans, "ENTER")
+        await _until(shell, "授权码")
+    _run(shell, script)
+    assert dev.host.kinds == ["signin", "sale"]
+    assert dev.host.requests[1][4] == "000000012345"
+    [sale] = [r for r in shell.app.journal.records() if r.get("k") == "sale"]
+    assert sale["st"] == "approved" and sale["pan"] == "622202*********0017"
+    assert dev.printer.received > 40000           # both copies' raster lines reached the printer
+    assert dev.machine.spi.written > 100000       # and the screens the LCD
+    assert idle == [True] and dev.machine.wdt.fed >= 1
+    assert shell.link.active == "wifi"
+    rmtree(state)
+
+
+def test_a_device_that_was_never_provisioned_says_so_on_its_screen():
+    dev, state = Device(), tmpdir("device")
+    try:
+        _start(dev, state)
+        assert False, "started without provisioning"
+    except ValueError:
+        pass
+    rmtree(state)
+
+
+def test_main_runs_the_slot_bootsel_chose():
+    import sys
+    calls = []
+
+    class Bootsel:
+        @staticmethod
+        def select(root=""):
+            return "slot_b"
+
+    class Device_:
+        @staticmethod
+        def main(slot, root=""):
+            calls.append(slot)
+
+    class Runtime:
+        device = Device_
+
+    saved = {name: sys.modules.get(name) for name in ("bootsel", "runtime", "runtime.device")}
+    sys.modules["bootsel"] = Bootsel
+    sys.modules["runtime"] = Runtime
+    sys.modules["runtime.device"] = Device_
+    path = list(sys.path)
+    try:
+        with open("firmware/main.py") as f:
+            exec(f.read(), {"__name__": "__main__"})
+    finally:
+        for name in saved:
+            if saved[name] is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = saved[name]
+        sys.path[:] = path
+    assert calls == ["slot_b"]
