@@ -283,3 +283,58 @@ def test_parameters_set_at_the_host_reach_the_terminal_and_its_slips(tmp_path):
         assert "新华书店" in s.runner.printer.last_text()
     finally:
         s.close()
+
+
+def test_a_backup_at_the_host_brings_operators_back_after_a_factory_reset(tmp_path):
+    s = Session(tmp_path)
+    try:
+        s.run("""power-on
+type 00
+keys ENTER
+type 123456
+keys ENTER
+expect screen 欢迎使用
+keys ENTER
+select 管理
+select 操作员管理
+select 增加操作员
+type 08
+keys ENTER
+type 8888
+keys ENTER
+type 8888
+keys ENTER
+expect screen 操作员08已增加
+keys ENTER CANCEL
+select 备份设置
+expect screen 备份成功
+keys ENTER
+select 恢复出厂
+keys ENTER
+keys ENTER
+expect screen 已恢复出厂设置
+keys ENTER
+expect screen 操作员号
+type 08
+keys ENTER
+type 8888
+keys ENTER
+expect screen 操作员不存在
+keys ENTER
+type 00
+keys ENTER
+type 123456
+keys ENTER
+expect screen 欢迎使用
+keys ENTER
+select 管理
+select 恢复设置
+keys ENTER
+expect screen 恢复成功
+""")
+        [backup] = s.host("backups")
+        assert backup["terminal_id"] == "12345678" and backup["size"] > 100
+        from pos.operators import Operators
+        assert Operators(str(s.state)).verify("08", "8888") == "ok"
+    finally:
+        s.close()

@@ -23,6 +23,9 @@ DEFAULT_SETTINGS = {
     "host_addr": "127.0.0.1",
     "host_port": 5000,
     "link": "wifi",              # preferred link, the other one is the fallback: wifi | 4g
+    "wifi_ssid": "",             # the shop's network, written at provisioning (no keypad for letters)
+    "wifi_password": "",
+    "apn": "",                   # the 4G access point name; "" lets the modem use its default
     "key_tone": 1,
     "clock_offset": 0,           # seconds added to the runtime's clock (set date and time)
     "journal_max_bytes": 256 * 1024,
@@ -64,23 +67,35 @@ class App:
         self.terminal_id = prov["terminal_id"]
         self.merchant_id = prov["merchant_id"]
         self.tmk = unhexlify(prov["tmk"])
-        self.settings = dict(DEFAULT_SETTINGS)
-        self.settings["merchant_name"] = prov.get("merchant_name", "")
-        saved = store.load(state_dir, "settings")
-        if saved:
-            self.settings.update(saved)
-        from pos import i18n
-        i18n.use(assets_dir, self.settings["lang"])
-        self.journal = Journal(state_dir, self.settings["journal_max_bytes"])
+        self.provision = prov
+        self._load_settings()
         self.counters = store.Counters(state_dir)
-        self.operators = Operators(state_dir)
-        self.operators.ensure_defaults(DEFAULT_OPERATORS)
         self.engine = Engine(self.clock())
         self.operator = None
         self.pik = self.mak = None   # working keys, RAM only, set by sign-in
         self.params_due = False      # the host asked for a parameter download
+        self.update_due = False      # the host asked for an application download
         self.resume_settle = True    # an interrupted settlement resumes once after boot
         self.state = None
+
+    def _load_settings(self):
+        """Settings (defaults, the provisioned merchant name, what is saved), journal and operators."""
+        self.settings = dict(DEFAULT_SETTINGS)
+        self.settings["merchant_name"] = self.provision.get("merchant_name", "")
+        saved = store.load(self.dir, "settings")
+        if saved:
+            self.settings.update(saved)
+        from pos import i18n
+        i18n.use(self.assets_dir, self.settings["lang"])
+        self.journal = Journal(self.dir, self.settings["journal_max_bytes"])
+        self.operators = Operators(self.dir)
+        self.operators.ensure_defaults(DEFAULT_OPERATORS)
+
+    def reset_settings(self):
+        """After a factory reset: the defaults again, nobody logged in, no keys."""
+        self._load_settings()
+        self.operator = None
+        self.drop_keys()
 
     def clock(self):
         """Local wall-clock seconds: the runtime's clock as the merchant set it."""

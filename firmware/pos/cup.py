@@ -19,6 +19,10 @@ PROC_REQ_DOWNLOAD_CAPK = 4
 PROC_REQ_DOWNLOAD_IC_PARAMS = 5
 PROC_REQ_DOWNLOAD_APP = 6
 
+# Application download (0800, 60.3 380) and backup / restore (390 / 391): field 62 items, the
+# bytes of at most UPDATE_CHUNK a message.
+UPDATE_CHUNK = 400
+
 CURRENCY = "156"  # field 49, CNY
 SECURITY_CONTROL = "2600000000000000"  # field 53: ANSI X9.8 PIN block, double-length key
 
@@ -126,6 +130,9 @@ TRANSACTIONS = {
     "signin": _row("0800", None, "00", "003", "", (11, 41, 42, 60, 63)),
     "signoff": _row("0820", None, "00", "002", "", (11, 41, 42, 60, 63)),
     "params": _row("0800", None, "00", "360", "", (11, 41, 42, 60, 64)),
+    "app_download": _row("0800", None, "00", "380", "", (11, 41, 42, 60, 62, 64)),
+    "backup": _row("0800", None, "00", "390", "", (11, 41, 42, 60, 62, 64)),
+    "restore": _row("0800", None, "00", "391", "", (11, 41, 42, 60, 62, 64)),
     "sale": _row("0200", "000000", "22", "000", "60", _CARD, _CARD_OPTIONAL, True),
     "void": _row("0200", "200000", "23", "000", "60",
                  (2, 3, 4, 11, 14, 22, 25, 26, 35, 37, 38, 41, 42, 49, 52, 53, 60, 61, 64),

@@ -4,9 +4,9 @@ Rules:
 - A flow yields an effect and receives its result; it never reads a clock,
   sleeps or touches a driver.
 - Screen effects (Ask, Show, ReadCard, WaitPaper) are resolved here from key,
-  card and printer events; I/O effects (Connect, Exchange, Disconnect, Print)
-  are resolved by whoever runs the engine (the runtime, the simulator, a test)
-  through `resolve()`.
+  card and printer events; I/O effects (Connect, Exchange, Disconnect, Print,
+  Probe, Restart) are resolved by whoever runs the engine (the runtime, the
+  simulator, a test) through `resolve()`.
 - Every wait with a timeout ends with TIMEOUT once `tick(now)` passes its
   deadline; CANCEL ends every screen wait. Nothing else can end a wait.
 """
@@ -105,6 +105,19 @@ class Print(Effect):
 
     def __init__(self, lines, screen=None):
         self.lines = lines
+        self.screen = screen
+
+
+class Restart(Effect):
+    """Start the terminal again (a new image was switched in); result: OK, where anything comes back.
+
+    The device resets the board, and bootsel picks the slot that boots: nothing
+    runs after it there. The simulator boots a new App on the same flash; a
+    test may just resolve it, and the flow then ends.
+    """
+    io = True
+
+    def __init__(self, screen=None):
         self.screen = screen
 
 

@@ -6,6 +6,7 @@
 from pos import cup, des, iso8583, mac, message, tlv
 from pos.app import App
 from pos.engine import Connect, Disconnect, Exchange, Print, Probe, OK, PAPER_OUT
+from pos.engine import Restart
 from vmutil import rmtree, tmpdir
 
 TMK = b"\x01\x23\x45\x67\x89\xab\xcd\xef\xfe\xdc\xba\x98\x76\x54\x32\x10"
@@ -47,6 +48,9 @@ class Host:
         self.requests = []
         self.kinds = []
         self.seq = 0
+        self.backup = None        # what 0800/390 stored, 391 serves
+        self.uploading = None
+        self.image = None         # what 0800/380 serves: manifest, signature, files {path: bytes} (updkit.Image)
 
     def answer(self, frame):
         _tpdu, _header, body = iso8583.unframe(frame)
@@ -86,6 +90,12 @@ class Host:
             out[62] = tlv.encode((("BK", "建设银行"), ("DU", "000000345678")))
         elif kind == "params":
             out[62] = tlv.encode((("MN", "新商户名"), ("MX", "000000500000")))
+        elif kind == "app_download":
+            out[62] = self.app_download(tlv.decode(req[62]))
+        elif kind == "backup":
+            out[39] = self.take_backup(tlv.decode(req[62]))
+        elif kind == "restore":
+            out[39], out[62] = self.give_backup(tlv.decode(req[62]))
         if extra and not bad_mac:
             out.update(extra)
         if 64 in cup.TRANSACTIONS[kind]["fields"] and out.get(39) != "A0":
@@ -101,6 +111,44 @@ class Host:
                 buf[-1] ^= 1
         return bytes(buf)
 
+    def take_backup(self, items):
+        """39 of a 390 answer; the pieces are kept in order, the whole once its SHA-256 checks."""
+        import hashlib
+        from binascii import hexlify
+        offset = int(items["OF"])
+        so_far = b"" if offset == 0 else self.uploading
+        if so_far is None or offset != len(so_far):
+            return "12"
+        self.uploading = so_far + items["DA"]
+        if len(self.uploading) == int(items["SZ"]):
+            if items.get("CK") != hexlify(hashlib.sha256(self.uploading).digest()):
+                return "12"
+            self.backup = self.uploading
+        return "00"
+
+    def give_backup(self, items):
+        """(39, 62) of a 391 answer."""
+        import hashlib
+        from binascii import hexlify
+        if self.backup is None:
+            return "25", b""
+        offset = int(items["OF"])
+        return "00", tlv.encode((("SZ", str(len(self.backup))), ("DA", self.backup[offset:offset + cup.UPDATE_CHUNK]),
+                                 ("CK", hexlify(hashlib.sha256(self.backup).digest()))))
+
+    def app_download(self, items):
+        """Field 62 of a 380 answer: SZ, and up to 400 bytes (DA) of the manifest (with SG) or a file."""
+        image = self.image
+        offset = int(items["OF"])
+        if items["OP"] == b"manifest":
+            if image is None:
+                return tlv.encode((("SZ", "0"),))
+            data = image.manifest
+            return tlv.encode((("SZ", str(len(data))), ("DA", data[offset:offset + cup.UPDATE_CHUNK]),
+                               ("SG", image.signature)))
+        data = image.files[items["NM"].decode()]
+        return tlv.encode((("SZ", str(len(data))), ("DA", data[offset:offset + cup.UPDATE_CHUNK])))
+
 
 class Terminal:
     """One terminal on flash in a fresh directory; close() removes it."""
@@ -111,6 +159,7 @@ class Terminal:
         self.host = host or Host()
         self.slips = []          # lines of every printed slip
         self.paper = True
+        self.restarts = 0        # Restart effects carried out (the App goes on: a test boots a new one)
         self.probe = {"printer": (True, ""), "reader": (True, "magstripe"), "link": (True, "wifi"),
                       "flash": (True, "1024 KB free")}
         self.app = App(self.dir, lambda: self.now[0], PROVISION, "firmware/assets")
@@ -152,6 +201,9 @@ class Terminal:
             elif isinstance(e, Probe):
                 app.resolve(self.probe)
             elif isinstance(e, (Connect, Disconnect)):
+                app.resolve(OK)
+            elif isinstance(e, Restart):
+                self.restarts += 1
                 app.resolve(OK)
             else:
                 raise AssertionError("unknown effect %r" % e)

@@ -3,6 +3,7 @@
   python -m tools.acquirer serve --port N --db PATH [--host 127.0.0.1] [--log-hex] [--clock ISO]
                                  [--tls-cert C --tls-key K] [--testdata JSON]
   python -m tools.acquirer transactions --db PATH
+  python -m tools.acquirer backups --db PATH
   python -m tools.acquirer cards --db PATH
   python -m tools.acquirer bills --db PATH
   python -m tools.acquirer settlements --db PATH
@@ -10,6 +11,8 @@
   python -m tools.acquirer set-params --db PATH --terminal TID [--name NAME] [--max-fen N]
   python -m tools.acquirer unlock --db PATH --pan PAN
   python -m tools.acquirer add-terminal --db PATH --terminal TID --merchant MID --tmk HEX
+  python -m tools.acquirer publish-update --db PATH --board NAME --dir SLOT_DIR --version V --key PEM
+                                          [--terminal TID ...]
 """
 
 import argparse
@@ -22,7 +25,7 @@ import ssl
 import sys
 import time
 
-from . import handlers, network, server, store
+from . import handlers, network, server, store, updates
 
 DEFAULT_TESTDATA = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "testdata", "testdata.json")
@@ -91,6 +94,11 @@ def _bills(args):
     return 0
 
 
+def _backups(args):
+    print(json.dumps(_existing(args.db).backups(), ensure_ascii=False, indent=1))
+    return 0
+
+
 def _settlements(args):
     print(json.dumps(_existing(args.db).settlements(), ensure_ascii=False, indent=1))
     return 0
@@ -129,6 +137,22 @@ def _add_terminal(args):
     return 0
 
 
+def _publish_update(args):
+    db = store.Store(args.db)          # a new database is made (and seeded by its first serve)
+    if not os.path.isdir(args.dir):
+        sys.exit("no slot directory %s" % args.dir)
+    try:
+        key = updates.load_key(args.key)
+        manifest = updates.publish(db, args.dir, args.board, args.version, key,
+                                   datetime.datetime.now().isoformat(timespec="seconds"), args.terminal)
+    except (updates.ImageError, OSError, ValueError) as e:
+        sys.exit("cannot publish: %s" % e)
+    files = json.loads(manifest)["files"]
+    print("%s %s: %d files, %d bytes, manifest %d bytes" % (
+        args.board, args.version, len(files), sum(f[1] for f in files), len(manifest)))
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tools.acquirer",
                                      description="Reference CUP acquirer host.")
@@ -155,6 +179,9 @@ def main(argv=None):
     p.add_argument("--db", required=True)
     p.set_defaults(run=_cards)
 
+    p = commands.add_parser("backups", help="print the terminals' backups (size, SHA-256, when) as JSON")
+    p.add_argument("--db", required=True)
+    p.set_defaults(run=_backups)
     p = commands.add_parser("bills", help="print bill accounts, amounts due and paid state as JSON")
     p.add_argument("--db", required=True)
     p.set_defaults(run=_bills)
@@ -188,6 +215,17 @@ def main(argv=None):
     p.add_argument("--name", default="")
     p.add_argument("--tmk", required=True)
     p.set_defaults(run=_add_terminal)
+
+    p = commands.add_parser("publish-update", help="sign and publish an application image for a board")
+    p.add_argument("--db", required=True)
+    p.add_argument("--board", required=True, help="board name, as in the slot's board.py")
+    p.add_argument("--dir", required=True, help="the slot tree, e.g. build/<board>/slot_a")
+    p.add_argument("--version", required=True, help="as in the slot's VERSION, e.g. 1.2.0")
+    p.add_argument("--key", required=True, help="P-256 private key PEM "
+                   "(tools/testdata/update_test_key.pem is the test key)")
+    p.add_argument("--terminal", action="append", default=[], metavar="TID",
+                   help="a terminal that runs this board (repeatable): it is asked to update")
+    p.set_defaults(run=_publish_update)
 
     args = parser.parse_args(argv)
     return args.run(args)

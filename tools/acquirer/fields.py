@@ -21,7 +21,9 @@ _LENGTH_LEN = 3
 _AMOUNT_LEN = 12
 _DIGITS = frozenset("0123456789")
 # Tags of section 8; any other tag is skipped.
-KNOWN_TAGS = frozenset(("BC", "AC", "NM", "UN", "DU", "PD", "MD", "CN", "BK", "MN", "MX"))
+KNOWN_TAGS = frozenset(("BC", "AC", "NM", "UN", "DU", "PD", "MD", "CN", "BK", "MN", "MX",
+                        "OP", "BD", "VR", "OF", "SZ", "CK", "DA"))
+BINARY_TAGS = frozenset(("DA",))    # raw bytes (a backup's pieces), returned as bytes
 AMOUNT_TAGS = frozenset(("DU", "MX"))
 
 FIELD61_LEN = 16
@@ -89,7 +91,9 @@ def decode_tlv(data):
         if tag in seen:
             raise WireError("TLV tag %s appears twice" % tag)
         seen.add(tag)
-        if tag in KNOWN_TAGS:
+        if tag in BINARY_TAGS:
+            items[tag] = data[start:end]
+        elif tag in KNOWN_TAGS:
             try:
                 value = data[start:end].decode("utf-8")
             except UnicodeDecodeError:

@@ -19,13 +19,16 @@ outside the table 40.
 
 import datetime
 
-from . import bills, crypto, network, payments, reversal, settlement, spec
+from . import backups, bills, crypto, network, payments, reversal, settlement, spec, updates
 from .context import FORMAT_ERROR, FUNCTION_NOT_SUPPORTED, Context, Reply, idempotency_key
 
 HANDLERS = {
     "signin": network.sign_in,
     "signoff": network.sign_off,
     "params": network.params,
+    "app_download": updates.download,
+    "backup": backups.upload,
+    "restore": backups.download,
     "sale": payments.sale,
     "void": payments.void,
     "refund": payments.refund,
@@ -114,7 +117,8 @@ class Host:
         return reply.authentic and not any(e["authentic"] for e in self.store.exchanges(key))
 
     def _requirement(self, reply, request):
-        """Sign in again (3) comes before downloading parameters (1)."""
+        """Sign in again (3) comes before downloading parameters (1), and that before downloading
+        the application (6), which is never asked for in the answers of that download itself."""
         if reply.requirement is not None:
             return reply.requirement
         terminal = self.store.terminal(request.get(41, ""))
@@ -122,6 +126,9 @@ class Host:
             return spec.REQUIREMENT_SIGN_IN
         if terminal is not None and terminal["params_due"]:
             return spec.REQUIREMENT_DOWNLOAD
+        if (terminal is not None and spec.transaction_name(request[0], request.get(60)) != "app_download"
+                and updates.due(self.store, terminal["terminal_id"])):
+            return spec.REQUIREMENT_DOWNLOAD_APP
         return spec.REQUIREMENT_NONE
 
 

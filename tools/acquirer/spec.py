@@ -31,6 +31,7 @@ _REQUIREMENT_BYTE = 2  # low nibble of the 3rd header byte: digit index 5
 REQUIREMENT_NONE = 0
 REQUIREMENT_DOWNLOAD = 1
 REQUIREMENT_SIGN_IN = 3
+REQUIREMENT_DOWNLOAD_APP = 6
 
 
 class WireError(ValueError):
@@ -243,6 +244,9 @@ TRANSACTIONS = {
     "signin": Transaction("0800", "00", "003", None, False, ()),
     "signoff": Transaction("0820", "00", "002", None, False, ()),
     "params": Transaction("0800", "00", "360", None, False, ()),
+    "app_download": Transaction("0800", "00", "380", None, False, (62,)),
+    "backup": Transaction("0800", "00", "390", None, False, (62,)),
+    "restore": Transaction("0800", "00", "391", None, False, (62,)),
     "sale": Transaction("0200", "22", FINANCIAL, "000000", True, (4,)),
     "void": Transaction("0200", "23", FINANCIAL, "200000", True, (4, 37, 61)),
     "refund": Transaction("0220", "25", FINANCIAL, "200000", True, (4, 37, 61)),

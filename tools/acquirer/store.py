@@ -145,6 +145,40 @@ CREATE INDEX IF NOT EXISTS exchanges_key
     ON exchanges (terminal_id, batch, trace, mti);
 CREATE UNIQUE INDEX IF NOT EXISTS exchanges_owner
     ON exchanges (terminal_id, batch, trace, mti) WHERE authentic = 1;
+CREATE TABLE IF NOT EXISTS updates (
+    id           INTEGER PRIMARY KEY,
+    board        TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    manifest     BLOB NOT NULL,
+    signature    BLOB NOT NULL,
+    last_path    TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    UNIQUE (board, version)
+);
+CREATE TABLE IF NOT EXISTS update_files (
+    update_id INTEGER NOT NULL REFERENCES updates (id),
+    path      TEXT NOT NULL,
+    data      BLOB NOT NULL,
+    PRIMARY KEY (update_id, path)
+);
+CREATE TABLE IF NOT EXISTS backups (
+    terminal_id TEXT PRIMARY KEY,
+    data        BLOB NOT NULL,
+    sha256      TEXT NOT NULL,
+    created     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS backup_uploads (
+    terminal_id TEXT PRIMARY KEY,
+    size        INTEGER NOT NULL,
+    data        BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS terminal_software (
+    terminal_id TEXT PRIMARY KEY,
+    board       TEXT NOT NULL,
+    version     TEXT,
+    downloaded  TEXT,
+    updated_at  TEXT
+);
 CREATE TABLE IF NOT EXISTS messages (
     id        INTEGER PRIMARY KEY,
     direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
@@ -505,6 +539,94 @@ class Store:
             del row["id"]
             out.append(row)
         return out
+
+    # -- application images (updates.py) --------------------------------------
+
+    def add_update(self, board, version, manifest, signature, files, last_path, when):
+        """Publish an image (files: [(path, bytes)]). Publishing the same manifest again changes
+        nothing; -> False when (board, version) is published with another manifest."""
+        with self.transaction():
+            row = self.update(board, version)
+            if row is not None:
+                return bytes(row["manifest"]) == manifest
+            cursor = self.db.execute(
+                "INSERT INTO updates (board, version, manifest, signature, last_path, published_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)", (board, version, manifest, signature, last_path, when))
+            self.db.executemany(
+                "INSERT INTO update_files (update_id, path, data) VALUES (?, ?, ?)",
+                [(cursor.lastrowid, path, data) for path, data in files])
+            return True
+
+    def update(self, board, version):
+        return self._one("SELECT * FROM updates WHERE board = ? AND version = ?", (board, version))
+
+    def updates_of(self, board):
+        return self.db.execute("SELECT * FROM updates WHERE board = ? ORDER BY id", (board,)).fetchall()
+
+    def update_chunk(self, update_id, path, offset, size):
+        """(file size, up to size bytes from offset) of a published file, or None."""
+        row = self._one("SELECT length(data) AS size, substr(data, ?, ?) AS chunk FROM update_files"
+                        " WHERE update_id = ? AND path = ?", (offset + 1, size, update_id, path))
+        return None if row is None else (row["size"], bytes(row["chunk"] or b""))
+
+    def terminal_software(self, terminal_id):
+        return self._one("SELECT * FROM terminal_software WHERE terminal_id = ?", (terminal_id,))
+
+    def set_terminal_board(self, terminal_id, board, when):
+        """The terminal runs board (an operator says so); a change of board forgets its versions."""
+        with self.transaction():
+            if self.terminal(terminal_id) is None:
+                return False
+            self.db.execute(
+                "INSERT INTO terminal_software (terminal_id, board, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (terminal_id) DO UPDATE SET version = CASE WHEN board = excluded.board"
+                " THEN version END, downloaded = CASE WHEN board = excluded.board THEN downloaded END,"
+                " board = excluded.board, updated_at = excluded.updated_at", (terminal_id, board, when))
+            return True
+
+    # -- backups ---------------------------------------------------------------
+
+    def backup_upload(self, terminal_id):
+        """(declared size, bytes so far) of a backup being uploaded, or None."""
+        row = self._one("SELECT size, data FROM backup_uploads WHERE terminal_id = ?", (terminal_id,))
+        return None if row is None else (row["size"], bytes(row["data"]))
+
+    def set_backup_upload(self, terminal_id, size, data):
+        self.db.execute("INSERT INTO backup_uploads (terminal_id, size, data) VALUES (?, ?, ?)"
+                        " ON CONFLICT (terminal_id) DO UPDATE SET size = excluded.size, data = excluded.data",
+                        (terminal_id, size, data))
+
+    def finish_backup(self, terminal_id, data, digest, when):
+        """The uploaded backup replaces the terminal's previous one."""
+        self.db.execute("DELETE FROM backup_uploads WHERE terminal_id = ?", (terminal_id,))
+        self.db.execute("INSERT INTO backups (terminal_id, data, sha256, created) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (terminal_id) DO UPDATE SET data = excluded.data,"
+                        " sha256 = excluded.sha256, created = excluded.created",
+                        (terminal_id, data, digest, when))
+
+    def backup(self, terminal_id):
+        return self._one("SELECT * FROM backups WHERE terminal_id = ?", (terminal_id,))
+
+    def backups(self):
+        rows = self.db.execute("SELECT terminal_id, length(data) AS size, sha256, created FROM backups"
+                               " ORDER BY terminal_id").fetchall()
+        return [dict(r) for r in rows]
+
+    def software_reported(self, terminal_id, board, version, when):
+        """What a terminal said it runs, in a manifest request."""
+        self.db.execute(
+            "INSERT INTO terminal_software (terminal_id, board, version, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (terminal_id) DO UPDATE SET downloaded = CASE WHEN board = excluded.board"
+            " THEN downloaded END, board = excluded.board, version = excluded.version,"
+            " updated_at = excluded.updated_at", (terminal_id, board, version, when))
+
+    def software_downloaded(self, terminal_id, board, version, when):
+        """The terminal fetched the last bytes of image version for board."""
+        self.db.execute(
+            "INSERT INTO terminal_software (terminal_id, board, downloaded, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (terminal_id) DO UPDATE SET board = excluded.board,"
+            " downloaded = excluded.downloaded, updated_at = excluded.updated_at",
+            (terminal_id, board, version, when))
 
     # -- message log ---------------------------------------------------------
 

@@ -7,7 +7,7 @@ if os.path.join(ROOT, "firmware") not in sys.path:
     sys.path.insert(0, os.path.join(ROOT, "firmware"))
 
 from pos.app import App  # noqa: E402
-from pos.engine import Connect, Disconnect, Exchange, Print, Probe  # noqa: E402
+from pos.engine import Connect, Disconnect, Exchange, Print, Probe, Restart  # noqa: E402
 
 from tools.sim.devices import HostLink, Printer  # noqa: E402
 
@@ -81,6 +81,18 @@ class SimTerminal:
                     return
                 self.sent = None
                 self.app.resolve(answer)
+            elif isinstance(effect, Restart):
+                # A new App boots on the same flash (the simulator's own code keeps running). When
+                # the App ran from a slot (<root>/slot_x/assets), bootsel picks the slot, as on a board.
+                self.link.close()
+                assets = self.app.assets_dir
+                slot_dir = os.path.dirname(assets)
+                if os.path.basename(slot_dir) in ("slot_a", "slot_b"):
+                    import bootsel
+                    root = os.path.dirname(slot_dir)
+                    assets = os.path.join(root, bootsel.select(root), "assets")
+                self.app = App(self.state_dir, self.clock, None, assets)
+                self.app.power_on()
             else:
                 raise RuntimeError("unknown effect %r" % effect)
 

@@ -96,7 +96,7 @@ def exchange(app, kind, frame, expect, mac_key=None, title="", check=None):
     mac_key is given, and that check(fields) (raising CodecError) accepts;
     otherwise (None, why) with why one of 'timeout', 'broken', 'garbled',
     'mac'. A host asking for re-sign-in drops the keys; one asking for a
-    parameter download marks it due.
+    parameter or an application download marks it due.
     """
     answer = yield Exchange(frame, app.settings["host_timeout"], Screen(title, [t("processing")]))
     if not isinstance(answer, (bytes, bytearray)):
@@ -118,6 +118,8 @@ def exchange(app, kind, frame, expect, mac_key=None, title="", check=None):
         app.drop_keys()
     elif requirement == cup.PROC_REQ_DOWNLOAD_PARAMS:
         app.params_due = True
+    elif requirement == cup.PROC_REQ_DOWNLOAD_APP:
+        app.update_due = True
     return fields, None
 
 

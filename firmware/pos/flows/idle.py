@@ -24,6 +24,8 @@ def idle(app):
             return "settle"
     if app.signed_in and app.params_due:
         return "params_due"
+    if app.signed_in and app.update_due:
+        return "update_due"
     lines = [app.settings["merchant_name"], clock.display(app.clock())]
     if not app.signed_in:
         lines.append(t("unsigned"))

@@ -109,6 +109,32 @@ def transact(app, kind, values, title, record=None, check=None):
     return fields
 
 
+def link_up(app, title):
+    """For a run of `request`s on one connection: signed in, link open, no reversal pending.
+    False after telling the merchant (and with the link closed)."""
+    if not app.signed_in:
+        from pos.flows.signin import sign_in
+        if not (yield from sign_in(app)):
+            return False
+    if not (yield from connect(app, title)):
+        return False
+    if not (yield from reversal.send_pending(app)):
+        yield from hang_up()
+        yield from notice(app, t("declined"), [t("reversal_failed")])
+        return False
+    return True
+
+
+def request(app, kind, values, title, check=None):
+    """One MACed request of a kind that is never reversed, on the link `link_up` opened:
+    the trace number saved before use; (fields, None) or (None, why) as common.exchange."""
+    values[11] = "%06d" % app.counters.next_trace()
+    values[41], values[42] = app.terminal_id, app.merchant_id
+    values["batch"] = "%06d" % app.counters.batch
+    frame = message.build(cup, kind, values, mac_function(app.mak))
+    return (yield from exchange(app, kind, frame, {11: values[11], 41: app.terminal_id}, app.mak, title, check))
+
+
 def journal(app, record):
     """Append the record of an answered request, then drop its reversal: in that order, so a
     power cut between the two leaves a journaled answer that boot recognises. False when the
