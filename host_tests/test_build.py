@@ -84,10 +84,10 @@ def _shipped(report):
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    """(report, out) of the fixture's "small" board, with --freeze: for the tests that only read it."""
+    """(report, out) of the fixture's "small" board: for the tests that only read it."""
     root = str(tmp_path_factory.mktemp("fixture"))
     _write(root, FIXTURE)
-    return _build(root, "small", freeze=True), os.path.join(root, "out", "small")
+    return _build(root, "small"), os.path.join(root, "out", "small")
 
 
 def test_a_build_ships_what_main_reaches_and_nothing_else(small):
@@ -205,8 +205,8 @@ def test_a_non_empty_directory_that_is_not_a_build_is_never_replaced(tree):
     assert os.path.exists(os.path.join(tree, "out", "small", "notes.txt"))
 
 
-def test_freeze_writes_a_manifest_whose_paths_resolve(small):
-    report, out = small
+def test_freeze_writes_a_manifest_whose_paths_resolve(tree):
+    report, out = _build(tree, "small", freeze=True), os.path.join(tree, "out", "small")
     frozen, included = [], []
 
     def module(path, base_path="."):
@@ -217,8 +217,12 @@ def test_freeze_writes_a_manifest_whose_paths_resolve(small):
     with open(os.path.join(out, "manifest.py")) as f:
         exec(f.read(), {"module": module, "include": included.append})
     assert included == ["$(PORT_DIR)/boards/manifest.py"]
-    expected = {path for name, path, _, _ in report.modules if path.startswith("slot_a/")}
+    expected = {path.replace(build.FREEZE_CHECK + "/", "slot_a/") for name, path, _, _ in report.modules
+                if path.startswith(("slot_a/", build.FREEZE_CHECK + "/"))}
     assert {"slot_a/" + p[:-3] + (".py" if p == "board.py" else ".mpy") for p in frozen} == expected
+    shipped = [f for _top, _dirs, files in os.walk(os.path.join(out, "slot_a")) for f in files]
+    assert not [f for f in shipped if f.endswith(".mpy")]     # frozen code is never shadowed from the slot
+    assert not os.path.exists(os.path.join(out, build.FREEZE_CHECK))
 
 
 def _device_module(out, name):

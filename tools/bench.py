@@ -33,7 +33,7 @@ def mpy_tree(dest):
     for asset in os.listdir(os.path.join(fw, "assets")):
         os.symlink(os.path.join(fw, "assets", asset), os.path.join(dest, "firmware", "assets", asset))
     os.makedirs(os.path.join(dest, "host_tests", "vm"))
-    for name in ("vmutil", "flowkit"):
+    for name in ("vmutil", "flowkit", "devicekit"):
         subprocess.run([os.path.join(BIN, "mpy-cross"), "-o", os.path.join(dest, "host_tests", "vm", name + ".mpy"),
                         os.path.join(ROOT, "host_tests", "vm", name + ".py")], check=True)
 
@@ -130,6 +130,35 @@ def working_heap(tree, flow, start=65536):
     return int(figures(out)["free_heap_bytes"])
 
 
+def device_figures(tree):
+    """Issue 5's: free heap after boot, firmware bytes per board, LCD and printer speed."""
+    rc, out = vm(tree, 110, "boot")
+    if rc == DONE:
+        print("boot_free_heap_bytes:", figures(out)["boot_free_heap_bytes"])
+    else:
+        print("boot_free_heap_bytes: out of memory in a 110 KB heap")
+    kb = 1024
+    rc, out = vm(tree, kb, "boot")
+    if rc == DONE:
+        for step in (64, 8, 1):
+            while kb - step > 0 and vm(tree, kb - step, "boot")[0] == DONE:
+                kb -= step
+        print("boot_smallest_heapsize_kb:", kb)
+        print("boot_heap_in_use_bytes:", figures(out)["boot_heap_in_use_bytes"])
+    for board in sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, "boards", "*.py"))):
+        with tempfile.TemporaryDirectory() as out_dir:
+            r = subprocess.run([sys.executable, "-m", "tools.build", "firmware", "--board", board, "--out", out_dir],
+                               cwd=ROOT, capture_output=True, text=True)
+        found = figures(r.stdout)
+        name = "firmware_bytes_" + board
+        print("%s: %s" % (name, found.get(name, "build failed")))
+    font = os.path.join(ROOT, "firmware", "assets", "font16.bin")
+    for script, name in (("bench_display_vm.py", "lcd_full_screen_ms"), ("bench_printer_vm.py", "printer_bytes_per_s")):
+        r = subprocess.run([os.path.join(BIN, "micropython"), os.path.join(ROOT, "tools", script), font],
+                           cwd=ROOT, capture_output=True, text=True)
+        print("%s: %s" % (name, figures(r.stdout).get(name, "failed: " + r.stderr.strip()[-80:])))
+
+
 def codec_ratio():
     sys.path.insert(0, os.path.join(ROOT, "firmware"))
     import iso8583 as pyiso
@@ -167,6 +196,7 @@ def main():
         name = flow + "_sampled_live_heap_bytes"
         print("%s: %s" % (name, figures(out)[name]))
     print("sale_smallest_heapsize_kb:", smallest_heap(tree, "sale", "lazy")[0])
+    device_figures(tree)
     print("codec_time_ratio_vs_pyiso8583: %.2f" % codec_ratio())
     return 0
 

@@ -54,6 +54,7 @@ INLINE_MAX = 128
 # /state: the journal at the App's default journal_max_bytes. (Journal.roll() also keeps the
 # last settled batch beside it, and recover() may copy it whole: the worst case is more.)
 STATE_BYTES = 256 * 1024
+FREEZE_CHECK = ".freeze-check"   # where --freeze compiles the modules it does not ship as .mpy
 FONT = "font16.bin"            # the name the firmware opens; a board's FONT names the file shipped under it
 SLOTS = 2                      # an update is written into the other slot while this one runs
 DOES_NOT_FIT = "DOES NOT FIT"  # SIZES.txt's mark of a tree too big for its board (tools/flash.py refuses it)
@@ -530,6 +531,11 @@ def build(src, board_name, out=None, version=None, freeze=False, boards_dir=None
             jobs.append((name, path, "slot_a/board.py", False))
         elif name in ROOT_MODULES:
             jobs.append((name, path, name + ".mpy", True))
+        elif freeze:
+            # Frozen into the MicroPython image: bytecode and strings stay in flash, and a .mpy in
+            # the slot would shadow the frozen module (and take its RAM back). Compiled here only
+            # to check it and to count its size.
+            jobs.append((name, path, FREEZE_CHECK + "/" + _rel_source(src, path)[:-3] + ".mpy", True))
         else:
             jobs.append((name, path, "slot_a/" + _rel_source(src, path)[:-3] + ".mpy", True))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 4) as pool:
@@ -550,6 +556,7 @@ def build(src, board_name, out=None, version=None, freeze=False, boards_dir=None
     report.notes = notes
     for name, path, dest, _ in jobs:
         report.modules.append((name, dest, os.path.getsize(path), os.path.getsize(os.path.join(out, dest))))
+    shutil.rmtree(os.path.join(out, FREEZE_CHECK), ignore_errors=True)
 
     assets_src = os.path.join(src, "assets")
     font = board.get("FONT", FONT)        # the board's glyph set, shipped as assets/font16.bin

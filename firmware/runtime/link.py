@@ -46,6 +46,7 @@ class Link:
         self._frame = self._head    # the length prefix, then the frame of that length
         self._have = 0
         self._keeping = False
+        self._joining = False
 
     @property
     def connected(self):
@@ -67,8 +68,19 @@ class Link:
         return LINK_DOWN
 
     async def _join(self, w):
-        s = self.settings
-        await w.connect(s.get("wifi_ssid") or None, s.get("wifi_password"), self.join_ms)
+        """Join the Wi-Fi; a join already under way (keep_wifi, prepare) is waited for, not doubled."""
+        if self._joining:
+            start = ticks_ms()
+            while self._joining and ticks_diff(ticks_ms(), start) < self.join_ms:
+                await sleep_ms(_REGISTER_POLL_MS)
+            if w.connected():
+                return
+        self._joining = True
+        try:
+            s = self.settings
+            await w.connect(s.get("wifi_ssid") or None, s.get("wifi_password"), self.join_ms)
+        finally:
+            self._joining = False
 
     async def _open_wifi(self):
         w = self.wifi
@@ -76,8 +88,8 @@ class Link:
             return "absent"
         try:
             if not w.connected():
-                if self._keeping:
-                    return "not_connected"      # keep_wifi() is rejoining: do not wait for it here
+                if self._keeping and self.modem is not None:
+                    return "not_connected"      # keep_wifi() is rejoining: 4G now rather than wait
                 await self._join(w)
             await w.open(self.settings["host_addr"], self.settings["host_port"])
         except (w.Error, OSError) as e:
