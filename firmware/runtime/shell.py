@@ -2,8 +2,9 @@
 
 Rules:
 - The App is sans-IO; this is where its events come from and its I/O effects
-  are carried out. Every 10 ms the loop scans the keypad and polls the card
-  readers; once a second it ticks the App's clock and feeds the watchdog.
+  are carried out. A task of its own scans the keypad and polls the card
+  readers every 10 ms; the loop ticks the App's clock once a second, feeds
+  the watchdog and carries out the effects.
 - One I/O effect at a time: Connect, Exchange, Disconnect, Print, Probe,
   Restart. While an answer is awaited the App keeps ticking, so its own
   timeout ends the wait (it then resolves nothing more for that effect).
@@ -40,12 +41,13 @@ class Shell:
         self.readers = [parts[name] for name in ("magstripe",) if name in parts]
         self.shown = None
         self.running = True
+        self.out_of_memory = False      # set by the scanning task, handled by the loop
         self.memory_errors = 0
 
     async def run(self, steps=None):
         """Run until stopped (or for `steps` loop passes, for tests)."""
         import asyncio
-        background = []
+        background = [asyncio.create_task(self._scan())]
         if hasattr(self.link, "prepare"):
             # The modem powers up and the Wi-Fi joins while the merchant logs in.
             background.append(asyncio.create_task(self.link.prepare()))
@@ -54,8 +56,20 @@ class Shell:
         try:
             await self._loop(steps)
         finally:
+            self.running = False
             for task in background:
                 task.cancel()
+
+    async def _scan(self):
+        """The keypad and the card readers every SCAN_MS, whatever the effects are doing: a key
+        released while the shell waited for the host or the printer is seen released, so the
+        next press of it counts (the engine itself ignores keys during I/O)."""
+        while self.running:
+            try:
+                self._inputs(ticks_ms())
+            except MemoryError:
+                self.out_of_memory = True
+            await sleep_ms(SCAN_MS)
 
     async def _loop(self, steps):
         self.app.power_on()
@@ -64,8 +78,9 @@ class Shell:
         while self.running and (steps is None or n < steps):
             n += 1
             try:
+                if self.out_of_memory:
+                    raise MemoryError()
                 now = ticks_ms()
-                self._inputs(now)
                 if ticks_diff(now, last_tick) >= TICK_MS:
                     last_tick = now
                     self.app.tick()
@@ -178,6 +193,7 @@ class Shell:
             on_idle()
 
     async def _out_of_memory(self):
+        self.out_of_memory = False
         self.memory_errors += 1
         gc.collect()
         if self.lcd is not None:

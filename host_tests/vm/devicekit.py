@@ -34,6 +34,13 @@ class Board:
     }
 
 
+class Board4g(Board):
+    """The handheld with its 4G modem beside the Wi-Fi."""
+    PARTS = dict(Board.PARTS)
+    PARTS["modem"] = {"driver": "modem.Modem", "uart": 2, "baudrate": 115200, "tx": 47, "rx": 48,
+                      "pwrkey": None, "family": "sim7600"}
+
+
 class Matrix:
     """The key matrix behind the pins: a row driven low reads low on the pressed key's column."""
 
@@ -166,13 +173,23 @@ class Network:
 
 
 class Device:
-    """machine, network and socket fakes, and the scripted host they lead to."""
+    """machine, network and socket fakes, and the scripted host they lead to (over Wi-Fi, and
+    over the 4G modem behind UART 2)."""
 
     def __init__(self, host=None):
+        from drivers.fakes import FakeModem
         self.host = host or Host()
         self.machine = FakeMachine()
         self.network = Network()
-        self.socket = FakeSocketModule(peer=lambda addr, port: HostConn(self.host))
+        self.conns = []                 # every connection to the host, the last one last
+        self.socket = FakeSocketModule(peer=self._connect)
+        self.modem = FakeModem(peer=self._connect)
+        self.machine.uarts[2] = self.modem
+
+    def _connect(self, addr, port):
+        conn = HostConn(self.host)
+        self.conns.append(conn)
+        return conn
 
     @property
     def printer(self):

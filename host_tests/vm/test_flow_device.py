@@ -148,3 +148,46 @@ def test_main_runs_the_slot_bootsel_chose():
                 sys.modules[name] = saved[name]
         sys.path[:] = path
     assert calls == ["slot_b"]
+
+
+def test_the_wifi_dropping_mid_sale_reverses_it_over_4g_before_the_next_sale():
+    from devicekit import Board4g
+    dev, state = Device(), _provisioned()
+    shell, missing = device.start("firmware", dev.machine, dev.network, dev.socket, root=".", board=Board4g,
+                                  state=state, select=dev.socket)
+    assert missing == [] and "modem" in shell.parts
+    scans = Scans(shell.keypad)
+    dev.host.rules["sale"] = lambda req: "broken"        # the host takes the sale and says nothing
+
+    async def sale(amount):
+        await _keys(dev, scans, "ENTER 1 " + " ".join(amount) + " ENTER")
+        await _until(shell, "请刷卡")
+        dev.swipe(";" + GOOD + "?")
+        await _until(shell, "请输入密码")
+        await _keys(dev, scans, "1 2 3 4 5 6 ENTER")
+
+    async def script():
+        await _until(shell, "操作员号")
+        await _keys(dev, scans, "0 1 ENTER 0 0 0 0 ENTER")
+        await _until(shell, "欢迎使用")
+        assert shell.link.active == "wifi"
+        await sale("500")
+        await _until(shell, "处理中")
+        dev.network.wlan.drop()                          # the shop's Wi-Fi goes
+        dev.conns[-1].close()
+        await _until(shell, "交易失败")
+        assert store.load(state, "reversal") is not None
+        dev.host.rules.clear()
+        await _keys(dev, scans, "ENTER")
+        await _until(shell, "欢迎使用")
+        await sale("700")
+        await _until(shell, "请撕下", 15000)
+        await _keys(dev, scans, "ENTER")
+        await _until(shell, "授权码")
+    _run(shell, script)
+    assert dev.host.kinds[-3:] == ["sale", "reversal", "sale"], dev.host.kinds
+    assert shell.link.active == "4g"
+    assert store.load(state, "reversal") is None
+    assert [(r["amt"], r["st"]) for r in shell.app.journal.records() if r.get("k") == "sale"] == \
+        [(500, "reversed"), (700, "approved")]
+    rmtree(state)

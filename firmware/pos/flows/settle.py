@@ -12,8 +12,8 @@ resumption once after boot). While it exists no new transaction starts.
 Steps: send → (upload → end) → roll → print; the document is removed last.
 """
 from pos import cup, clock, ledger, message, store
-from pos.flows import reversal
-from pos.flows.common import confirm, connect, exchange, hang_up, mac_function, notice
+from pos.flows import online
+from pos.flows.common import confirm, notice
 from pos.flows.printing import TYPE_NAMES, print_lines, terminal_info
 from pos.i18n import t, tf
 from pos.money import format_fen
@@ -32,24 +32,28 @@ def run(app, state):
         doc = yield from _start(app, title)
         if doc is None:
             return "done"
-    if not app.signed_in:
-        from pos.flows.signin import sign_in
-        if not (yield from sign_in(app)):
-            return "done"
+    linked = False
     while doc is not None:
         step = doc["step"]
-        if step == "send":
-            ok = yield from _send(app, title, doc)
-        elif step == "upload":
-            ok = yield from _upload(app, title, doc)
-        elif step == "end":
-            ok = yield from _upload_end(app, title, doc)
-        elif step == "roll":
-            ok = _roll(app, doc)
+        if step in _ONLINE:
+            # One connection for the messages; link_up signs in and sends a pending reversal
+            # first, so the host has undone an unanswered request before it counts the batch.
+            ok = linked or (yield from online.link_up(app, title))
+            linked = ok
+            if ok:
+                ok = yield from _ONLINE[step](app, title, doc)
         else:
-            ok = yield from _print(app, doc)
-            doc = None
+            if linked:
+                yield from online.hang_up()
+                linked = False
+            if step == "roll":
+                ok = _roll(app, doc)
+            else:
+                ok = yield from _print(app, doc)
+                doc = None
         if not ok:
+            if linked:
+                yield from online.hang_up()
             yield from notice(app, title, [t("settle_unfinished")])
             return "done"
     return "done"
@@ -75,34 +79,17 @@ def _start(app, title):
     return doc
 
 
-def _request(app, kind, values, title, batch_no):
-    """One settlement message on its own link: the answer's fields (39 00) or None."""
-    values[11] = "%06d" % app.counters.next_trace()
-    values[41], values[42] = app.terminal_id, app.merchant_id
-    values["batch"] = "%06d" % batch_no
-    frame = message.build(cup, kind, values, mac_function(app.mak))
-    if not (yield from connect(app, title)):
-        return None
-    fields, why = yield from exchange(app, kind, frame, {11: values[11], 41: app.terminal_id}, app.mak, title)
-    yield from hang_up()
-    if fields is None or fields.get(39) != "00":
-        return None
-    return fields
+def _request(app, kind, values, title):
+    """One settlement message on the open link: the answer's fields (39 00) or None."""
+    fields, _why = yield from online.request(app, kind, values, title)
+    return fields if fields is not None and fields.get(39) == "00" else None
 
 
 def _send(app, title, doc):
-    if reversal.pending(app) is not None:
-        # The host must undo an unanswered request before it counts the batch.
-        if not (yield from connect(app, title)):
-            return False
-        done = yield from reversal.send_pending(app)
-        yield from hang_up()
-        if not done or reversal.pending(app) is not None:
-            return False
     debit, debit_n, credit, credit_n = doc["sums"]
     values = {48: message.settle_totals(debit, debit_n, credit, credit_n), 49: cup.CURRENCY,
               63: (doc["op"] or "00") + " "}
-    fields = yield from _request(app, "settle", values, title, doc["batch"])
+    fields = yield from _request(app, "settle", values, title)
     if fields is None:
         return False
     try:
@@ -131,7 +118,7 @@ def _upload(app, title, doc):
                 batch.append(item)
             if batch and (item is None or len(batch) == cup.UPLOAD_PER_MESSAGE):
                 f48 = "%02d" % len(batch) + "".join("%s%06d%012d" % it for it in batch)
-                if (yield from _request(app, "upload", {48: f48}, title, doc["batch"])) is None:
+                if (yield from _request(app, "upload", {48: f48}, title)) is None:
                     return False
                 doc["uploaded"] += len(batch)
                 _save(app, doc, "upload")
@@ -145,7 +132,7 @@ def _upload(app, title, doc):
 
 
 def _upload_end(app, title, doc):
-    fields = yield from _request(app, "upload_end", {48: "%04d" % doc["uploaded"]}, title, doc["batch"])
+    fields = yield from _request(app, "upload_end", {48: "%04d" % doc["uploaded"]}, title)
     if fields is None:
         return False
     _save(app, doc, "roll")
@@ -179,3 +166,6 @@ def print_slip(app, doc, reprint):
             kinds.append((TYPE_NAMES[k], entry[0], entry[1]))
     lines = receipt.settlement_lines(terminal_info(app), doc, kinds, reprint)
     return (yield from print_lines(app, lines, t("settle"), info))
+
+
+_ONLINE = {"send": _send, "upload": _upload, "end": _upload_end}
