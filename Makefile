@@ -64,7 +64,8 @@ flash: firmware
 	@test -n "$(PORT)" || { echo "usage: make flash BOARD=name PORT=/dev/ttyUSB0 [DRY=1]"; exit 2; }
 	$(PY) -m tools.flash --board $(BOARD) --port $(PORT) $(if $(DRY),--dry-run)
 
-# Terminal id, merchant id and TMK, once (TMK_FILE=- reads the key from stdin; DRY=1 prints only).
+# Terminal id, merchant id and TMK, once (TMK_FILE=- reads the key from stdin; DRY=1 prints only);
+# WIFI_SSID, WIFI_PASSWORD_FILE and APN give the shop's link.
 provision: $(STAMP)
 	@test -n "$(PORT)" -a -n "$(TERMINAL)" -a -n "$(MERCHANT)" -a -n "$(TMK_FILE)" || { echo "usage: make provision PORT=... TERMINAL=tid MERCHANT=mid TMK_FILE=file [MERCHANT_NAME=...] [DRY=1]"; exit 2; }
-	$(PY) -m tools.provision --port $(PORT) --terminal '$(TERMINAL)' --merchant '$(MERCHANT)' --tmk-file '$(TMK_FILE)' $(if $(MERCHANT_NAME),--name '$(MERCHANT_NAME)') $(if $(DRY),--dry-run)
+	$(PY) -m tools.provision --port $(PORT) --terminal '$(TERMINAL)' --merchant '$(MERCHANT)' --tmk-file '$(TMK_FILE)' $(if $(MERCHANT_NAME),--name '$(MERCHANT_NAME)') $(if $(WIFI_SSID),--wifi-ssid '$(WIFI_SSID)') $(if $(WIFI_PASSWORD_FILE),--wifi-password-file '$(WIFI_PASSWORD_FILE)') $(if $(APN),--apn '$(APN)') $(if $(DRY),--dry-run)

@@ -538,6 +538,21 @@ def test_the_provision_dry_run_shows_the_commands_with_tmk_replaced_and_runs_not
     ]
 
 
+def test_the_shops_wifi_goes_in_the_provision_document_with_its_password_never_shown(tmp_path, capsys):
+    secret = tmp_path / "wifi.txt"
+    secret.write_text("s3cret-pass\n")
+    assert provision.main(["--port", PORT, "--terminal", TID, "--merchant", MID, "--tmk-file", "-",
+                           "--wifi-ssid", "Shop-WiFi", "--wifi-password-file", str(secret), "--apn", "cmnet",
+                           "--dry-run"], stdin=io.StringIO(TMK + "\n"), runner=_no_board) == 0
+    printed = capsys.readouterr().out
+    assert "s3cret-pass" not in printed and '"wifi_password":"<WIFI PASSWORD>"' in printed
+    assert '"wifi_ssid":"Shop-WiFi"' in printed and '"apn":"cmnet"' in printed
+    doc = provision.document(TID, MID, TMK, link={"wifi_ssid": "Shop-WiFi", "wifi_password": "s3cret-pass"})
+    assert doc["wifi_password"] == "s3cret-pass"
+    with pytest.raises(provision.ProvisionError):
+        provision.document(TID, MID, TMK, link={"wifi_ssid": "x" * 65})
+
+
 @pytest.mark.parametrize("terminal, merchant, tmk, complaint", [
     ("1234567", MID, TMK, "terminal id"),
     ("123456789", MID, TMK, "terminal id"),

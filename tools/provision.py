@@ -1,6 +1,7 @@
 """Write a terminal's identity and master key to a flashed board, once.
 
-    python -m tools.provision --port P --terminal TID --merchant MID --tmk-file FILE [--name NAME] [--dry-run]
+    python -m tools.provision --port P --terminal TID --merchant MID --tmk-file FILE [--name NAME]
+                              [--wifi-ssid SSID --wifi-password-file FILE] [--apn APN] [--dry-run]
 
 /state/provision.json is written in the firmware's store format (pos/store.py
 save(), run here on CPython: a CRC line, then compact JSON) with terminal_id
@@ -9,6 +10,10 @@ a double or triple length 3DES key). The TMK comes from FILE, or from stdin
 with `--tmk-file -` (a terminal prompts without echo); it is never taken from
 the command line, printed or logged: it goes to the board in a private
 temporary file, and the dry run shows the document with "<TMK>" in its place.
+
+The shop's Wi-Fi (SSID, and the password from a file, never the command
+line) and the 4G APN may go in the same document: a keypad cannot type them,
+and the terminal takes them as its settings until the supervisor changes any.
 
 A board that already has a provision file is refused: the file is looked for
 (`fs ls`), never read. The copy goes to provision.new, is checked by
@@ -92,12 +97,30 @@ def read_tmk(tmk_file, stdin=None):
     return check_tmk(text)
 
 
-def document(terminal_id, merchant_id, tmk, name=None):
+def document(terminal_id, merchant_id, tmk, name=None, link=None):
+    """The provision document; link: {"wifi_ssid", "wifi_password", "apn"} (any of them)."""
     doc = {"terminal_id": check_terminal_id(terminal_id), "merchant_id": check_merchant_id(merchant_id)}
     if name is not None:
         doc["merchant_name"] = check_name(name)
+    for key, value in sorted((link or {}).items()):
+        if value is not None:
+            if not isinstance(value, str) or not 0 < len(value.encode()) <= 64 or "\n" in value:
+                raise ProvisionError("%s must be 1 to 64 bytes on one line" % key)
+            doc[key] = value
     doc["tmk"] = check_tmk(tmk)
     return doc
+
+
+def read_secret(path, stdin=None):
+    """A password from a file, or stdin for "-": one line, never from the command line."""
+    stdin = stdin or sys.stdin
+    if path == "-":
+        return getpass.getpass("Wi-Fi password: ") if stdin.isatty() else stdin.readline().rstrip("\n")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.readline().rstrip("\n")
+    except OSError as e:
+        raise ProvisionError("cannot read %s: %s" % (path, e.strerror))
 
 
 def document_bytes(doc):
@@ -121,8 +144,9 @@ def _listing(out):
     return names
 
 
-def provision(port, terminal_id, merchant_id, tmk, name=None, dry_run=False, runner=run_mpremote, out=print):
-    doc = document(terminal_id, merchant_id, tmk, name)
+def provision(port, terminal_id, merchant_id, tmk, name=None, dry_run=False, runner=run_mpremote, out=print,
+              link=None):
+    doc = document(terminal_id, merchant_id, tmk, name, link)
     new, final = "%s/%s.new" % (STATE, DOC), "%s/%s.json" % (STATE, DOC)
     list_root = mpremote(port, "fs", "ls", ":/")
     list_state = mpremote(port, "fs", "ls", ":" + STATE)
@@ -130,7 +154,10 @@ def provision(port, terminal_id, merchant_id, tmk, name=None, dry_run=False, run
     verify = mpremote(port, "fs", "sha256sum", ":" + new)
     rename = mpremote(port, "exec", 'import os; os.rename("%s", "%s")' % (new, final))
     if dry_run:
-        body = document_bytes(dict(doc, tmk=TMK_PLACEHOLDER)).split(b"\n", 1)[1].decode("ascii")
+        shown = dict(doc, tmk=TMK_PLACEHOLDER)
+        if "wifi_password" in shown:
+            shown["wifi_password"] = "<WIFI PASSWORD>"
+        body = document_bytes(shown).split(b"\n", 1)[1].decode("utf-8")
         out("# %s: a CRC-32 line (pos/store.py), then %s" % (final, body))
         out(command_line(list_root) + "    # is there a %s?" % STATE)
         out(command_line(list_state) + "    # if so: refused when it holds %s.json or %s.new" % (DOC, DOC))
@@ -191,11 +218,16 @@ def main(argv=None, stdin=None, runner=run_mpremote):
     ap.add_argument("--merchant", required=True, help="merchant id (15 characters, CUP field 42)")
     ap.add_argument("--tmk-file", required=True, metavar="FILE", help="file holding the TMK in hex; - for stdin")
     ap.add_argument("--name", help="merchant name printed on the slips")
+    ap.add_argument("--wifi-ssid", help="the shop's Wi-Fi network")
+    ap.add_argument("--wifi-password-file", metavar="FILE", help="file holding the Wi-Fi password; - for stdin")
+    ap.add_argument("--apn", help="the 4G access point name, if the SIM needs one")
     ap.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
     args = ap.parse_args(argv)
     try:
         tmk = read_tmk(args.tmk_file, stdin)
-        return provision(args.port, args.terminal, args.merchant, tmk, args.name, args.dry_run, runner)
+        link = {"wifi_ssid": args.wifi_ssid, "apn": args.apn,
+                "wifi_password": read_secret(args.wifi_password_file, stdin) if args.wifi_password_file else None}
+        return provision(args.port, args.terminal, args.merchant, tmk, args.name, args.dry_run, runner, link=link)
     except (ProvisionError, FlashError) as e:
         print("provision failed: %s" % e, file=sys.stderr)
         return 1

@@ -82,6 +82,9 @@ class App:
         """Settings (defaults, the provisioned merchant name, what is saved), journal and operators."""
         self.settings = dict(DEFAULT_SETTINGS)
         self.settings["merchant_name"] = self.provision.get("merchant_name", "")
+        for key in ("wifi_ssid", "wifi_password", "apn"):   # the link, as provisioned
+            if key in self.provision:
+                self.settings[key] = self.provision[key]
         saved = store.load(self.dir, "settings")
         if saved:
             self.settings.update(saved)

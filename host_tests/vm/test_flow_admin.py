@@ -193,3 +193,17 @@ def test_sign_off_drops_the_keys_and_logs_the_operator_out():
     term.keys("ENTER")
     assert "操作员号" in term.screen
     term.close()
+
+
+def test_the_provisioned_wifi_is_the_terminals_setting_until_changed():
+    from flowkit import PROVISION
+    from pos.app import App
+    from vmutil import rmtree, tmpdir
+    d = tmpdir("prov")
+    app = App(d, lambda: 0, dict(PROVISION, wifi_ssid="Shop-WiFi", wifi_password="pw", apn="cmnet"), "firmware/assets")
+    assert (app.settings["wifi_ssid"], app.settings["wifi_password"], app.settings["apn"]) == ("Shop-WiFi", "pw", "cmnet")
+    app.settings["wifi_ssid"] = "Back-Room"
+    app.save_settings()
+    again = App(d, lambda: 0, None, "firmware/assets")
+    assert again.settings["wifi_ssid"] == "Back-Room" and again.settings["apn"] == "cmnet"
+    rmtree(d)
