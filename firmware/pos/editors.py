@@ -74,7 +74,7 @@ class DigitsEditor:
         return self.buf
 
     def lines(self):
-        return ["*" * len(self.buf) if self.masked else self.buf or "_"]
+        return [("*" * len(self.buf) if self.masked else self.buf) or "_"]
 
 
 class PinEditor:

@@ -22,14 +22,11 @@ def run(app, state):
     title = t("balance")
     if not (yield from online.ready(app, title)):
         return "done"
-    c = yield from card.read(app, title, [])
-    if c is None:
+    got = yield from card.with_pin(app, title, [])
+    if got is None:
         return "done"
+    c, values = got
     masked = card.masked(c)
-    block = yield from card.pin_block(app, title, [t("card_no") + ": " + masked], c["pan"])
-    if block is None:
-        return "done"
-    values = card.fields(c, block)
     record = online.new_record(app, "balance", None, c)
     fields = yield from online.transact(app, "balance", values, title, record)
     if fields is None or (yield from online.declined(app, record, fields)):

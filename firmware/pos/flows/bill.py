@@ -71,13 +71,10 @@ def run(app, state):
         if amount is None:
             return "done"
     paying = [t("amount") + ": RMB " + format_fen(amount)]
-    c = yield from card.read(app, title, paying)
-    if c is None:
+    got = yield from card.with_pin(app, title, paying)
+    if got is None:
         return "done"
-    block = yield from card.pin_block(app, title, paying + [t("card_no") + ": " + card.masked(c)], c["pan"])
-    if block is None:
-        return "done"
-    values = card.fields(c, block)
+    c, values = got
     values[4] = amount_field(amount)
     values[62] = tlv.encode((("BC", code), ("AC", account), ("PD", bill["pd"])))
     record = online.new_record(app, "bill_payment", amount, c)

@@ -57,6 +57,24 @@ def pin_block(app, title, lines, pan):
     return block
 
 
+def with_pin(app, title, lines, prompt=None, check=None):
+    """A card and its PIN: (card, the request fields that carry them) or None when cancelled.
+
+    check(card) -> an i18n key refusing the card (another card than the original, say) or None.
+    """
+    card = yield from read(app, title, lines, prompt)
+    if card is None:
+        return None
+    why = check(card) if check is not None else None
+    if why is not None:
+        yield from notice(app, title, [t(why)])
+        return None
+    block = yield from pin_block(app, title, list(lines) + [t("card_no") + ": " + masked(card)], card["pan"])
+    if block is None:
+        return None
+    return card, fields(card, block)
+
+
 def fields(card, block=None):
     """The request fields that carry the card (2, 14, 22, 35) and the PIN (26, 52, 53)."""
     values = {2: card["pan"], 22: _ENTRY_MODE[(card["entry"], block is not None)], 25: "00"}

@@ -37,14 +37,10 @@ def run(app, state):
     if amount is None:
         return "done"
     shown.append(t("amount") + ": RMB " + format_fen(amount))
-    c = yield from card.read(app, title, shown)
-    if c is None:
+    got = yield from card.with_pin(app, title, shown)
+    if got is None:
         return "done"
-    masked = card.masked(c)
-    block = yield from card.pin_block(app, title, shown + [t("card_no") + ": " + masked], c["pan"])
-    if block is None:
-        return "done"
-    values = card.fields(c, block)
+    c, values = got
     values[4] = amount_field(amount)
     record = online.new_record(app, state, amount, c)
     if original is not None:
@@ -53,5 +49,5 @@ def run(app, state):
         record["oauth"], record["odate"] = original
     fields = yield from online.transact(app, state, values, title, record)
     if fields is not None:
-        yield from online.conclude(app, record, fields, t(_OK[state]), shown + [masked])
+        yield from online.conclude(app, record, fields, t(_OK[state]), shown + [card.masked(c)])
     return "done"

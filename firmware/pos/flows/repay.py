@@ -8,7 +8,7 @@ undoes both sides.
 """
 from pos import tlv
 from pos.flows import card, online
-from pos.flows.common import ask_amount, notice
+from pos.flows.common import ask_amount
 from pos.i18n import t
 from pos.money import amount_field, format_fen
 
@@ -39,16 +39,11 @@ def run(app, state):
     if amount is None:
         return "done"
     shown = shown[:2] + [t("amount") + ": RMB " + format_fen(amount)]
-    debit = yield from card.read(app, title, shown, t("swipe_paying_card"))
-    if debit is None:
+    got = yield from card.with_pin(app, title, shown, t("swipe_paying_card"),
+                                   lambda c: "same_card_twice" if c["pan"] == credit["pan"] else None)
+    if got is None:
         return "done"
-    if debit["pan"] == credit["pan"]:
-        yield from notice(app, title, [t("same_card_twice")])
-        return "done"
-    block = yield from card.pin_block(app, title, shown + [t("card_no") + ": " + card.masked(debit)], debit["pan"])
-    if block is None:
-        return "done"
-    values = card.fields(debit, block)
+    debit, values = got
     values[4] = amount_field(amount)
     values[62] = tlv.encode((("CN", credit["pan"]),))
     record = online.new_record(app, "repayment", amount, debit)

@@ -38,16 +38,11 @@ def run(app, state):
              t("card_no") + ": " + original["pan"]]
     if not (yield from confirm(app, title, shown)):
         return "done"
-    c = yield from card.read(app, title, shown)
-    if c is None:
+    got = yield from card.with_pin(app, title, shown[:2], None,
+                                   lambda c: None if card.same_card(c, original["pan"]) else "not_same_card")
+    if got is None:
         return "done"
-    if not card.same_card(c, original["pan"]):
-        yield from notice(app, title, [t("not_same_card")])
-        return "done"
-    block = yield from card.pin_block(app, title, shown, c["pan"])
-    if block is None:
-        return "done"
-    values = card.fields(c, block)
+    c, values = got
     values[4] = amount_field(amount)
     values[37] = original.get("ref", "")
     if original.get("auth"):
