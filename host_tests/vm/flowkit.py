@@ -65,7 +65,7 @@ class Host:
         if type(extra) is str and not bad_mac:
             return extra
         self.seq += 1
-        out = {0: message.answer_mti(req[0]), 11: req[11], 12: "100500", 13: "1123", 32: "99990000",
+        out = {0: message.answer_mti(req[0]), 11: req[11], 12: "100000", 13: "1123", 32: "99990000",
                37: "%012d" % (100000000000 + self.seq), 39: "00", 41: req[41], 42: req[42], 60: req[60]}
         for k in (2, 3, 4, 49):
             if k in req:

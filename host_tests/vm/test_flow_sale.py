@@ -176,3 +176,27 @@ def test_enter_on_the_paper_out_screen_prints_the_copy_again():
     term.tear_off()
     assert len(term.slips) == 2 and "交易成功" in term.screen
     term.close()
+
+
+def test_sign_in_sets_a_clock_that_is_off_from_the_hosts_and_leaves_a_close_one():
+    from pos import clock
+    term = Terminal()
+    term.host.rules["signin"] = lambda req: {12: "183000", 13: "1224"}
+    term.login()
+    assert clock.stamp(term.app.clock()) == ("20261224", "183000")
+    term.close()
+    term = Terminal()
+    term.host.rules["signin"] = lambda req: {12: "100100", 13: "1123"}   # a minute off: left as it is
+    term.login()
+    assert clock.stamp(term.app.clock()) == ("20261123", "100000")
+    term.close()
+
+
+def test_a_full_journal_after_an_approval_undoes_the_sale_and_says_so():
+    term = _signed_in()
+    term.app.journal.full = lambda headroom=2048: False       # ready() lets the sale through
+    term.app.journal.max_bytes = term.app.journal.size() + 200
+    term.sale(100)
+    assert "流水已满" in term.screen and "交易成功" not in term.screen
+    assert store.load(term.dir, "reversal") is not None and term.slips == []
+    term.close()

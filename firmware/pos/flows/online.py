@@ -170,10 +170,11 @@ def conclude(app, record, fields, title, lines=()):
     record["auth"] = fields.get(38, "")
     record["iss"] = fields.get(63, "")[3:].strip()
     record["acq"] = fields.get(44, "")[11:].strip()
-    lines = list(lines) + [t("auth_no") + ": " + record["auth"]]
     if not journal(app, record):
-        yield from notice(app, title, [t("journal_full")] + lines)
-        return True
+        # Not journaled, so not kept: its reversal stays and undoes it before the next request.
+        yield from notice(app, t("declined"), [t("journal_full"), t("not_sent")])
+        return False
+    lines = list(lines) + [t("auth_no") + ": " + record["auth"]]
     from pos.flows.printing import print_copies
     yield from print_copies(app, record, title=title)
     yield from notice(app, title, lines)

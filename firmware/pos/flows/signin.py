@@ -61,7 +61,30 @@ def sign_in(app):
     if len(batch) == 6 and batch.isdigit():
         app.counters.set_batch(int(batch))
     app.pik, app.mak = keys
+    _set_clock(app, fields.get(13), fields.get(12))
     return True
+
+
+CLOCK_SLACK = 120   # seconds the terminal's clock may differ from the host's before it is set
+
+
+def _set_clock(app, mmdd, hhmmss):
+    """Take the host's date and time from the sign-in answer (12, 13) when the terminal's is off:
+    a board's RTC starts wrong after its battery ran out. The year is the terminal's, or the one
+    next to it across new year."""
+    from pos import clock
+    if not (mmdd and hhmmss and len(mmdd) == 4 and len(hhmmss) == 6 and (mmdd + hhmmss).isdigit()):
+        return
+    now = app.clock()
+    year = clock.civil(now)[0]
+    best = None
+    for y in (year - 1, year, year + 1):
+        secs = clock.from_stamp("%04d%s%s" % (y, mmdd, hhmmss)) if 2000 <= y <= 2099 else None
+        if secs is not None and (best is None or abs(secs - now) < abs(best - now)):
+            best = secs
+    if best is not None and abs(best - now) > CLOCK_SLACK:
+        app.settings["clock_offset"] += best - now
+        app.save_settings()
 
 
 def _working_keys(tmk, f62):
