@@ -126,6 +126,16 @@ def _merchant(terminal, operator):
     yield RULE, NORMAL
 
 
+_COUNT_END = const(34)    # the settlement slip's count column ends here; the amount at the line's end
+
+
+def _columns(name, count, amount):
+    """name from the left, count flush right at _COUNT_END, amount flush right (one 48-cell line)."""
+    name = name if cells(name) <= _COUNT_END - 6 else wrap(name, _COUNT_END - 6)[0]
+    line = name + " " * (_COUNT_END - cells(name) - cells(count)) + count
+    return line + " " * (WIDTH_CELLS - cells(line) - cells(amount)) + amount
+
+
 def _datetime(day, hms):
     return "%s/%s/%s %s:%s:%s" % (day[0:4], day[4:6], day[6:8], hms[0:2], hms[2:4], hms[4:6])
 
@@ -148,14 +158,14 @@ def _settlement(terminal, doc, kinds, reprint):
     yield from _pair("批次号 BATCH NO.:", "%06d" % doc["batch"])
     yield from _pair("日期/时间 DATE/TIME:", _datetime(doc["date"], doc["time"]))
     yield RULE, NORMAL
-    yield "类型 TYPE          笔数 COUNT      金额 AMOUNT", NORMAL
+    yield _columns("类型 TYPE", "笔数 NO.", "金额 AMOUNT"), NORMAL
     for name, count, fen in kinds:
-        yield from _pair(name, "%d   %s" % (count, format_fen(fen)))
+        yield _columns(name, str(count), format_fen(fen)), NORMAL
     yield RULE, NORMAL
     debit, debit_n, credit, credit_n = doc["sums"]
-    yield from _pair("借记 DEBIT:", "%d   %s" % (debit_n, format_fen(debit)))
-    yield from _pair("贷记 CREDIT:", "%d   %s" % (credit_n, format_fen(credit)))
-    yield from _pair("净额 NET:", format_fen(debit - credit))
+    yield _columns("借记 DEBIT", str(debit_n), format_fen(debit)), NORMAL
+    yield _columns("贷记 CREDIT", str(credit_n), format_fen(credit)), NORMAL
+    yield _columns("净额 NET", "", format_fen(debit - credit)), NORMAL
     yield RULE, NORMAL
     yield ("对账平 BALANCED" if doc["balanced"] else "对账不平 NOT BALANCED (批上送 %d 笔 UPLOADED)"
            % doc.get("uploaded", 0)), BOLD

@@ -185,3 +185,20 @@ def test_copy_names_and_a_bad_copy():
     assert receipt.copy_name(2) == "银行存根 BANK COPY"
     assert raises(ValueError, receipt.copy_name, 3)
     assert raises(ValueError, slip, 5)
+
+
+def test_the_settlement_slip_lines_its_counts_and_amounts_up_in_columns():
+    from pos.font import cells
+    doc = {"batch": 7, "date": "20261123", "time": "180000", "op": "01", "sums": [300000, 12, 5000, 1],
+           "balanced": False, "uploaded": 13}
+    kinds = [("消费 SALE", 11, 250000), ("预授权完成 AUTH COMPLETE", 1, 50000), ("退货 REFUND", 1, 5000)]
+    lines = [text for text, _style in receipt.settlement_lines(TERMINAL, doc, kinds)]
+    assert all(cells(text) <= receipt.WIDTH_CELLS for text in lines)
+    rows = [text for text in lines if text.startswith(("消费", "预授权完成", "退货", "借记", "贷记"))]
+    assert len(rows) == 5
+    for text in rows:
+        amount = text.split()[-1]
+        assert cells(text) == receipt.WIDTH_CELLS and amount in ("2500.00", "500.00", "50.00", "3000.00")
+        assert cells(text[:-len(amount)].rstrip()) == 34          # every count ends in the same column
+    assert "对账不平 NOT BALANCED (批上送 13 笔 UPLOADED)" in lines
+    assert any(t.startswith("净额 NET") and t.endswith("2950.00") for t in lines)
