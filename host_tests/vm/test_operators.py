@@ -157,7 +157,7 @@ def test_salts_differ_for_the_same_password_and_no_password_is_stored():
     doc = store.load(d, "operators")
     assert doc["01"][0] != doc["02"][0] and doc["01"][1] != doc["02"][1]
     raw = _stored(d)
-    assert '"0000"' not in raw and "123456" not in raw
+    assert '"0000"' not in raw and '"123456"' not in raw
     rmtree(d)
 
 
