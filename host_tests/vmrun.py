@@ -3,7 +3,9 @@
 #   micropython -X heapsize=110K host_tests/vmrun.py [test_module | name-filter]
 # `make test-vm` runs each module in a VM of its own (tools/vmtests.py): the
 # qstrs a module interns are never freed, so one VM for all of them would
-# measure the test suite's size, not the firmware's.
+# measure the test suite's size, not the firmware's. It runs them on the
+# firmware and the tests compiled to .mpy, as the device runs its code, so
+# the heap is not also the compiler's.
 import gc
 import os
 import sys
@@ -15,10 +17,12 @@ sys.path.insert(0, HERE + "/vm")
 
 
 def _modules(only):
+    """Test modules by name, from .py sources or the .mpy that tools/vmtests.py compiles them to."""
     for name in sorted(os.listdir(HERE + "/vm")):
-        if name.startswith("test_") and name.endswith(".py"):
-            if only is None or (name[:-3] == only if only.startswith("test_") else only in name):
-                yield name[:-3]
+        stem, dot, ext = name.rpartition(".")
+        if name.startswith("test_") and ext in ("py", "mpy"):
+            if only is None or (stem == only if only.startswith("test_") else only in name):
+                yield stem
 
 
 def main():

@@ -12,7 +12,8 @@ import time
 HERE = sys.argv[0].rsplit("/", 1)[0] if "/" in sys.argv[0] else "."
 sys.path.insert(0, HERE + "/../firmware")
 
-from drivers.printer import FakePrinter, Printer  # noqa: E402
+from drivers.fakes.printer import FakePrinter  # noqa: E402
+from drivers.printer import Printer  # noqa: E402
 from pos.font import Font  # noqa: E402
 from pos.receipt import slip_lines  # noqa: E402
 

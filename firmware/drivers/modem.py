@@ -11,7 +11,7 @@
 #   is fetched in manual mode: the data URC, then a read command whose header
 #   gives the length of the raw bytes that follow; that length is checked
 #   against what was asked before one byte is taken as data.
-# The fakes (ScriptedUart, FakeModem) are in drivers/fakes.py, which never ships.
+# The fakes (ScriptedUart, FakeModem) are in drivers/fakes/modem.py, which never ships.
 import asyncio
 
 from drivers.at import AtEngine, ModemError, ModemTimeout, numbers, starts

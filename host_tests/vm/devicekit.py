@@ -2,8 +2,8 @@
 # drivers, board builder, runtime and App. The keypad is a matrix of fake pins, the magstripe
 # and the printer are the drivers' own fakes behind their UARTs, the Wi-Fi reaches the flow
 # tests' scripted host through the fake socket module. VM-neutral.
-from drivers.magstripe import FakeDecoderUart
-from drivers.printer import FakePrinter
+from drivers.fakes.magstripe import FakeDecoderUart
+from drivers.fakes.printer import FakePrinter
 from drivers.rtc import FakeRtc
 from drivers.wifi import FakeSocketModule, FakeWlan
 from flowkit import Host, START
@@ -177,7 +177,7 @@ class Device:
     over the 4G modem behind UART 2)."""
 
     def __init__(self, host=None):
-        from drivers.fakes import FakeModem
+        from drivers.fakes.modem import FakeModem
         self.host = host or Host()
         self.machine = FakeMachine()
         self.network = Network()

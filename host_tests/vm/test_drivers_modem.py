@@ -3,7 +3,7 @@
 import asyncio
 
 from drivers.modem import Modem, ModemError, ModemTimeout
-from drivers.fakes import FakeModem, ScriptedUart
+from drivers.fakes.modem import FakeModem, ScriptedUart
 
 OK = b"\r\nOK\r\n"
 

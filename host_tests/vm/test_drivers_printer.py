@@ -1,8 +1,9 @@
 # The printer driver (drivers/printer.py) against its fake module, byte by byte. VM-neutral.
 import asyncio
 
-from drivers.printer import (FakePrinter, Printer, PrinterError, parse_error_status, parse_offline_status,
-                             parse_paper_status, parse_printer_status)
+from drivers.fakes.printer import FakePrinter
+from drivers.printer import (Printer, PrinterError, parse_error_status, parse_offline_status, parse_paper_status,
+                             parse_printer_status)
 from pos import escpos, receipt
 from pos.font import Font
 from vmutil import font_path, raises

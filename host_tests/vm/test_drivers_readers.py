@@ -1,9 +1,12 @@
 # The card reader drivers (drivers/magstripe.py, icc.py, nfc.py) against their fakes, byte by byte. VM-neutral.
 import asyncio
 
-from drivers.icc import FakeCard, FakeIccBus, IccCardGone, IccError, IccReader, parse_atr
-from drivers.magstripe import FakeDecoderUart, Magstripe
-from drivers.nfc import ACK, FakeCardA, FakePn532, NfcCardGone, NfcError, Pn532, frame, parse_frame
+from drivers.fakes.icc import FakeCard, FakeIccBus
+from drivers.icc import IccCardGone, IccError, IccReader, parse_atr
+from drivers.fakes.magstripe import FakeDecoderUart
+from drivers.magstripe import Magstripe
+from drivers.fakes.nfc import FakeCardA, FakePn532
+from drivers.nfc import ACK, NfcCardGone, NfcError, Pn532, frame, parse_frame
 from vmutil import raises
 
 TRACK2 = ";6222021000000000017=30121010000000000?"

@@ -3,7 +3,7 @@ import asyncio
 
 from drivers.compat import sleep_ms
 from drivers.modem import Modem
-from drivers.fakes import FakeModem
+from drivers.fakes.modem import FakeModem
 from drivers.wifi import FakeSocketModule, FakeWlan, Wifi
 from runtime.link import FRAME_MAX, Link
 from pos.engine import LINK_BROKEN, LINK_DOWN, OK
