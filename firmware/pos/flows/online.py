@@ -1,7 +1,8 @@
 """One request to the host with the payments rules, and what follows an answer.
 
-`transact` is the only way a flow talks to the host about money:
-- no request needing a MAC goes out before a sign-in (it signs in first);
+`transact` is the only way a flow talks to the host about money (every
+request it sends carries a MAC):
+- no request goes out before a sign-in (it signs in first);
 - a pending reversal goes before any other request on the link;
 - the trace number is saved before it is used;
 - a financial request's reversal is saved before the request is sent, and
@@ -58,16 +59,7 @@ def transact(app, kind, values, title, record=None, check=None):
     as "reversed". None comes back after the merchant was told why.
     """
     row = cup.TRANSACTIONS[kind]
-    with_mac = 64 in row["fields"]
-    if with_mac and not app.signed_in:
-        from pos.flows.signin import sign_in
-        if not (yield from sign_in(app)):
-            return None
-    if not (yield from connect(app, title)):
-        return None
-    if with_mac and not (yield from reversal.send_pending(app)):
-        yield from hang_up()
-        yield from notice(app, t("declined"), [t("reversal_failed")])
+    if not (yield from link_up(app, title)):
         return None
     trace = app.counters.next_trace()
     batch = app.counters.batch
@@ -80,8 +72,7 @@ def transact(app, kind, values, title, record=None, check=None):
     day, hms = clock.stamp(app.clock())
     if record is not None:
         record["batch"], record["trace"], record["date"], record["time"] = batch, trace, day, hms
-    mak = app.mak if with_mac else None
-    frame = message.build(cup, kind, values, mac_function(mak) if with_mac else None)
+    frame = message.build(cup, kind, values, mac_function(app.mak))
     if row["reversed"]:
         failed = dict(record)
         failed["st"] = "reversed"
@@ -89,7 +80,7 @@ def transact(app, kind, values, title, record=None, check=None):
     expect = {11: values[11], 41: app.terminal_id}
     if 4 in values:
         expect[4] = values[4]
-    fields, why = yield from exchange(app, kind, frame, expect, mak, title, check)
+    fields, why = yield from exchange(app, kind, frame, expect, app.mak, title, check)
     yield from hang_up()
     if fields is None:
         if row["reversed"]:
