@@ -21,7 +21,7 @@ running slot is never written.
 import hashlib
 import json
 import os
-from binascii import hexlify
+from binascii import unhexlify
 
 from pos import ecdsa
 
@@ -153,7 +153,7 @@ class Slot:
 
 
 class Receiver:
-    """One file being written in order, checked against its size (and SHA-256 hex) as it comes."""
+    """One file being written in order, checked against its size (and SHA-256, 32 bytes) as it comes."""
 
     def __init__(self, path, size, sha256=None):
         self.path = path
@@ -196,7 +196,7 @@ class Receiver:
         if self.done != self.size:
             raise UpdateError("truncated", "%s: %d of %d bytes" % (self.path, self.done, self.size))
         digest = self.hash.digest()
-        if self.sha256 is not None and hexlify(digest).decode() != self.sha256:
+        if self.sha256 is not None and digest != self.sha256:
             raise UpdateError("corrupt", "%s: SHA-256 differs" % self.path)
         return digest
 
@@ -300,7 +300,12 @@ class Update:
             raise UpdateError("latest", version)
         if new < running:
             raise UpdateError("older", version)
-        self.board, self.version, self.files = board, version, files
+        # Kept compact for the transfer: (path, size, SHA-256 bytes) tuples, the parsed JSON let go.
+        compact = []
+        for path, size, sha in files:
+            compact.append((path, size, unhexlify(sha)))
+        files = doc = None
+        self.board, self.version, self.files = board, version, compact
         self.received = 0
 
     def total(self):
