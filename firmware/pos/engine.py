@@ -44,7 +44,8 @@ class Show(Effect):
 
 
 class ReadCard(Effect):
-    """Wait for a card; result: ('swipe', track2 text), CANCEL or TIMEOUT.
+    """Wait for a card; result: ('swipe', track2 text), ('insert', ATR hex), ('tap', UID hex),
+    ('card_error', why), CANCEL or TIMEOUT.
 
     With a manual editor the number may be keyed instead: the keys go to the
     editor and its complete value comes back as ('keyed', digits).

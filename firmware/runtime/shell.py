@@ -17,11 +17,12 @@ Rules:
 import gc
 
 from drivers.compat import sleep_ms, ticks_diff, ticks_ms
-from pos.engine import Connect, Disconnect, Exchange, Print, Probe, WaitPaper, OK, LINK_BROKEN
+from pos.engine import Connect, Disconnect, Exchange, Print, Probe, ReadCard, WaitPaper, OK, LINK_BROKEN
 
 SCAN_MS = 10
 TICK_MS = 1000
 RECV_SLICE_MS = 100
+CHIP_POLL_MS = 200
 
 
 class Shell:
@@ -48,6 +49,8 @@ class Shell:
         """Run until stopped (or for `steps` loop passes, for tests)."""
         import asyncio
         background = [asyncio.create_task(self._scan())]
+        if "icc" in self.parts or "nfc" in self.parts:
+            background.append(asyncio.create_task(self._chip_cards()))
         if hasattr(self.link, "prepare"):
             # The modem powers up and the Wi-Fi joins while the merchant logs in.
             background.append(asyncio.create_task(self.link.prepare()))
@@ -70,6 +73,38 @@ class Shell:
             except MemoryError:
                 self.out_of_memory = True
             await sleep_ms(SCAN_MS)
+
+    async def _chip_cards(self):
+        """While the App waits for a card: a card inserted in the chip slot is powered (its ATR is
+        the event, ("insert", atr hex); a mute or malformed one is ("card_error", "chip")), a card
+        on the contactless field is ("tap", uid hex). The App decides what it does with them."""
+        from binascii import hexlify
+        icc, nfc = self.parts.get("icc"), self.parts.get("nfc")
+        inserted = False
+        while self.running:
+            if isinstance(self.app.engine.effect, ReadCard):
+                if icc is not None:
+                    try:
+                        present = icc.present()
+                    except Exception:            # a coprocessor that does not answer is no card
+                        present = False
+                    if present and not inserted:
+                        inserted = True
+                        try:
+                            event = ("insert", hexlify(await icc.power_on()).decode())
+                        except Exception:        # mute card, truncated or malformed ATR
+                            event = ("card_error", "chip")
+                        self.app.card(event)
+                    elif not present:
+                        inserted = False
+                if nfc is not None and isinstance(self.app.engine.effect, ReadCard):
+                    try:
+                        uid = await nfc.poll()
+                    except Exception:
+                        uid = None
+                    if uid:
+                        self.app.card(("tap", hexlify(uid).decode()))
+            await sleep_ms(CHIP_POLL_MS)
 
     async def _loop(self, steps):
         self.app.power_on()

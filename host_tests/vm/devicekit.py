@@ -41,6 +41,13 @@ class Board4g(Board):
                       "pwrkey": None, "family": "sim7600"}
 
 
+class BoardChip(Board):
+    """The handheld with its contact IC reader on the I2C bus (no detect pin: the reader's STATUS)."""
+    PARTS = dict(Board.PARTS)
+    PARTS["i2c"] = {"bus": 0, "sda": 38, "scl": 39, "freq": 400000}
+    PARTS["icc"] = {"driver": "icc.IccReader", "i2c": "i2c", "addr": 0x2A}
+
+
 class Matrix:
     """The key matrix behind the pins: a row driven low reads low on the pressed key's column."""
 
@@ -100,7 +107,9 @@ class FakeMachine:
 
     def __init__(self):
         self.matrix = Matrix()
+        from drivers.fakes.icc import FakeIccBus
         self.uarts = {0: FakeDecoderUart(), 1: FakePrinter(record=256)}
+        self.i2c = FakeIccBus()                 # the chip reader's coprocessor, no card in its slot
         self.rtc = FakeRtc(START - 8 * 3600)
         self.wdt = None
         self.resets = 0
@@ -120,6 +129,9 @@ class FakeMachine:
 
     def RTC(self):
         return self.rtc
+
+    def I2C(self, *args, **kw):
+        return self.i2c
 
     def WDT(self, timeout=0):
         self.wdt = _Wdt(timeout)

@@ -191,3 +191,39 @@ def test_the_wifi_dropping_mid_sale_reverses_it_over_4g_before_the_next_sale():
     assert [(r["amt"], r["st"]) for r in shell.app.journal.records() if r.get("k") == "sale"] == \
         [(500, "reversed"), (700, "approved")]
     rmtree(state)
+
+
+def test_a_chip_card_is_asked_to_be_swiped_and_a_bad_atr_is_a_read_error():
+    from devicekit import BoardChip
+    from drivers.fakes.icc import FakeCard
+    dev, state = Device(), _provisioned()
+    shell, missing = device.start("firmware", dev.machine, dev.network, dev.socket, root=".", board=BoardChip,
+                                  state=state, select=dev.socket)
+    assert missing == [] and "icc" in shell.parts
+    scans = Scans(shell.keypad)
+    bus = dev.machine.i2c
+
+    async def script():
+        await _until(shell, "操作员号")
+        await _keys(dev, scans, "0 1 ENTER 0 0 0 0 ENTER")
+        await _until(shell, "欢迎使用")
+        await _keys(dev, scans, "ENTER 1 1 0 0 ENTER")
+        await _until(shell, "请刷卡")
+        bus.card = FakeCard(bytes.fromhex("3B6F00008031E06B"))       # cut short: a truncated ATR
+        await _until(shell, "读卡失败")
+        bus.card = None
+        await _keys(dev, scans, "ENTER")                  # the message read, the card taken out
+        await _until(shell, "请刷卡")
+        await sleep_ms(500)                               # a hand takes longer than the reader's poll
+        bus.card = FakeCard(bytes.fromhex("3B6F00008031E06B010305 02E0555555555555".replace(" ", "")))
+        await _until(shell, "芯片卡请刷磁条")
+        bus.card = None
+        await _keys(dev, scans, "ENTER")
+        await _until(shell, "请刷卡")
+        dev.swipe(";" + GOOD + "?")
+        await _until(shell, "请输入密码")
+        await _keys(dev, scans, "1 2 3 4 5 6 ENTER")
+        await _until(shell, "请撕下")
+    _run(shell, script)
+    assert dev.host.kinds == ["signin", "sale"]
+    rmtree(state)

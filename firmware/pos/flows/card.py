@@ -1,8 +1,10 @@
 """The card and the cardholder: read a card (swipe, or key the number), take the PIN.
 
 A card is a dict {"pan", "expiry", "track2", "entry"} held in RAM for one
-transaction only; the journal and slips get mask_pan(pan). Chip and
-contactless readers will be more entries behind the same ReadCard effect.
+transaction only; the journal and slips get mask_pan(pan). A card inserted
+in the chip slot or tapped comes as ("insert", ATR) or ("tap", UID) from the
+same ReadCard effect; until chip (EMV) transactions come, the merchant is
+asked to swipe it instead, as terminals do for a chip they cannot read.
 """
 from pos import cup
 from pos.editors import DigitsEditor, PinEditor
@@ -32,6 +34,9 @@ def read(app, title, lines, prompt=None, keyed=False):
             if luhn_ok(event[1]):
                 return {"pan": event[1], "expiry": None, "track2": None, "entry": "keyed"}
             yield from notice(app, title, [t("bad_card_no")], 5)
+            continue
+        if event[0] in ("insert", "tap"):   # no chip (EMV) transaction yet: the magstripe instead
+            yield from notice(app, title, [t("chip_use_swipe")], 5)
             continue
         if event[0] != "swipe":              # ("card_error", why): the reader could not read it
             yield from notice(app, title, [t("card_unreadable")], 5)
