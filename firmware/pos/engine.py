@@ -8,11 +8,14 @@ Rules:
   Probe, Restart) are resolved by whoever runs the engine (the runtime, the
   simulator, a test) through `resolve()`.
 - Every wait with a timeout ends with TIMEOUT once `tick(now)` passes its
-  deadline; CANCEL ends every screen wait. Nothing else can end a wait.
+  deadline; CANCEL ends every screen wait. Nothing else can end a wait. A
+  clock set between two ticks (a step back, or more than CLOCK_JUMP ahead)
+  moves the deadline with it.
 """
 
 OK = "OK"
 CANCEL = "CANCEL"
+CLOCK_JUMP = 300        # seconds between two ticks beyond which the clock was set, not time passing
 TIMEOUT = "TIMEOUT"
 LINK_DOWN = "LINK_DOWN"
 LINK_BROKEN = "LINK_BROKEN"
@@ -207,6 +210,11 @@ class Engine:
             self._advance(OK)
 
     def tick(self, now):
+        step = now - self.now
+        if self.deadline is not None and not 0 <= step <= CLOCK_JUMP:
+            # The wall clock was set (the RTC from the network, the host's time at sign-in):
+            # a wait keeps what it had left, it does not time out or last for ever.
+            self.deadline += step
         self.now = now
         if self.deadline is not None and now >= self.deadline:
             self._advance(TIMEOUT)

@@ -52,8 +52,8 @@ class Shell:
         if "icc" in self.parts or "nfc" in self.parts:
             background.append(asyncio.create_task(self._chip_cards()))
         if hasattr(self.link, "prepare"):
-            # The modem powers up and the Wi-Fi joins while the merchant logs in.
-            background.append(asyncio.create_task(self.link.prepare()))
+            # The modem powers up, the Wi-Fi joins and the clock is set while the merchant logs in.
+            background.append(asyncio.create_task(self._prepare()))
         if getattr(self.link, "wifi", None) is not None:
             background.append(asyncio.create_task(self.link.keep_wifi()))
         try:
@@ -73,6 +73,24 @@ class Shell:
             except MemoryError:
                 self.out_of_memory = True
             await sleep_ms(SCAN_MS)
+
+    async def _prepare(self):
+        await self.link.prepare()
+        rtc = self.parts.get("rtc")
+        if rtc is None:
+            return
+        source = self.parts.get("modem") if rtc.source == "modem" else None
+        if rtc.source == "ntp":
+            try:
+                import ntptime as source         # frozen into MicroPython's ESP32 images (blocks up to 1 s)
+            except ImportError:
+                return
+        if source is None:
+            return
+        try:
+            await rtc.sync(source)
+        except Exception:                        # no network time: the sign-in sets the clock (12, 13)
+            pass
 
     async def _chip_cards(self):
         """While the App waits for a card: a card inserted in the chip slot is powered (its ATR is

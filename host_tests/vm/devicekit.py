@@ -39,6 +39,7 @@ class Board4g(Board):
     PARTS = dict(Board.PARTS)
     PARTS["modem"] = {"driver": "modem.Modem", "uart": 2, "baudrate": 115200, "tx": 47, "rx": 48,
                       "pwrkey": None, "family": "sim7600"}
+    PARTS["rtc"] = {"driver": "rtc.Clock", "source": "modem"}
 
 
 class BoardChip(Board):

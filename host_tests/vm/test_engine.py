@@ -54,6 +54,27 @@ def test_an_unanswered_exchange_times_out_on_the_passed_clock():
     assert log[-1] == ("answer", TIMEOUT)
 
 
+def test_a_clock_set_between_two_ticks_keeps_the_time_a_wait_had_left():
+    log = []
+    eng = Engine(1000)
+    eng.start(_flow(log))
+    eng.tick(1030)
+    eng.tick(900000)               # the RTC set from the network: far ahead
+    assert log == []
+    eng.tick(900029)
+    assert log == []
+    eng.tick(900030)
+    assert log == [("amount", TIMEOUT)]
+    log = []
+    eng = Engine(1000)
+    eng.start(_flow(log))
+    eng.tick(500)                  # set back
+    eng.tick(559)
+    assert log == []
+    eng.tick(560)
+    assert log == [("amount", TIMEOUT)]
+
+
 def test_a_key_restarts_the_idle_timeout():
     log = []
     eng = Engine(0)

@@ -156,6 +156,8 @@ def test_the_wifi_dropping_mid_sale_reverses_it_over_4g_before_the_next_sale():
     shell, missing = device.start("firmware", dev.machine, dev.network, dev.socket, root=".", board=Board4g,
                                   state=state, select=dev.socket)
     assert missing == [] and "modem" in shell.parts
+    dev.machine.rtc.datetime((2000, 1, 1, 5, 0, 0, 0, 0))     # its battery ran out: the RTC restarted
+    dev.modem.cclk = "26/11/23,09:59:30+32"
     scans = Scans(shell.keypad)
     dev.host.rules["sale"] = lambda req: "broken"        # the host takes the sale and says nothing
 
@@ -171,6 +173,8 @@ def test_the_wifi_dropping_mid_sale_reverses_it_over_4g_before_the_next_sale():
         await _keys(dev, scans, "0 1 ENTER 0 0 0 0 ENTER")
         await _until(shell, "欢迎使用")
         assert shell.link.active == "wifi"
+        from pos import clock
+        assert clock.stamp(shell.app.clock())[0] == "20261123"      # set from the network's time
         await sale("500")
         await _until(shell, "处理中")
         dev.network.wlan.drop()                          # the shop's Wi-Fi goes

@@ -90,6 +90,7 @@ class FakeModem:
         self.powered = powered
         self.chunk = chunk
         self.mute = False
+        self.cclk = "26/11/23,10:00:00+32"   # the network's local time, quarter hours east of UTC
         self.fail = {}
         self.echo = True
         self.net = False
@@ -226,6 +227,8 @@ class FakeModem:
             self._reply("OK")
         elif u == "AT+CSQ":
             self._reply("+CSQ: %d,%d" % self.csq, "OK")
+        elif u == "AT+CCLK?":
+            self._reply('+CCLK: "%s"' % self.cclk, "OK")
         elif u == "AT+CPIN?":
             self._reply(*(("+CPIN: READY", "OK") if self.sim else ("+CME ERROR: 10",)))
         elif u in ("AT+CREG?", "AT+CEREG?"):
