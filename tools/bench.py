@@ -1,6 +1,10 @@
 """make bench: the figures, as `name: value` lines."""
+import contextlib
 import glob
+import io
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -88,21 +92,22 @@ def figures(out):
 DONE = 0
 
 
-def smallest_heap(tree, flow, mode="all", start=512):
-    """(H, output at H): the smallest -X heapsize in KB found, walking down, at which flow completes.
+def smallest_heap(run, start=512):
+    """(H, output at H): the smallest heap in KB found, walking down, at which run(kb) -> (exit
+    status, output) is done; SystemExit when it is not done at start.
 
     The collector makes the outcome near the limit chaotic (a run at H - 3
     may pass where H - 1 failed), so no bisection: from start the sizes are
     walked down 8 KB at a time to the first failure, then from 8 KB above it
     one KB at a time to the first failure again. H is the last size passed.
     """
-    rc, out = vm(tree, start, "flow", flow, mode)
+    rc, out = run(start)
     if rc != DONE:
-        raise SystemExit("%s does not complete in %d KB:\n%s" % (flow, start, out))
+        raise SystemExit("not done in %d KB:\n%s" % (start, out))
     kb = start
     for step in (8, 1):
         while kb - step > 0:
-            rc, next_out = vm(tree, kb - step, "flow", flow, mode)
+            rc, next_out = run(kb - step)
             if rc != DONE:
                 break
             kb, out = kb - step, next_out
@@ -130,21 +135,68 @@ def working_heap(tree, flow, start=65536):
     return int(figures(out)["free_heap_bytes"])
 
 
+# The device booted to its idle screen: the operator logged in, the terminal signed in.
+BOOT = ("until 操作员号", "keys 0,1,ENTER,0,0,0,0,ENTER", "until 欢迎使用")
+
+
+def romfs_image(tree):
+    """A ROMFS image of tree's firmware .mpy files (no assets), as `mpremote romfs` builds one."""
+    from mpremote.romfs import make_romfs
+    src = tempfile.mkdtemp(prefix="pos-romfs-")
+    shutil.copytree(os.path.join(tree, "firmware"), os.path.join(src, "firmware"), symlinks=True,
+                    ignore=shutil.ignore_patterns("assets"))
+    with contextlib.redirect_stdout(io.StringIO()):       # it lists the tree it packs
+        image = make_romfs(os.path.join(src, "firmware"), mpy_cross=False)
+    path = os.path.join(tree, "firmware.romfs")
+    with open(path, "wb") as f:
+        f.write(image)
+    shutil.rmtree(src)
+    return path
+
+
+def device_boot(tree, port, heap_kb, image=None):
+    """(exit status, output): host_tests/vm/netdevice.py booted to the idle screen against the
+    acquirer at port, on a fresh flash, in heap_kb of heap (plus the image's size, for --romfs)."""
+    sys.path.insert(0, os.path.join(ROOT, "firmware"))
+    from pos import store
+    with open(os.path.join(ROOT, "tools", "testdata", "testdata.json"), encoding="utf-8") as f:
+        terminal = json.load(f)["terminal"]
+    with tempfile.TemporaryDirectory() as state:
+        store.save(state, "provision", terminal)
+        store.save(state, "settings", {"wifi_ssid": "shop", "wifi_password": "secret",
+                                       "host_addr": "127.0.0.1", "host_port": port})
+        extra = ["--romfs", image] if image else []
+        kb = heap_kb + (os.path.getsize(image) + 2047) // 1024 if image else heap_kb
+        r = subprocess.run([os.path.join(BIN, "micropython"), "-X", "heapsize=%dK" % kb,
+                            os.path.join(ROOT, "host_tests", "vm", "netdevice.py"), tree, state] + extra + list(BOOT),
+                           capture_output=True, text=True, timeout=300)
+    return r.returncode, r.stdout + r.stderr
+
+
+def boot_figures(tree):
+    """The device on the VM, every driver imported, booted against the acquirer on loopback (the
+    VM's heap holds the firmware and fake pins, no scripted host): with the firmware as .mpy files
+    (bytecode loaded into the heap), and from a ROMFS image (bytecode left in flash)."""
+    from tools.acquirer.testing import start_acquirer, stop_acquirer
+    db = tempfile.mkdtemp(prefix="pos-bench-acq-")
+    acquirer, port = start_acquirer(os.path.join(db, "acquirer.db"), extra_args=["--clock", "2026-11-23T10:00:00"])
+    try:
+        rc, out = device_boot(tree, port, 110)
+        print("boot_free_heap_bytes:", figures(out)["heap_free_bytes"] if rc == DONE
+              else "out of memory in a 110 KB heap")
+        image = romfs_image(tree)
+        for tag, img in (("boot", None), ("boot_romfs", image)):
+            kb, out = smallest_heap(lambda kb: device_boot(tree, port, kb, img), 320)
+            print("%s_smallest_heapsize_kb: %d" % (tag, kb))
+            print("%s_heap_in_use_bytes: %s" % (tag, figures(out)["heap_in_use_bytes"]))
+    finally:
+        stop_acquirer(acquirer)
+        shutil.rmtree(db, ignore_errors=True)
+
+
 def device_figures(tree):
     """Issue 5's: free heap after boot, firmware bytes per board, LCD and printer speed."""
-    rc, out = vm(tree, 110, "boot")
-    if rc == DONE:
-        print("boot_free_heap_bytes:", figures(out)["boot_free_heap_bytes"])
-    else:
-        print("boot_free_heap_bytes: out of memory in a 110 KB heap")
-    kb = 1024
-    rc, out = vm(tree, kb, "boot")
-    if rc == DONE:
-        for step in (64, 8, 1):
-            while kb - step > 0 and vm(tree, kb - step, "boot")[0] == DONE:
-                kb -= step
-        print("boot_smallest_heapsize_kb:", kb)
-        print("boot_heap_in_use_bytes:", figures(out)["boot_heap_in_use_bytes"])
+    boot_figures(tree)
     for board in sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, "boards", "*.py"))):
         with tempfile.TemporaryDirectory() as out_dir:
             r = subprocess.run([sys.executable, "-m", "tools.build", "firmware", "--board", board, "--out", out_dir],
@@ -195,7 +247,7 @@ def main():
         rc, out = vm(tree, 1024, "flow", flow, "sample")
         name = flow + "_sampled_live_heap_bytes"
         print("%s: %s" % (name, figures(out)[name]))
-    print("sale_smallest_heapsize_kb:", smallest_heap(tree, "sale", "lazy")[0])
+    print("sale_smallest_heapsize_kb:", smallest_heap(lambda kb: vm(tree, kb, "flow", "sale", "lazy"))[0])
     device_figures(tree)
     print("codec_time_ratio_vs_pyiso8583: %.2f" % codec_ratio())
     return 0

@@ -3,7 +3,6 @@
 #   micropython bench_vm.py TREE flow NAME [MODE]    boot, login, then flow NAME from the idle screen
 #   micropython bench_vm.py TREE timing              PIN block + MAC + sale messages, ms per sale
 #   micropython bench_vm.py TREE query               journal queries over 5,000 records
-#   micropython bench_vm.py TREE boot                the device (fake hardware) booted to its idle screen
 # TREE holds firmware/ as .mpy files (bytecode in RAM, as on a board without
 # frozen modules), host_tests/vm/ (the scripted host of the flow tests) and
 # fixtures/NAME/ (a terminal's flash to start from, written by tools/bench.py).
@@ -221,53 +220,6 @@ def flow(name, mode):
         print("%s_sampled_live_heap_bytes: %d" % (name, dev.peak - base))
 
 
-DRIVERS = ("compat", "keypad", "lcd", "magstripe", "icc", "nfc", "printer", "at", "modem", "wifi", "buzzer",
-           "battery", "rtc")
-
-
-def boot():
-    """The device booted to its idle screen (devicekit's fakes under the real drivers and runtime),
-    with every driver imported: the heap free then."""
-    import asyncio
-    try:
-        for name in DRIVERS:
-            __import__("drivers." + name)
-        from devicekit import Board, Device
-        from flowkit import PROVISION
-        from pos import store
-        from runtime import device
-        from vmutil import tmpdir
-        state = tmpdir("boot")
-        store.save(state, "provision", PROVISION)
-        store.save(state, "settings", {"wifi_ssid": "shop", "wifi_password": "secret"})
-        dev = Device()
-        shell, _ = device.start("firmware", dev.machine, dev.network, dev.socket, root=TREE, board=Board,
-                                state=state, select=dev.socket)
-
-        async def login():
-            task = asyncio.create_task(shell.run())
-            for key in ("0", "1", "ENTER", "0", "0", "0", "0", "ENTER"):
-                while shell.app.engine.effect is None or shell.app.pending_io is not None:
-                    await asyncio.sleep_ms(5)
-                shell.app.key(key)
-            for _ in range(400):
-                screen = shell.app.screen
-                if screen is not None and "欢迎使用" in screen.text():
-                    break
-                await asyncio.sleep_ms(10)
-            shell.stop()
-            await task
-        asyncio.run(login())
-        assert "欢迎使用" in shell.app.screen.text(), shell.app.screen.text()
-    except MemoryError as e:
-        if "-v" in sys.argv:
-            sys.print_exception(e)
-        sys.exit(4)
-    gc.collect()
-    print("boot_free_heap_bytes:", gc.mem_free())
-    print("boot_heap_in_use_bytes:", gc.mem_alloc())
-
-
 def timing():
     from flowkit import Host, MAK, PIK, GOOD
     from pos import cup, mac, message, pinblock
@@ -312,8 +264,6 @@ def main():
         flow(sys.argv[3], sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] != "-v" else "all")
     elif what == "timing":
         timing()
-    elif what == "boot":
-        boot()
     elif what == "query":
         query()
     else:

@@ -1,12 +1,16 @@
 # A whole device on the host: fake `machine`, `network` and `socket` modules under the real
 # drivers, board builder, runtime and App. The keypad is a matrix of fake pins, the magstripe
 # and the printer are the drivers' own fakes behind their UARTs, the Wi-Fi reaches the flow
-# tests' scripted host through the fake socket module. VM-neutral.
+# tests' scripted host through the fake socket module, or a real host through the port's own
+# sockets (Device(net=socket)). VM-neutral.
 from drivers.fakes.magstripe import FakeDecoderUart
 from drivers.fakes.printer import FakePrinter
 from drivers.rtc import FakeRtc
 from drivers.wifi import FakeSocketModule, FakeWlan
-from flowkit import Host, START
+import asyncio
+
+from drivers.compat import sleep_ms
+from vmutil import START
 
 KEYS = ("1", "2", "3", "CANCEL", "F1",
         "4", "5", "6", "CLEAR", "F2",
@@ -187,14 +191,20 @@ class Network:
 
 class Device:
     """machine, network and socket fakes, and the scripted host they lead to (over Wi-Fi, and
-    over the 4G modem behind UART 2)."""
+    over the 4G modem behind UART 2); with net (the port's socket module), the Wi-Fi's sockets
+    are real ones and there is no scripted host and no modem."""
 
-    def __init__(self, host=None):
-        from drivers.fakes.modem import FakeModem
-        self.host = host or Host()
+    def __init__(self, host=None, net=None):
         self.machine = FakeMachine()
         self.network = Network()
         self.conns = []                 # every connection to the host, the last one last
+        if net is not None:
+            self.host = None
+            self.socket = net
+            return
+        from drivers.fakes.modem import FakeModem
+        from flowkit import Host
+        self.host = host or Host()
         self.socket = FakeSocketModule(peer=self._connect)
         self.modem = FakeModem(peer=self._connect)
         self.machine.uarts[2] = self.modem
@@ -210,3 +220,56 @@ class Device:
 
     def swipe(self, track2):
         self.machine.uarts[0].swipe(track2)
+
+
+async def until(shell, text, ms=8000):
+    """Wait for text on the App's screen; AssertionError with the screen after ms."""
+    waited = 0
+    while True:
+        screen = shell.app.screen
+        if screen is not None and text in screen.text():
+            return
+        if waited > ms:
+            raise AssertionError("no %r on the screen:\n%s" % (text, screen.text() if screen else None))
+        await sleep_ms(10)
+        waited += 10
+
+
+class Scans:
+    """Counts the shell's keypad scans, so a key is held for scans, not for a guess of milliseconds
+    (a full redraw in CPython's pixel path takes longer than a finger on the key)."""
+
+    def __init__(self, keypad):
+        self.n = 0
+        self.scan = keypad.scan
+        keypad.scan = self
+
+    def __call__(self, now):
+        self.n += 1
+        return self.scan(now)
+
+    async def wait(self, scans):
+        end = self.n + scans
+        while self.n < end:
+            await sleep_ms(5)
+
+
+async def keys(dev, scans, names):
+    """Each key pressed on the matrix for 4 scans and let go for 4 (past the debounce)."""
+    for k in names.split():
+        dev.machine.matrix.pressed = k
+        await scans.wait(4)          # past the 20 ms debounce at one scan every 10 ms
+        dev.machine.matrix.pressed = None
+        await scans.wait(4)
+
+
+def run(shell, script):
+    """The shell's loop and script() (a coroutine function) together, until script returns."""
+    async def both():
+        task = asyncio.create_task(shell.run())
+        try:
+            await script()
+        finally:
+            shell.stop()
+            await task
+    asyncio.run(both())

@@ -7,14 +7,13 @@ from pos import cup, des, iso8583, mac, message, tlv
 from pos.app import App
 from pos.engine import Connect, Disconnect, Exchange, Print, Probe, OK, PAPER_OUT
 from pos.engine import Restart
-from vmutil import rmtree, tmpdir
+from vmutil import START, rmtree, tmpdir
 
 TMK = b"\x01\x23\x45\x67\x89\xab\xcd\xef\xfe\xdc\xba\x98\x76\x54\x32\x10"
 PIK = b"\x11" * 8 + b"\x22" * 8
 MAK = b"\x33" * 8
 PROVISION = {"terminal_id": "12345678", "merchant_id": "123456789012345", "merchant_name": "测试商户",
              "tmk": "0123456789ABCDEFFEDCBA9876543210"}
-START = 1795428000   # 2026-11-23 10:00:00
 GOOD = "6222021000000000017=30121010000000000"
 POOR = "6222021000000000025=30121010000000000"
 CREDIT = "6258070000000000060=30121010000000000"

@@ -1,9 +1,7 @@
 # The device as main.py starts it: the board built from its parts by the runtime's board builder
 # over a fake `machine`, the real drivers, the link over Wi-Fi to the scripted host, the shell's
 # loop, the App on its own flash directory: a sale through it, key by key on the matrix.
-import asyncio
-
-from devicekit import Board, Device
+from devicekit import Board, Device, Scans, keys, run, until
 from drivers.compat import sleep_ms
 from flowkit import GOOD, PROVISION
 from pos import store
@@ -23,56 +21,6 @@ def _start(dev, state, on_idle=None):
                         on_idle=on_idle, state=state, select=dev.socket)
 
 
-async def _until(shell, text, ms=8000):
-    waited = 0
-    while True:
-        screen = shell.app.screen
-        if screen is not None and text in screen.text():
-            return
-        if waited > ms:
-            raise AssertionError("no %r on the screen:\n%s" % (text, screen.text() if screen else None))
-        await sleep_ms(10)
-        waited += 10
-
-
-class Scans:
-    """Counts the shell's keypad scans, so a key is held for scans, not for a guess of milliseconds
-    (a full redraw in CPython's pixel path takes longer than a finger on the key)."""
-
-    def __init__(self, keypad):
-        self.n = 0
-        self.scan = keypad.scan
-        keypad.scan = self
-
-    def __call__(self, now):
-        self.n += 1
-        return self.scan(now)
-
-    async def wait(self, scans):
-        end = self.n + scans
-        while self.n < end:
-            await sleep_ms(5)
-
-
-async def _keys(dev, scans, keys):
-    for k in keys.split():
-        dev.machine.matrix.pressed = k
-        await scans.wait(4)          # past the 20 ms debounce at one scan every 10 ms
-        dev.machine.matrix.pressed = None
-        await scans.wait(4)
-
-
-def _run(shell, script):
-    async def both():
-        task = asyncio.create_task(shell.run())
-        try:
-            await script()
-        finally:
-            shell.stop()
-            await task
-    asyncio.run(both())
-
-
 def test_a_sale_on_the_device_from_the_keypad_to_the_printer():
     dev, state = Device(), _provisioned()
     idle = []
@@ -82,18 +30,18 @@ def test_a_sale_on_the_device_from_the_keypad_to_the_printer():
     scans = Scans(shell.keypad)
 
     async def script():
-        await _until(shell, "操作员号")
-        await _keys(dev, scans, "0 1 ENTER 0 0 0 0 ENTER")
-        await _until(shell, "欢迎使用")
-        await _keys(dev, scans, "ENTER 1 1 2 3 4 5 ENTER")
-        await _until(shell, "请刷卡")
+        await until(shell, "操作员号")
+        await keys(dev, scans, "0 1 ENTER 0 0 0 0 ENTER")
+        await until(shell, "欢迎使用")
+        await keys(dev, scans, "ENTER 1 1 2 3 4 5 ENTER")
+        await until(shell, "请刷卡")
         dev.swipe(";" + GOOD + "?")      # the decoder sends track 2 between its sentinels
-        await _until(shell, "请输入密码")
-        await _keys(dev, scans, "1 2 3 4 5 6 ENTER")
-        await _until(shell, "请撕下")
-        await _keys(dev, scans, "ENTER")
-        await _until(shell, "授权码")
-    _run(shell, script)
+        await until(shell, "请输入密码")
+        await keys(dev, scans, "1 2 3 4 5 6 ENTER")
+        await until(shell, "请撕下")
+        await keys(dev, scans, "ENTER")
+        await until(shell, "授权码")
+    run(shell, script)
     assert dev.host.kinds == ["signin", "sale"]
     assert dev.host.requests[1][4] == "000000012345"
     [sale] = [r for r in shell.app.journal.records() if r.get("k") == "sale"]
@@ -162,33 +110,33 @@ def test_the_wifi_dropping_mid_sale_reverses_it_over_4g_before_the_next_sale():
     dev.host.rules["sale"] = lambda req: "broken"        # the host takes the sale and says nothing
 
     async def sale(amount):
-        await _keys(dev, scans, "ENTER 1 " + " ".join(amount) + " ENTER")
-        await _until(shell, "请刷卡")
+        await keys(dev, scans, "ENTER 1 " + " ".join(amount) + " ENTER")
+        await until(shell, "请刷卡")
         dev.swipe(";" + GOOD + "?")
-        await _until(shell, "请输入密码")
-        await _keys(dev, scans, "1 2 3 4 5 6 ENTER")
+        await until(shell, "请输入密码")
+        await keys(dev, scans, "1 2 3 4 5 6 ENTER")
 
     async def script():
-        await _until(shell, "操作员号")
-        await _keys(dev, scans, "0 1 ENTER 0 0 0 0 ENTER")
-        await _until(shell, "欢迎使用")
+        await until(shell, "操作员号")
+        await keys(dev, scans, "0 1 ENTER 0 0 0 0 ENTER")
+        await until(shell, "欢迎使用")
         assert shell.link.active == "wifi"
         from pos import clock
         assert clock.stamp(shell.app.clock())[0] == "20261123"      # set from the network's time
         await sale("500")
-        await _until(shell, "处理中")
+        await until(shell, "处理中")
         dev.network.wlan.drop()                          # the shop's Wi-Fi goes
         dev.conns[-1].close()
-        await _until(shell, "交易失败")
+        await until(shell, "交易失败")
         assert store.load(state, "reversal") is not None
         dev.host.rules.clear()
-        await _keys(dev, scans, "ENTER")
-        await _until(shell, "欢迎使用")
+        await keys(dev, scans, "ENTER")
+        await until(shell, "欢迎使用")
         await sale("700")
-        await _until(shell, "请撕下", 15000)
-        await _keys(dev, scans, "ENTER")
-        await _until(shell, "授权码")
-    _run(shell, script)
+        await until(shell, "请撕下", 15000)
+        await keys(dev, scans, "ENTER")
+        await until(shell, "授权码")
+    run(shell, script)
     assert dev.host.kinds[-3:] == ["sale", "reversal", "sale"], dev.host.kinds
     assert shell.link.active == "4g"
     assert store.load(state, "reversal") is None
@@ -208,26 +156,26 @@ def test_a_chip_card_is_asked_to_be_swiped_and_a_bad_atr_is_a_read_error():
     bus = dev.machine.i2c
 
     async def script():
-        await _until(shell, "操作员号")
-        await _keys(dev, scans, "0 1 ENTER 0 0 0 0 ENTER")
-        await _until(shell, "欢迎使用")
-        await _keys(dev, scans, "ENTER 1 1 0 0 ENTER")
-        await _until(shell, "请刷卡")
+        await until(shell, "操作员号")
+        await keys(dev, scans, "0 1 ENTER 0 0 0 0 ENTER")
+        await until(shell, "欢迎使用")
+        await keys(dev, scans, "ENTER 1 1 0 0 ENTER")
+        await until(shell, "请刷卡")
         bus.card = FakeCard(bytes.fromhex("3B6F00008031E06B"))       # cut short: a truncated ATR
-        await _until(shell, "读卡失败")
+        await until(shell, "读卡失败")
         bus.card = None
-        await _keys(dev, scans, "ENTER")                  # the message read, the card taken out
-        await _until(shell, "请刷卡")
+        await keys(dev, scans, "ENTER")                  # the message read, the card taken out
+        await until(shell, "请刷卡")
         await sleep_ms(500)                               # a hand takes longer than the reader's poll
         bus.card = FakeCard(bytes.fromhex("3B6F00008031E06B010305 02E0555555555555".replace(" ", "")))
-        await _until(shell, "芯片卡请刷磁条")
+        await until(shell, "芯片卡请刷磁条")
         bus.card = None
-        await _keys(dev, scans, "ENTER")
-        await _until(shell, "请刷卡")
+        await keys(dev, scans, "ENTER")
+        await until(shell, "请刷卡")
         dev.swipe(";" + GOOD + "?")
-        await _until(shell, "请输入密码")
-        await _keys(dev, scans, "1 2 3 4 5 6 ENTER")
-        await _until(shell, "请撕下")
-    _run(shell, script)
+        await until(shell, "请输入密码")
+        await keys(dev, scans, "1 2 3 4 5 6 ENTER")
+        await until(shell, "请撕下")
+    run(shell, script)
     assert dev.host.kinds == ["signin", "sale"]
     rmtree(state)

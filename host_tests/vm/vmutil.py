@@ -1,6 +1,8 @@
 # Helpers for VM-neutral tests: no pytest, no tempfile (MicroPython has neither).
 import os
 
+START = 1795428000   # the tests' local time at start: 2026-11-23 10:00:00
+
 
 def _exists(path):
     try:
