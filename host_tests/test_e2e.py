@@ -91,6 +91,23 @@ keys ENTER
     assert [r["st"] for r in journal if r.get("amt") == 5000] == ["reversed"]
 
 
+def test_a_reversal_left_pending_goes_from_the_idle_screen_without_another_sale(tmp_path):
+    text = LOGIN + "host pause\n" + SALE.format(amount=5100, card="good") + """
+expect screen 处理中
+advance 61
+expect screen 交易失败
+host resume
+keys ENTER
+expect screen 欢迎使用
+advance 65
+expect screen 欢迎使用
+"""
+    txns, journal = _run(text, tmp_path)
+    sale = [t for t in txns if t["amount_fen"] == 5100 and t["type"] == "sale"]
+    assert len(sale) == 1 and sale[0]["state"] == "reversed"
+    assert [r["st"] for r in journal if r.get("amt") == 5100] == ["reversed"]
+
+
 def test_power_loss_while_waiting_reverses_the_sale_the_host_approved(tmp_path):
     text = LOGIN + "host pause\n" + SALE.format(amount=4200, card="good") + """
 expect screen 处理中

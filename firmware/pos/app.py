@@ -75,6 +75,7 @@ class App:
         self.pik = self.mak = None   # working keys, RAM only, set by sign-in
         self.params_due = False      # the host asked for a parameter download
         self.update_due = False      # the host asked for an application download
+        self.reversal_at = None      # when the idle screen sends a pending reversal on its own
         self.resume_settle = True    # an interrupted settlement resumes once after boot
         self.state = None
 

@@ -158,6 +158,7 @@ class Terminal:
         self.host = host or Host()
         self.slips = []          # lines of every printed slip
         self.paper = True
+        self.link = OK           # what a Connect gets: OK, or LINK_DOWN for a link that does not come up
         self.restarts = 0        # Restart effects carried out (the App goes on: a test boots a new one)
         self.probe = {"printer": (True, ""), "reader": (True, "magstripe"), "link": (True, "wifi"),
                       "flash": (True, "1024 KB free")}
@@ -199,7 +200,9 @@ class Terminal:
                 app.resolve(OK)
             elif isinstance(e, Probe):
                 app.resolve(self.probe)
-            elif isinstance(e, (Connect, Disconnect)):
+            elif isinstance(e, Connect):
+                app.resolve(self.link)
+            elif isinstance(e, Disconnect):
                 app.resolve(OK)
             elif isinstance(e, Restart):
                 self.restarts += 1

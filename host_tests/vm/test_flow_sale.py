@@ -104,6 +104,57 @@ def test_a_reversal_is_tried_three_times_then_given_up_and_journaled():
     term.close()
 
 
+def _reversal_pending_at_idle():
+    term = _signed_in()
+    term.host.rules["sale"] = lambda req: "timeout"
+    term.sale(500)
+    term.finish()
+    term.host.rules.clear()
+    assert store.load(term.dir, "reversal")["tries"] == 0
+    return term
+
+
+def test_a_reversal_left_pending_is_sent_from_the_idle_screen_on_its_own():
+    term = _reversal_pending_at_idle()
+    term.advance(59)
+    assert term.host.kinds.count("reversal") == 0
+    term.advance(2)
+    assert term.host.kinds.count("reversal") == 1 and "欢迎使用" in term.screen
+    assert store.load(term.dir, "reversal") is None
+    assert [(r["amt"], r["st"]) for r in term.transactions("sale")] == [(500, "reversed")]
+    term.sale(700)
+    assert term.host.kinds[-1] == "sale" and term.host.kinds.count("reversal") == 1
+    term.close()
+
+
+def test_a_link_down_at_idle_costs_the_reversal_no_try_and_it_is_tried_again_later():
+    from pos.engine import LINK_DOWN
+    term = _reversal_pending_at_idle()
+    term.link = LINK_DOWN
+    term.advance(61)
+    assert "欢迎使用" in term.screen and store.load(term.dir, "reversal")["tries"] == 0
+    term.link = "OK"
+    term.advance(290)
+    assert term.host.kinds.count("reversal") == 0
+    term.advance(20)
+    assert term.host.kinds.count("reversal") == 1 and store.load(term.dir, "reversal") is None
+    term.close()
+
+
+def test_an_unanswered_reversal_at_idle_counts_a_try_and_waits_before_the_next():
+    term = _reversal_pending_at_idle()
+    term.host.rules["reversal"] = lambda req: "timeout"
+    term.advance(61)
+    assert "欢迎使用" in term.screen and store.load(term.dir, "reversal")["tries"] == 1
+    term.advance(200)
+    assert term.host.kinds.count("reversal") == 1
+    term.host.rules.clear()
+    term.advance(120)
+    assert term.host.kinds.count("reversal") == 2 and store.load(term.dir, "reversal") is None
+    assert [(r["amt"], r["st"]) for r in term.transactions("sale")] == [(500, "reversed")]
+    term.close()
+
+
 def test_the_host_asking_for_sign_in_drops_the_keys():
     term = _signed_in()
     term.host.rules["sale"] = lambda req: {39: "A0"}

@@ -2,6 +2,7 @@
 from pos import clock, store
 from pos.editors import ListEditor
 from pos.engine import Show
+from pos.flows import reversal
 from pos.flows.common import GAVE_UP, ask
 from pos.i18n import t
 from pos.menu import MENUS
@@ -26,12 +27,19 @@ def idle(app):
         return "params_due"
     if app.signed_in and app.update_due:
         return "update_due"
+    wait = 30
+    if app.signed_in:
+        due = reversal.due_in(app, app.clock())
+        if due == 0:
+            return "reversal_due"
+        if due is not None:
+            wait = min(wait, due)
     lines = [app.settings["merchant_name"], clock.display(app.clock())]
     if not app.signed_in:
         lines.append(t("unsigned"))
     if app.operator:
         lines.append(t("operator_no") + ": " + app.operator)
-    key = yield Show(Screen(t("welcome"), lines), 30)
+    key = yield Show(Screen(t("welcome"), lines), wait)
     return "enter" if key == "ENTER" else "refresh"
 
 

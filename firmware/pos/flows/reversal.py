@@ -6,11 +6,41 @@ holds no full PAN or track data (those never reach flash), so the 0400 names
 the original by terminal, batch and trace and carries its amount and type.
 """
 from pos import cup, message, store
-from pos.flows.common import exchange, mac_function
+from pos.engine import OK, Connect
+from pos.flows.common import exchange, hang_up, mac_function
 from pos.i18n import t
+from pos.screen import Screen
 
 NAME = "reversal"
 MAX_TRIES = 3
+IDLE_WAIT_S = 60      # a reversal still pending at the idle screen is sent on its own after this,
+RETRY_S = 300         # and tried again this long after each attempt
+
+
+def run(app, state):
+    """reversal_auto, from the idle screen: the pending reversal sent on a link opened for it
+    alone. A link that does not come up is tried again later without a word (nobody need be at
+    the terminal); a reversal sent and not answered counts one of its MAX_TRIES, as before any
+    request."""
+    if (yield Connect(Screen(t("sending_reversal"), [t("connecting")]))) == OK:
+        yield from send_pending(app)
+        yield from hang_up()
+    return "done"
+
+
+def due_in(app, now):
+    """Seconds until the idle screen sends a pending reversal on its own (0: now), or None when
+    none is pending. The first wait starts when the idle screen first sees it, the next ones at
+    the last try."""
+    if pending(app) is None:
+        app.reversal_at = None
+        return None
+    if app.reversal_at is None:
+        app.reversal_at = now + IDLE_WAIT_S
+    if now >= app.reversal_at:
+        app.reversal_at = now + RETRY_S
+        return 0
+    return app.reversal_at - now
 
 
 def arm(app, kind, values, record):
@@ -57,6 +87,7 @@ def send_pending(app):
         clear(app)
         return True
     doc["tries"] += 1
+    app.reversal_at = app.clock() + RETRY_S       # the idle screen's next try counts from this one
     if doc["tries"] >= MAX_TRIES:
         record = doc["record"]
         record["st"] = "reversal_failed"
