@@ -6,16 +6,21 @@ The flow (pos.flows.update) fetches the bytes and feeds them here:
   <root>/slot_a/assets: its board.py names the board, its VERSION the
   version, its assets/update_key.bin (64 bytes x||y) is the P-256 key every
   manifest is checked with. An update can carry a new key for the next one.
-- The image goes into the other slot's staging directory, <root>/slot_b.new,
-  made fresh: first the manifest (MANIFEST.json), then each file it lists,
-  streamed through a SHA-256 as it is written; a file never sits in RAM.
-  The other slot's old image is removed before the first file, for room.
+- The image goes into the other slot's staging directory, <root>/slot_b.new:
+  first the manifest (MANIFEST.json), then each file it lists, streamed
+  through a SHA-256 as it is written; a file never sits in RAM. The other
+  slot's old image is removed before the first file, for room.
+- A download cut off (no answer, a link lost: Update.suspend) leaves the
+  staging directory as it is. The next one fetches the manifest again; when
+  it is the same, the files already whole are kept (their hashes checked on
+  flash) and the one cut off goes on from its last byte; another manifest
+  starts the staging directory afresh.
 - A manifest counts only with a good signature over its SHA-256, for the
   running board, and newer than the running version (an equal one is
   "latest", an older one refused: a replayed old image cannot undo a fix).
 - Once every file has its size and hash: the staging directory is renamed
   to the slot and bootsel.switch() puts the slot on trial.
-Any failure is an UpdateError; the staging directory is dropped and the
+Any other failure is an UpdateError; the staging directory is dropped. The
 running slot is never written.
 """
 import hashlib
@@ -152,17 +157,58 @@ class Slot:
         return "slot_b" if self.name == "slot_a" else "slot_a"
 
 
-class Receiver:
-    """One file being written in order, checked against its size (and SHA-256, 32 bytes) as it comes."""
+def _size(path):
+    """Bytes of the file at path; -1 when there is none."""
+    try:
+        return os.stat(path)[6]
+    except OSError:
+        return -1
 
-    def __init__(self, path, size, sha256=None):
+
+def _hash_file(path, h):
+    """Feed the file at path into the hash h, through a small buffer."""
+    buf = bytearray(256)
+    mv = memoryview(buf)
+    try:
+        with open(path, "rb") as f:
+            while True:
+                n = f.readinto(buf)
+                if not n:
+                    return
+                h.update(mv[:n])
+    except OSError:
+        raise UpdateError("flash", path)
+
+
+class Receiver:
+    """One file being written in order, checked against its size (and SHA-256, 32 bytes) as it comes.
+
+    resume: a file already on flash is taken as received so far (its bytes hashed through a
+    small buffer) when it is shorter than size, or whole when it is size bytes with the right
+    hash; anything else is written again from its first byte.
+    """
+
+    def __init__(self, path, size, sha256=None, resume=False):
         self.path = path
         self.size = size
         self.sha256 = sha256
-        self.done = 0
-        self.hash = hashlib.sha256()
+        self.digest = None
+        self.f = None
+        mode = "wb"
+        self.done, self.hash = 0, hashlib.sha256()
+        have = _size(path) if resume else -1
+        if 0 <= have <= size:
+            _hash_file(path, self.hash)
+            if have < size:
+                mode, self.done = "ab", have
+            else:
+                digest = self.hash.digest()
+                if digest == sha256:
+                    self.done, self.digest = size, digest
+                    return
+                self.hash = hashlib.sha256()
         try:
-            self.f = open(path, "wb")
+            self.f = open(path, mode)
         except OSError:
             raise UpdateError("flash", path)
 
@@ -187,6 +233,8 @@ class Receiver:
 
     def close(self):
         """The SHA-256 of the whole file, once it is all there and its hash is the one expected."""
+        if self.digest is not None:
+            return self.digest
         f, self.f = self.f, None
         if f is not None:
             try:
@@ -202,7 +250,7 @@ class Receiver:
 
 
 def _check_path(path, paths):
-    if type(path) is not str or not 0 < len(path) <= PATH_MAX or path == MANIFEST:
+    if type(path) is not str or not 0 < len(path) <= PATH_MAX or path.startswith(MANIFEST):
         return False
     raw = path.encode()
     for c in raw:
@@ -262,19 +310,21 @@ class Update:
         self.receiver = None
 
     def begin(self):
-        """A fresh staging directory; refused while the running slot is itself an unconfirmed update."""
+        """The staging directory, kept from a download cut off; refused while the running slot is
+        itself an unconfirmed update."""
         if _exists(self.slot.root + "/trial"):
             raise UpdateError("pending")
-        rmtree(self.staging)
-        try:
-            os.mkdir(self.staging)
-        except OSError:
-            raise UpdateError("flash", self.staging)
+        if not _exists(self.staging):
+            try:
+                os.mkdir(self.staging)
+            except OSError:
+                raise UpdateError("flash", self.staging)
 
     def manifest_receiver(self, size):
+        """The new manifest's receiver, beside the one a cut-off download may have left."""
         if not 0 < size <= MANIFEST_MAX:
             raise UpdateError("manifest", "%d bytes" % size)
-        self.receiver = Receiver(self.staging + "/" + MANIFEST, size)
+        self.receiver = Receiver(self.staging + "/" + MANIFEST + ".in", size)
         return self.receiver
 
     def accept_manifest(self, receiver, signature):
@@ -300,6 +350,7 @@ class Update:
             raise UpdateError("latest", version)
         if new < running:
             raise UpdateError("older", version)
+        self._keep_or_clear(receiver.path, digest)
         # Kept compact for the transfer: (path, size, SHA-256 bytes) tuples, the parsed JSON let go.
         compact = []
         for path, size, sha in files:
@@ -307,6 +358,23 @@ class Update:
         files = doc = None
         self.board, self.version, self.files = board, version, compact
         self.received = 0
+
+    def _keep_or_clear(self, new_path, digest):
+        """What a cut-off download left stays only when its manifest is this one."""
+        old = self.staging + "/" + MANIFEST
+        if _size(old) >= 0:
+            h = hashlib.sha256()
+            _hash_file(old, h)
+            if h.digest() == digest:
+                os.remove(new_path)
+                return
+        for name in os.listdir(self.staging):
+            if name != MANIFEST + ".in":
+                rmtree(self.staging + "/" + name)
+        try:
+            os.rename(new_path, old)
+        except OSError:
+            raise UpdateError("flash", old)
 
     def total(self):
         """Bytes of all the image's files."""
@@ -324,8 +392,9 @@ class Update:
             return
         block = st[1] or st[0]
         need = 2
-        for _path, size, _sha in self.files:
-            need += (size + block - 1) // block + 1
+        for path, size, _sha in self.files:
+            size -= max(0, _size(self.staging + "/" + path))       # kept from a cut-off download
+            need += (max(0, size) + block - 1) // block + 1
         if st[4] < need:
             raise UpdateError("space", "%d blocks free, %d needed" % (st[4], need))
 
@@ -344,7 +413,7 @@ class Update:
                     os.mkdir(full)
                 except OSError:
                     raise UpdateError("flash", full)
-        self.receiver = Receiver(self.staging + "/" + path, size, sha)
+        self.receiver = Receiver(self.staging + "/" + path, size, sha, resume=True)
         return self.receiver
 
     def file_received(self, receiver):
@@ -368,8 +437,8 @@ class Update:
         import bootsel
         bootsel.switch(self.slot.other, self.slot.root)
 
-    def abandon(self):
-        """Drop what was received (idempotent); the running slot is untouched."""
+    def suspend(self):
+        """Stop, keeping what was received for the next download to go on from (idempotent)."""
         receiver, self.receiver = self.receiver, None
         if receiver is not None and receiver.f is not None:
             try:
@@ -377,4 +446,8 @@ class Update:
             except OSError:
                 pass
             receiver.f = None
+
+    def abandon(self):
+        """Drop what was received (idempotent); the running slot is untouched."""
+        self.suspend()
         rmtree(self.staging)

@@ -32,6 +32,20 @@ def _ops(term):
             if k == "app_download"]
 
 
+def _files_asked(term):
+    """(path, offset) of every 380 file request the host got."""
+    asked = [tlv.decode(r[62]) for r, k in zip(term.host.requests, term.host.kinds) if k == "app_download"]
+    return [(a["NM"].decode(), int(a["OF"])) for a in asked if a["OP"] == b"file"]
+
+
+def _pieces(image):
+    """(path, offset) of every 400-byte piece of the image's files, in the manifest's order."""
+    pieces = []
+    for path in image.order():
+        pieces.extend((path, offset) for offset in range(0, len(image.files[path]), 400))
+    return pieces
+
+
 def _close(term, flash):
     term.close()
     flash.close()
@@ -55,11 +69,7 @@ def test_the_new_version_is_fetched_in_pieces_checked_switched_in_and_the_termin
     requests = [r for r, k in zip(term.host.requests, term.host.kinds) if k == "app_download"]
     asked = [tlv.decode(r[62]) for r in requests]
     assert asked[0]["OP"] == b"manifest" and asked[0]["BD"] == b"esp32_countertop" and asked[0]["VR"] == b"1.0.0"
-    files = [(a["NM"].decode(), int(a["OF"])) for a in asked if a["OP"] == b"file"]
-    expected = []
-    for path in image.order():
-        expected.extend((path, offset) for offset in range(0, len(image.files[path]), 400))
-    assert files == expected
+    assert _files_asked(term) == _pieces(image)
     assert all(r[0] == "0800" and r[60][8:11] == "380" and 64 in r for r in requests)
     assert bootsel.select(flash.root) == "slot_b"
     _close(term, flash)
@@ -140,9 +150,10 @@ def test_a_file_the_host_cuts_short_is_refused():
     _close(term, flash)
 
 
-def test_a_link_lost_in_the_middle_leaves_the_running_slot_and_a_new_try_succeeds():
+def test_a_link_lost_in_the_middle_leaves_the_running_slot_and_the_next_try_goes_on_from_there():
     flash = Flash("1.0.0")
-    term = _terminal(flash, Image("1.1.0"))
+    image = Image("1.1.0")
+    term = _terminal(flash, image)
     count = [0]
 
     def drop_the_tenth(req):
@@ -152,11 +163,17 @@ def test_a_link_lost_in_the_middle_leaves_the_running_slot_and_a_new_try_succeed
     _update_from_menu(term)
     term.keys("ENTER")
     assert "更新失败" in term.screen and "通讯中断" in term.screen, term.screen
-    _untouched(flash)
+    assert read_tree(flash.root + "/slot_a") == flash.running
+    assert read(flash.root + "/current") == "a" and not exists(flash.root + "/trial")
+    first = _files_asked(term)
     term.keys("ENTER")
     term.select("程序更新")
     term.keys("ENTER")
     assert "更新完成" in term.screen, term.screen
+    again = _files_asked(term)[len(first):]
+    assert again == _pieces(image)[len(first) - 1:]     # the piece the link lost, and the rest
+    got = read_tree(flash.root + "/slot_b")
+    assert got.pop("MANIFEST.json") == image.manifest and got == image.files
     _close(term, flash)
 
 

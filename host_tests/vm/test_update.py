@@ -1,6 +1,7 @@
 # pos.update: an image checked, staged and switched in; every refusal leaves the running slot as it was.
 import hashlib
 import json
+import os
 from binascii import hexlify
 
 import bootsel
@@ -125,6 +126,62 @@ def test_a_file_whose_bytes_do_not_hash_as_listed_is_refused():
     image = Image("1.1.0", files=files)
     files["pos/app.py"] = files["pos/app.py"][:-1] + b"?"     # same size, other bytes
     _refused(flash, image, "corrupt")
+    flash.close()
+
+
+def _cut_off(flash, image, whole, part):
+    """A download of image stopped after `whole` files and `part` bytes of the next one."""
+    up = Update(Slot(flash.assets))
+    up.begin()
+    receive(up, image, 4, files=whole)
+    receiver = up.file_receiver(whole)
+    data = image.files[up.files[whole][0]]
+    for offset in range(0, part, 4):
+        receiver.write(offset, data[offset:offset + 4])
+    up.suspend()
+    return up
+
+
+def test_a_download_cut_off_goes_on_from_the_byte_it_stopped_at():
+    flash = Flash()
+    image = Image("1.1.0")
+    _cut_off(flash, image, 2, 8)
+    up = Update(Slot(flash.assets))
+    up.begin()
+    starts = receive(up, image)
+    assert starts == [up.files[0][1], up.files[1][1], 8] + [0] * (len(up.files) - 3), starts
+    up.install()
+    got = read_tree(flash.root + "/slot_b")
+    assert got.pop("MANIFEST.json") == image.manifest and got == image.files
+    flash.close()
+
+
+def test_a_kept_file_damaged_on_flash_is_fetched_again():
+    flash = Flash()
+    image = Image("1.1.0")
+    up = _cut_off(flash, image, 2, 0)
+    path = up.staging + "/" + up.files[0][0]
+    data = read(path)
+    with open(path, "w") as f:
+        f.write(data[:-1] + ("?" if data[-1] != "?" else "!"))      # same size, other bytes
+    up = Update(Slot(flash.assets))
+    up.begin()
+    assert receive(up, image)[:2] == [0, up.files[1][1]]
+    up.install()
+    got = read_tree(flash.root + "/slot_b")
+    assert got.pop("MANIFEST.json") == image.manifest and got == image.files
+    flash.close()
+
+
+def test_another_manifest_starts_the_staging_afresh():
+    flash = Flash()
+    _cut_off(flash, Image("1.1.0"), 2, 8)
+    newer = Image("1.2.0")
+    up = Update(Slot(flash.assets))
+    up.begin()
+    assert receive(up, newer, files=0) == []
+    assert sorted(os.listdir(up.staging)) == ["MANIFEST.json"]
+    assert read(up.staging + "/MANIFEST.json") == newer.manifest.decode()
     flash.close()
 
 
@@ -285,7 +342,7 @@ def test_a_power_cut_at_any_step_of_the_install_boots_the_old_slot_or_the_whole_
             assert got == image.files and read(flash.root + "/trial") == "a 1", n
         else:
             assert slot == "slot_a" and not exists(flash.root + "/trial"), n
-            up = Update(Slot(flash.assets))                   # the next try starts clean and succeeds
+            up = Update(Slot(flash.assets))                   # the next try goes on and succeeds
             up.begin()
             receive(up, image)
             up.install()

@@ -144,18 +144,26 @@ class Image:
         return [entry[0] for entry in json.loads(self.manifest)["files"]]
 
 
-def receive(up, image, chunk=400):
-    """Feed an image to a pos.update.Update as the flow does, in chunks."""
+def receive(up, image, chunk=400, files=None):
+    """Feed an image to a pos.update.Update as the flow does, in chunks, each file from where its
+    receiver stands (a download cut off goes on); files: how many to feed before stopping.
+    Returns the offset each file was fed from."""
     receiver = up.manifest_receiver(len(image.manifest))
-    for offset in range(0, len(image.manifest), chunk):
-        receiver.write(offset, image.manifest[offset:offset + chunk])
+    _feed(receiver, image.manifest, chunk)
     up.accept_manifest(receiver, image.signature)
-    for i in range(len(up.files)):
-        data = image.files[up.files[i][0]]
+    starts = []
+    for i in range(len(up.files) if files is None else files):
         receiver = up.file_receiver(i)
-        for offset in range(0, len(data), chunk):
-            receiver.write(offset, data[offset:offset + chunk])
+        starts.append(receiver.done)
+        _feed(receiver, image.files[up.files[i][0]], chunk)
         up.file_received(receiver)
+    return starts
+
+
+def _feed(receiver, data, chunk):
+    while not receiver.complete:
+        offset = receiver.done
+        receiver.write(offset, data[offset:offset + chunk])
 
 
 class PowerCut(Exception):

@@ -68,7 +68,7 @@ def _slot_files(slot_dir):
             path = os.path.relpath(full, slot_dir).replace(os.sep, "/")
             if path == MANIFEST_NAME:
                 continue
-            if len(path) > PATH_MAX or not _PATH.match(path) or any(
+            if len(path) > PATH_MAX or not _PATH.match(path) or path.startswith(MANIFEST_NAME) or any(
                     part in (".", "..") for part in path.split("/")):
                 raise ImageError("path %r is not one the terminal takes" % path)
             with open(full, "rb") as f:

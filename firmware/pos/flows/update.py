@@ -6,7 +6,8 @@ checked first (the running slot's key, the board, a newer version) and the
 merchant agrees to the new version (left alone, a download the host asked
 for goes ahead; one picked from the menu does not). Each file is checked as
 it is written (pos.update); only a whole image is switched in, on trial, and
-the terminal restarts. Anything else leaves the running slot as it was.
+the terminal restarts. Anything else leaves the running slot as it was; a
+download cut off by the link goes on where it stopped the next time.
 """
 from pos import cup, rescodes, tlv, update
 from pos.editors import ConfirmEditor
@@ -60,15 +61,20 @@ def run(app, state):
 
 def _on_link(app, up, title, steps):
     """Run steps (a generator of 380 exchanges) on one connection, closed whatever happens;
-    True when they ran to the end, False after dropping what came and telling the merchant why."""
+    True when they ran to the end, False after telling the merchant why. What came before a
+    link that failed or an answer that did not come stays for the next try to go on from; a
+    host declining drops it."""
     if not (yield from online.link_up(app, title)):
-        up.abandon()
+        up.suspend()
         return False
     try:
         yield from steps
     except _NoAnswer as e:
         yield from hang_up()
-        up.abandon()
+        if e.fields is None:
+            up.suspend()
+        else:
+            up.abandon()
         if e.fields is None:
             yield from notice(app, t("update_failed"), [t(WHY_TEXT[e.why])])
         else:
