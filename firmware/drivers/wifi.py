@@ -58,14 +58,17 @@ class Wifi:
         self._password = None
 
     async def connect(self, ssid=None, password=None, timeout_ms=_JOIN_MS):
-        """Join ssid (None: the network joined last); WifiError(reason) if that fails in time."""
+        """Join ssid (None: the network joined last); WifiError(reason) if that fails in time.
+        Associated already: nothing to do, unless ssid or password differ from the last join's."""
+        other = ssid is not None and (ssid, password or "") != (self._ssid, self._password)
         if ssid is not None:
             self._ssid = ssid
             self._password = password or ""
         w = self._wlan
         w.active(True)
-        if w.isconnected():
+        if w.isconnected() and not other:
             return
+        self.close()
         try:
             w.disconnect()
             if self._ssid is None:
@@ -95,6 +98,11 @@ class Wifi:
 
     def connected(self):
         return bool(self._wlan.isconnected())
+
+    @property
+    def network(self):
+        """(ssid, password) of the last join asked for; ssid None before any."""
+        return self._ssid, self._password
 
     def rssi(self):
         """dBm of the access point, or None when not associated."""
@@ -229,6 +237,7 @@ class FakeWlan:
         self.fail = fail
         self.on = False
         self.joins = 0
+        self._ssid = None
         self._up = False
         self._status = STAT_IDLE
         self._left = 0
@@ -253,6 +262,7 @@ class FakeWlan:
             self._result = 202
         else:
             self._result = STAT_GOT_IP
+        self._ssid = ssid
         self._status = STAT_CONNECTING
         self._left = self.polls
 
@@ -266,6 +276,11 @@ class FakeWlan:
 
     def isconnected(self):
         return self._up
+
+    @property
+    def ssid(self):
+        """The network of the association, while there is one."""
+        return self._ssid if self._up else None
 
     def status(self, param=None):
         if param == "rssi":

@@ -31,6 +31,9 @@ DEFAULT_SETTINGS = {
     "journal_max_bytes": 256 * 1024,
 }
 
+# Settings of the link kept in the "link" document, not in "settings".
+LINK_KEYS = ("wifi_ssid", "wifi_password", "apn")
+
 DEFAULT_OPERATORS = {"00": "123456", "01": "0000"}
 
 # Flow modules kept loaded between flows: the ones every flow shares.
@@ -80,15 +83,17 @@ class App:
         self.state = None
 
     def _load_settings(self):
-        """Settings (defaults, the provisioned merchant name, what is saved), journal and operators."""
+        """Settings (defaults, the provisioned merchant name and link, what is saved), journal and
+        operators."""
         self.settings = dict(DEFAULT_SETTINGS)
         self.settings["merchant_name"] = self.provision.get("merchant_name", "")
-        for key in ("wifi_ssid", "wifi_password", "apn"):   # the link, as provisioned
+        for key in LINK_KEYS:                               # the link, as provisioned
             if key in self.provision:
                 self.settings[key] = self.provision[key]
-        saved = store.load(self.dir, "settings")
-        if saved:
-            self.settings.update(saved)
+        for name in ("settings", "link"):
+            saved = store.load(self.dir, name)
+            if saved:
+                self.settings.update(saved)
         from pos import i18n
         i18n.use(self.assets_dir, self.settings["lang"])
         self.journal = Journal(self.dir, self.settings["journal_max_bytes"])
@@ -113,7 +118,13 @@ class App:
         self.pik = self.mak = None
 
     def save_settings(self):
-        store.save(self.dir, "settings", self.settings)
+        """The settings, and the link's in a document of their own: a backup (flows/backup.py)
+        never takes the shop's Wi-Fi password to the host."""
+        settings, link = {}, {}
+        for key in self.settings:
+            (link if key in LINK_KEYS else settings)[key] = self.settings[key]
+        store.save(self.dir, "settings", settings)
+        store.save(self.dir, "link", link)
 
     def abort(self):
         """Drop the running flow (the runtime ran out of memory in it) and start again at the idle

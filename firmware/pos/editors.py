@@ -164,3 +164,64 @@ class ConfirmEditor:
 
     def lines(self):
         return []
+
+
+# The letters each digit key gives, in turn, after the digit itself (ITU E.161 order).
+_LETTERS = ("0 ", "1.-_@:/!#$%&*+=?", "2abcABC", "3defDEF", "4ghiGHI", "5jklJKL", "6mnoMNO", "7pqrsPQRS",
+            "8tuvTUV", "9wxyzWXYZ")
+
+
+class TextEditor:
+    """ASCII text on a digit keypad (a network name, a password, an APN): a digit key adds
+    that digit, UP turns the last character into the next one its key gives (2 a b c A B C,
+    and back to 2), DOWN into the one before; CLEAR removes the last character.
+
+    masked shows every character but the last as *. allowed: the characters the value may
+    hold (None: all the keys give).
+    """
+
+    def __init__(self, text="", min_len=0, max_len=32, masked=False, allowed=None):
+        self.buf = text
+        self.min_len = min_len
+        self.max_len = max_len
+        self.masked = masked
+        self.allowed = allowed
+
+    def _turn(self, step):
+        if not self.buf:
+            return
+        last = self.buf[-1]
+        for group in _LETTERS:
+            i = group.find(last)
+            if i >= 0:
+                n = len(group)
+                for _ in range(n):
+                    i = (i + step) % n
+                    if self.allowed is None or group[i] in self.allowed:
+                        self.buf = self.buf[:-1] + group[i]
+                        return
+                return
+
+    def key(self, k):
+        if k in DIGITS and len(k) == 1:
+            if len(self.buf) < self.max_len:
+                self.buf += k
+        elif k == "UP":
+            self._turn(1)
+        elif k == "DOWN":
+            self._turn(-1)
+        elif k == "CLEAR":
+            self.buf = self.buf[:-1]
+        elif k == "ENTER":
+            return len(self.buf) >= self.min_len
+        return False
+
+    def value(self):
+        return self.buf
+
+    def lines(self):
+        if not self.buf:
+            return ["_"]
+        if self.masked:
+            return ["*" * (len(self.buf) - 1) + self.buf[-1]]
+        return [self.buf]

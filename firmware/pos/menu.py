@@ -85,6 +85,8 @@ MENUS = {
         ("set_density", "menu_set_density"),
         ("set_max_amount", "menu_set_max_amount"),
         ("set_comm", "menu_set_comm"),
+        ("set_wifi", "menu_set_wifi"),
+        ("set_apn", "menu_set_apn"),
         ("set_lang", "menu_set_lang"),
         ("set_datetime", "menu_set_datetime"),
         ("set_keytone", "menu_set_keytone"),
@@ -118,7 +120,8 @@ EXITS = {
     "op_list": ("operators_menu", "idle"),
     "set_merchant": ("settings_menu", "idle"), "set_copies": ("settings_menu", "idle"),
     "set_density": ("settings_menu", "idle"), "set_max_amount": ("settings_menu", "idle"),
-    "set_comm": ("settings_menu", "idle"), "set_lang": ("settings_menu", "idle"),
+    "set_comm": ("settings_menu", "idle"), "set_wifi": ("settings_menu", "idle"),
+    "set_apn": ("settings_menu", "idle"), "set_lang": ("settings_menu", "idle"),
     "set_datetime": ("settings_menu", "idle"), "set_keytone": ("settings_menu", "idle"),
 }
 
@@ -136,7 +139,8 @@ FLOW_MODULES = {
     "op_add": "operators", "op_delete": "operators", "op_password": "operators", "op_unlock": "operators",
     "op_list": "operators",
     "set_merchant": "settings", "set_copies": "settings", "set_density": "settings",
-    "set_max_amount": "settings", "set_comm": "settings", "set_lang": "settings",
+    "set_max_amount": "settings", "set_comm": "settings", "set_wifi": "settings", "set_apn": "settings",
+    "set_lang": "settings",
     "set_datetime": "settings", "set_keytone": "settings",
 }
 

@@ -16,7 +16,9 @@
 # - keep_wifi() rejoins a dropped Wi-Fi in the background; a connection made on
 #   4G stays there until it is closed; the next connect() prefers Wi-Fi again.
 # Settings read: host_addr, host_port, link, and if present wifi_ssid,
-# wifi_password (None: the network the WLAN joined last) and apn.
+# wifi_password (None: the network the WLAN joined last) and apn, at every
+# connect(): a network or an APN changed in the settings is joined (or the
+# modem started with it) before the next connection.
 from drivers.compat import const, sleep_ms, ticks_diff, ticks_ms
 from pos.engine import LINK_BROKEN, LINK_DOWN, OK
 
@@ -47,6 +49,7 @@ class Link:
         self._have = 0
         self._keeping = False
         self._joining = False
+        self._apn = None        # the APN the modem was started with
 
     @property
     def connected(self):
@@ -77,17 +80,29 @@ class Link:
                 return
         self._joining = True
         try:
-            s = self.settings
-            await w.connect(s.get("wifi_ssid") or None, s.get("wifi_password"), self.join_ms)
+            want = self._wifi_wanted()
+            await w.connect(want[0], want[1], self.join_ms)
         finally:
             self._joining = False
+
+    def _wifi_wanted(self):
+        s = self.settings
+        return (s.get("wifi_ssid") or None, s.get("wifi_password") or "")
+
+    async def _start_modem(self, m):
+        apn = self.settings.get("apn") or None
+        if m.started:
+            await m.net_close()               # the data network of the APN it was started with
+        await m.start(apn=apn)
+        self._apn = apn
 
     async def _open_wifi(self):
         w = self.wifi
         if w is None:
             return "absent"
         try:
-            if not w.connected():
+            want = self._wifi_wanted()
+            if not w.connected() or (want[0] is not None and want != w.network):
                 if self._keeping and self.modem is not None:
                     return "not_connected"      # keep_wifi() is rejoining: 4G now rather than wait
                 await self._join(w)
@@ -102,8 +117,8 @@ class Link:
         if m is None:
             return "absent"
         try:
-            if not m.started:
-                await m.start(apn=self.settings.get("apn") or None)
+            if not m.started or (self.settings.get("apn") or None) != self._apn:
+                await self._start_modem(m)
             if not await m.sim_ready():
                 return "no_sim"
             if not await self._registered(m):
@@ -185,7 +200,7 @@ class Link:
         m = self.modem
         if m is not None and not m.started:
             try:
-                await m.start(apn=self.settings.get("apn") or None)
+                await self._start_modem(m)
             except (m.Error, OSError):
                 pass
         w = self.wifi

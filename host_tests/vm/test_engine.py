@@ -1,4 +1,4 @@
-from pos.editors import AmountEditor, DigitsEditor, PinEditor, ListEditor
+from pos.editors import AmountEditor, DigitsEditor, PinEditor, ListEditor, TextEditor
 from pos.engine import Ask, Connect, Engine, Exchange, ReadCard, Show, WaitPaper, CANCEL, TIMEOUT, OK
 from pos.screen import Screen
 
@@ -176,6 +176,37 @@ def test_digits_editor_masks_passwords_and_bounds_length():
     for k in "123":
         ed.key(k)
     assert ed.value() == "12" and ed.lines() == ["**"]
+
+
+def _typed(ed, keys):
+    for k in keys.split():
+        done = ed.key(k)
+    return done
+
+
+def test_text_editor_turns_a_digit_into_its_letters_with_up_and_down():
+    ed = TextEditor()
+    assert not _typed(ed, "2 UP UP 2 UP 7 UP UP UP 7")
+    assert ed.value() == "bar7"
+    _typed(ed, "DOWN")                       # 7 back to S, the last of its key
+    assert ed.value() == "barS"
+    _typed(ed, "CLEAR 0 UP 1 UP UP UP")      # 0 then space; 1 . - _
+    assert ed.value() == "bar _"
+    ed = TextEditor("x", 2, 3)
+    assert not ed.key("ENTER")               # under min_len
+    assert _typed(ed, "9 9 9 ENTER") and ed.value() == "x99"
+
+
+def test_text_editor_keeps_to_the_characters_allowed_and_masks_all_but_the_last():
+    ed = TextEditor(allowed="0123456789abcdefghijklmnopqrstuvwxyz.")
+    _typed(ed, "2 UP UP UP UP")              # 2 a b c, then 2 again: no capitals
+    assert ed.value() == "2"
+    _typed(ed, "1 UP UP")                     # 1 . then - is not allowed: back to 1
+    assert ed.value() == "21"
+    ed = TextEditor("se", masked=True)
+    _typed(ed, "3 UP")
+    assert ed.lines() == ["**d"] and ed.value() == "sed"
+    assert TextEditor(masked=True).lines() == ["_"]
 
 
 def test_list_editor_picks_by_digit_and_by_arrows():

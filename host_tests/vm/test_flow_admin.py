@@ -195,6 +195,33 @@ def test_sign_off_drops_the_keys_and_logs_the_operator_out():
     term.close()
 
 
+def test_the_shops_wifi_and_the_apn_are_keyed_on_the_keypad():
+    term = _signed_in()
+    _admin(term, "终端设置", "WLAN设置")
+    assert "网络名称" in term.screen and "上下键换字母" in term.screen
+    term.keys("2 UP UP 2 UP 7 UP UP UP 7 ENTER")           # b a r 7
+    assert "网络密码" in term.screen
+    term.type("1234567")
+    term.keys("ENTER")
+    assert "密码至少8位" in term.screen
+    assert store.load(term.dir, "link") is None
+    term.keys("ENTER")
+    term.select("WLAN设置")
+    term.keys("2 UP UP 2 UP 7 UP UP UP 7 ENTER")
+    term.type("12345678")
+    term.keys("ENTER")
+    assert "设置已保存" in term.screen
+    saved = store.load(term.dir, "link")
+    assert (saved["wifi_ssid"], saved["wifi_password"]) == ("bar7", "12345678"), saved
+    assert "wifi_password" not in store.load(term.dir, "settings")      # the backup's document
+    assert "12345678" not in term.screen
+    term.keys("ENTER")
+    term.select("4G接入点")
+    term.keys("2 UP UP UP 6 UP 6 UP UP 3 UP UP 8 UP ENTER")    # c m n e t
+    assert store.load(term.dir, "link")["apn"] == "cmnet"
+    term.close()
+
+
 def test_the_provisioned_wifi_is_the_terminals_setting_until_changed():
     from flowkit import PROVISION
     from pos.app import App

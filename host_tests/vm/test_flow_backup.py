@@ -22,11 +22,13 @@ def test_a_backup_restores_settings_and_operators_after_a_factory_reset():
     term.app.operators.add("07", "2468")
     term.app.settings["copies"] = 3
     term.app.settings["merchant_name"] = "便利店"
+    term.app.settings["wifi_ssid"], term.app.settings["wifi_password"] = "shop-5g", "wlan-secret-9"
     term.app.save_settings()
     _admin(term, "备份")
     assert "备份成功" in term.screen, term.screen
     assert term.host.backup is not None and b"operators" in term.host.backup
     assert b"\"2468\"" not in term.host.backup      # operators travel as salted hashes only
+    assert b"wlan-secret-9" not in term.host.backup and b"shop-5g" not in term.host.backup
     term.keys("ENTER")
     term.select("恢复出厂")
     term.keys("ENTER ENTER")
@@ -34,6 +36,7 @@ def test_a_backup_restores_settings_and_operators_after_a_factory_reset():
     term.keys("ENTER")
     assert "操作员号" in term.screen
     assert term.app.settings["copies"] == 2 and [n for n, _ in term.app.operators.list()] == ["00", "01"]
+    assert term.app.settings["wifi_ssid"] == "" and store.load(term.dir, "link") is None
     term.login("00", "123456")
     _admin(term, "恢复设置")
     term.keys("ENTER")

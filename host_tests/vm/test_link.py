@@ -282,3 +282,33 @@ def test_prepare_wakes_the_modem_and_joins_the_wifi_before_the_first_connect():
     run(lk.prepare())
     assert lk.modem.started and lk.wifi.connected() and not lk.connected
 
+
+
+def test_a_network_changed_in_the_settings_is_joined_before_the_next_connection():
+    lk, wlan, fake = parts("wifi")
+    wlan.networks["back-room"] = "secret22"
+    assert run(lk.connect()) == OK and wlan.ssid == "shop"
+    lk.close()
+    assert run(lk.connect()) == OK and wlan.joins == 1          # the same network: no new join
+    lk.close()
+    lk.settings["wifi_ssid"], lk.settings["wifi_password"] = "back-room", "secret22"
+    assert run(lk.connect()) == OK and wlan.ssid == "back-room" and wlan.joins == 2
+    assert run(exchange(lk)) == ANSWER
+    lk.close()
+    lk.settings["wifi_password"] = "wrong-one"                  # a join that fails: 4G carries it
+    assert run(lk.connect()) == OK and lk.active == "4g" and lk.reasons["wifi"] == "wrong_password"
+
+
+def test_an_apn_changed_in_the_settings_restarts_the_modem_with_it():
+    lk, wlan, fake = parts("4g")
+    assert run(lk.connect()) == OK and lk.active == "4g"
+    assert not [c for c in fake.commands if c.startswith("AT+CGDCONT=")]
+    lk.close()
+    lk.settings["apn"] = "cmiot"
+    assert run(lk.connect()) == OK and lk.active == "4g"
+    assert [c for c in fake.commands if c.startswith("AT+CGDCONT=")] == ['AT+CGDCONT=1,"IP","cmiot"']
+    assert "AT+NETCLOSE" in fake.commands
+    assert run(exchange(lk)) == ANSWER
+    lk.close()
+    assert run(lk.connect()) == OK
+    assert len([c for c in fake.commands if c.startswith("AT+CGDCONT=")]) == 1

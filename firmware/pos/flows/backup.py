@@ -7,11 +7,13 @@ fetches it back (391), checks the SHA-256 and each document's CRC, and only
 then replaces the documents, each whole (pos.store). Nothing is held in RAM
 but one piece. The date and time set on this terminal are kept, not restored.
 
-恢复出厂 clears the settings, the operators (back to 00 and 01) and the
-journal of settled batches, keeping what identifies the terminal (its
-provisioning, trace and batch numbers, so the host never sees one twice); it
-is refused while the batch holds transactions, a reversal is pending or a
-settlement is unfinished.
+恢复出厂 clears the settings (the link's go back to the provisioned ones),
+the operators (back to 00 and 01) and the journal of settled batches,
+keeping what identifies the terminal (its provisioning, trace and batch
+numbers, so the host never sees one twice); it is refused while the batch
+holds transactions, a reversal is pending or a settlement is unfinished.
+The link's settings (the shop's Wi-Fi and its password, the APN) are never
+in a backup.
 """
 import os
 from binascii import hexlify
@@ -22,7 +24,7 @@ from pos.flows.common import GAVE_UP, ask, confirm, notice
 from pos.editors import ConfirmEditor
 from pos.i18n import t
 
-DOCS = ("settings", "operators")
+DOCS = ("settings", "operators")  # not "link": the shop's Wi-Fi password stays on the terminal
 KEEP = ("clock_offset",)        # settings of this terminal a restore does not take from the backup
 
 
@@ -240,7 +242,7 @@ def factory_reset(app):
     if again in GAVE_UP:
         return "done"
     offset = app.settings["clock_offset"]      # the date and time stay as the merchant set them
-    for name in ("settings", "operators", "last_settle"):
+    for name in ("settings", "link", "operators", "last_settle"):
         store.remove(app.dir, name)
     previous = app.journal.previous()
     for journal in (app.journal, previous):

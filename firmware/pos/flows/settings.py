@@ -1,7 +1,8 @@
 """设置 (supervisor): merchant name, slip copies, print density, largest amount, communication,
-language, date and time, key tone. Each change is saved at once, whole (new file, then rename)."""
+the shop's Wi-Fi and the 4G APN, language, date and time, key tone. Each change is saved at once,
+whole (new file, then rename); the link takes a new network or APN at its next connection."""
 from pos import clock, i18n
-from pos.editors import AmountEditor, ListEditor
+from pos.editors import AmountEditor, ListEditor, TextEditor
 from pos.flows.common import GAVE_UP, ask, ask_digits, notice
 from pos.i18n import t
 from pos.money import format_fen
@@ -24,6 +25,10 @@ def run(app, state):
         changed = yield from _max_amount(app, title)
     elif state == "set_comm":
         changed = yield from _comm(app, title)
+    elif state == "set_wifi":
+        changed = yield from _wifi(app, title)
+    elif state == "set_apn":
+        changed = yield from _apn(app, title)
     else:
         changed = yield from _datetime(app, title)
     if changed is None:
@@ -99,6 +104,41 @@ def _comm(app, title):
     s["host_addr"] = "%d.%d.%d.%d" % tuple(parts)
     s["host_port"] = int(port)
     s["host_timeout"] = int(timeout)
+    return True
+
+
+# What an APN may hold (the modem driver refuses anything else in its AT command).
+_APN_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
+
+
+def _text(app, title, prompt, editor):
+    value = yield from ask(app, title, [prompt], editor, t("text_hint"))
+    return None if value in GAVE_UP else value
+
+
+def _wifi(app, title):
+    """The network's name (1-32 characters), then its password: none for an open network, else
+    the 8-63 characters WPA2 takes."""
+    s = app.settings
+    ssid = yield from _text(app, title, t("wifi_ssid"), TextEditor(s["wifi_ssid"], 1, 32))
+    if ssid is None:
+        return None
+    password = yield from _text(app, title, t("wifi_password"), TextEditor("", 0, 63, masked=True))
+    if password is None:
+        return None
+    if 0 < len(password) < 8:
+        yield from notice(app, title, [t("wifi_password_short")], 5)
+        return False
+    s["wifi_ssid"], s["wifi_password"] = ssid, password
+    return True
+
+
+def _apn(app, title):
+    """The 4G access point name; empty: the SIM's own."""
+    apn = yield from _text(app, title, t("apn"), TextEditor(app.settings["apn"], 0, 63, allowed=_APN_CHARS))
+    if apn is None:
+        return None
+    app.settings["apn"] = apn
     return True
 
 
