@@ -99,6 +99,21 @@ class Wifi:
     def connected(self):
         return bool(self._wlan.isconnected())
 
+    def scan(self):
+        """The names of the networks in reach, the strongest first, each once (hidden ones and
+        names that are not UTF-8 left out). Blocks while the radio scans (about 2 s)."""
+        w = self._wlan
+        w.active(True)
+        best = {}
+        for entry in w.scan():
+            try:
+                name = entry[0].decode()
+            except (UnicodeError, AttributeError):
+                continue
+            if name and (name not in best or entry[3] > best[name]):
+                best[name] = entry[3]
+        return [n for _r, n in sorted([(-r, n) for n, r in best.items()])]
+
     @property
     def network(self):
         """(ssid, password) of the last join asked for; ssid None before any."""
@@ -233,6 +248,7 @@ class FakeWlan:
     def __init__(self, networks=None, rssi=-60, polls=2, fail=None):
         self.networks = networks or {}
         self.level = rssi
+        self.rssi_of = {}         # a network's own level in a scan, when not `rssi`
         self.polls = polls
         self.fail = fail
         self.on = False
@@ -276,6 +292,13 @@ class FakeWlan:
 
     def isconnected(self):
         return self._up
+
+    def scan(self):
+        """(ssid, bssid, channel, RSSI, security, hidden) of each network, as network.WLAN gives them."""
+        if not self.on:
+            raise OSError(-1)
+        return [(name.encode(), b"\x00" * 6, 1, self.rssi_of.get(name, self.level), 3, False)
+                for name in self.networks]
 
     @property
     def ssid(self):

@@ -93,8 +93,9 @@ class Disconnect(Effect):
 class Probe(Effect):
     """Ask the runtime how peripherals are; result: {part: (ok, detail text)} for the parts asked.
 
-    Parts: "printer", "reader", "link", "flash". A part the runtime cannot
-    check answers (False, "n/a").
+    Parts: "printer", "reader", "link", "flash"; "networks" answers (True, [the
+    Wi-Fi networks in reach, by name, the strongest first]). A part the
+    runtime cannot check answers (False, "n/a") or is left out.
     """
     io = True
 

@@ -225,6 +225,8 @@ class Shell:
                     up = await self.link.connect() == OK
                     self.link.close()
                     found[part] = (up, self.link.active or "")
+                elif part == "networks" and self.parts.get("wifi") is not None:
+                    found[part] = (True, self.parts["wifi"].scan())
                 elif part == "flash" and self.statvfs is not None:
                     st = self.statvfs("/")
                     found[part] = (True, "%d KB free" % (st[0] * st[4] // 1024))

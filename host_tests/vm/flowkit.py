@@ -161,7 +161,7 @@ class Terminal:
         self.link = OK           # what a Connect gets: OK, or LINK_DOWN for a link that does not come up
         self.restarts = 0        # Restart effects carried out (the App goes on: a test boots a new one)
         self.probe = {"printer": (True, ""), "reader": (True, "magstripe"), "link": (True, "wifi"),
-                      "flash": (True, "1024 KB free")}
+                      "flash": (True, "1024 KB free"), "networks": (True, ["Shop-WiFi", "茶楼-2F"])}
         self.app = App(self.dir, lambda: self.now[0], PROVISION, "firmware/assets")
         if settings:
             self.app.settings.update(settings)

@@ -127,3 +127,28 @@ def test_open_fails_without_wifi_or_when_refused():
     run(w.connect("shop", "secret", 2000))
     assert reason(w.open("10.0.0.5", 5000)) == "refused"
     assert net.sockets[0].closed and not w.is_open
+
+
+class _ScanWlan(FakeWlan):
+    def scan(self):
+        return [(b"cafe", b"\x01" * 6, 1, -70, 3, False), (b"", b"\x02" * 6, 6, -40, 3, True),
+                ("茶楼".encode(), b"\x03" * 6, 11, -50, 3, False), (b"\xff\xfe", b"\x04" * 6, 1, -30, 3, False),
+                (b"cafe", b"\x05" * 6, 6, -45, 3, False)]
+
+
+def test_a_scan_names_each_network_once_the_strongest_first():
+    wifi = Wifi(_ScanWlan(), FakeSocketModule(None))
+    assert wifi.scan() == ["cafe", "茶楼"]          # hidden and non-UTF-8 names left out
+    wlan = FakeWlan({"shop": "x", "back": "y"})
+    wlan.rssi_of["back"] = -40
+    assert Wifi(wlan, FakeSocketModule(None)).scan() == ["back", "shop"]
+
+
+def test_a_join_to_another_network_leaves_the_one_associated():
+    wlan = FakeWlan({"shop": "secret", "back": "secret22"})
+    wifi = Wifi(wlan, FakeSocketModule(None))
+    run(wifi.connect("shop", "secret", 2000))
+    run(wifi.connect("shop", "secret", 2000))
+    assert wlan.ssid == "shop" and wlan.joins == 1
+    run(wifi.connect("back", "secret22", 2000))
+    assert wlan.ssid == "back" and wlan.joins == 2 and wifi.network == ("back", "secret22")

@@ -195,9 +195,11 @@ def test_sign_off_drops_the_keys_and_logs_the_operator_out():
     term.close()
 
 
-def test_the_shops_wifi_and_the_apn_are_keyed_on_the_keypad():
+def test_the_shops_wifi_is_picked_from_the_networks_in_reach_or_keyed():
     term = _signed_in()
     _admin(term, "终端设置", "WLAN设置")
+    assert "Shop-WiFi" in term.screen and "茶楼-2F" in term.screen, term.screen
+    term.select("其他网络")                                 # a hidden one: its name keyed
     assert "网络名称" in term.screen and "上下键换字母" in term.screen
     term.keys("2 UP UP 2 UP 7 UP UP UP 7 ENTER")           # b a r 7
     assert "网络密码" in term.screen
@@ -207,6 +209,7 @@ def test_the_shops_wifi_and_the_apn_are_keyed_on_the_keypad():
     assert store.load(term.dir, "link") is None
     term.keys("ENTER")
     term.select("WLAN设置")
+    term.select("其他网络")
     term.keys("2 UP UP 2 UP 7 UP UP UP 7 ENTER")
     term.type("12345678")
     term.keys("ENTER")
@@ -214,11 +217,25 @@ def test_the_shops_wifi_and_the_apn_are_keyed_on_the_keypad():
     saved = store.load(term.dir, "link")
     assert (saved["wifi_ssid"], saved["wifi_password"]) == ("bar7", "12345678"), saved
     assert "wifi_password" not in store.load(term.dir, "settings")      # the backup's document
-    assert "12345678" not in term.screen
+    term.keys("ENTER")
+    term.select("WLAN设置")
+    term.select("茶楼-2F")
+    term.type("88886666")
+    assert "88886666" not in term.screen                    # masked but for the last one keyed
+    term.keys("ENTER")
+    assert store.load(term.dir, "link")["wifi_ssid"] == "茶楼-2F"
     term.keys("ENTER")
     term.select("4G接入点")
     term.keys("2 UP UP UP 6 UP 6 UP UP 3 UP UP 8 UP ENTER")    # c m n e t
     assert store.load(term.dir, "link")["apn"] == "cmnet"
+    term.close()
+
+
+def test_a_terminal_that_finds_no_network_asks_for_its_name():
+    term = _signed_in()
+    term.probe["networks"] = (True, [])
+    _admin(term, "终端设置", "WLAN设置")
+    assert "网络名称" in term.screen, term.screen
     term.close()
 
 

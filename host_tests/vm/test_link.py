@@ -273,6 +273,11 @@ def test_keep_wifi_rejoins_in_the_background_and_connect_does_not_wait_for_it():
         assert lk.wifi.connected() and wlan.joins > joins
         assert await lk.connect() == OK and lk.active == "wifi"
         keeper.cancel()
+        try:                      # let it end here, not in the next test's event loop
+            await keeper
+        except asyncio.CancelledError:
+            pass
+        assert not lk._keeping
 
     run(go())
 

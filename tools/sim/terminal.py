@@ -11,6 +11,9 @@ from pos.engine import Connect, Disconnect, Exchange, Print, Probe, Restart  # n
 
 from tools.sim.devices import HostLink, Printer  # noqa: E402
 
+# The Wi-Fi networks the simulated terminal finds in a scan, the strongest first.
+SIM_NETWORKS = ("Shop-WiFi", "测试商户-5G", "ChinaNet-2F")
+
 
 class SimTerminal:
     """One powered-on terminal. Dropping it without a word is a power loss."""
@@ -109,6 +112,8 @@ class SimTerminal:
                 up = self.link.connect() == "OK"
                 self.link.close()
                 found[part] = (up, "%s:%d" % self.link.addr)
+            elif part == "networks":
+                found[part] = (True, list(SIM_NETWORKS))
             elif part == "flash":
                 st = os.statvfs(self.state_dir)
                 found[part] = (True, "%d KB free" % (st.f_bavail * st.f_frsize // 1024))

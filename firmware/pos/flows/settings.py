@@ -3,8 +3,10 @@ the shop's Wi-Fi and the 4G APN, language, date and time, key tone. Each change 
 whole (new file, then rename); the link takes a new network or APN at its next connection."""
 from pos import clock, i18n
 from pos.editors import AmountEditor, ListEditor, TextEditor
+from pos.engine import Probe
 from pos.flows.common import GAVE_UP, ask, ask_digits, notice
 from pos.i18n import t
+from pos.screen import Screen
 from pos.money import format_fen
 
 _CHOICES = {
@@ -117,12 +119,24 @@ def _text(app, title, prompt, editor):
 
 
 def _wifi(app, title):
-    """The network's name (1-32 characters), then its password: none for an open network, else
-    the 8-63 characters WPA2 takes."""
+    """The network picked from those in reach (or its name keyed, 1-32 characters: a hidden
+    network, none found), then its password: none for an open network, else the 8-63
+    characters WPA2 takes."""
     s = app.settings
-    ssid = yield from _text(app, title, t("wifi_ssid"), TextEditor(s["wifi_ssid"], 1, 32))
+    probed = yield Probe(("networks",), Screen(title, [t("wifi_scanning")]))
+    ok, names = probed.get("networks", (False, ()))
+    names = list(names)[:18] if ok else []
+    ssid = None
+    if names:
+        picked = yield from ask(app, title, [], ListEditor(names + [t("wifi_other")]))
+        if picked in GAVE_UP:
+            return None
+        if picked < len(names):
+            ssid = names[picked]
     if ssid is None:
-        return None
+        ssid = yield from _text(app, title, t("wifi_ssid"), TextEditor(s["wifi_ssid"], 1, 32))
+        if ssid is None:
+            return None
     password = yield from _text(app, title, t("wifi_password"), TextEditor("", 0, 63, masked=True))
     if password is None:
         return None
