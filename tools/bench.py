@@ -4,6 +4,7 @@ import glob
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -140,11 +141,15 @@ BOOT = ("until 操作员号", "keys 0,1,ENTER,0,0,0,0,ENTER", "until 欢迎使�
 
 
 def romfs_image(tree):
-    """A ROMFS image of tree's firmware .mpy files (no assets), as `mpremote romfs` builds one."""
+    """A ROMFS image of tree's firmware .mpy files (no assets), as `mpremote romfs` builds one,
+    with the fake board's (devicekit, vmutil): the code standing in for the board's `machine`
+    and `network`, which on a board are C in its firmware and take no heap."""
     from mpremote.romfs import make_romfs
     src = tempfile.mkdtemp(prefix="pos-romfs-")
     shutil.copytree(os.path.join(tree, "firmware"), os.path.join(src, "firmware"), symlinks=True,
                     ignore=shutil.ignore_patterns("assets"))
+    for name in ("devicekit.mpy", "vmutil.mpy"):
+        shutil.copyfile(os.path.join(tree, "host_tests", "vm", name), os.path.join(src, "firmware", name))
     with contextlib.redirect_stdout(io.StringIO()):       # it lists the tree it packs
         image = make_romfs(os.path.join(src, "firmware"), mpy_cross=False)
     path = os.path.join(tree, "firmware.romfs")
@@ -189,6 +194,7 @@ def boot_figures(tree):
             kb, out = smallest_heap(lambda kb: device_boot(tree, port, kb, img), 320)
             print("%s_smallest_heapsize_kb: %d" % (tag, kb))
             print("%s_heap_in_use_bytes: %s" % (tag, figures(out)["heap_in_use_bytes"]))
+            print("%s_qstr_pool_bytes: %s" % (tag, re.search(r"n_total_bytes=(\d+)", out).group(1)))
     finally:
         stop_acquirer(acquirer)
         shutil.rmtree(db, ignore_errors=True)

@@ -28,7 +28,8 @@ ASSETS = FONT.rsplit("/", 1)[0] if "/" in FONT else "."
 sys.path.insert(0, HERE + "/../firmware")
 sys.path.insert(0, ASSETS + "/..")
 
-from drivers.lcd import ColorLcd, FakeBus  # noqa: E402
+from drivers.lcd import ColorLcd  # noqa: E402
+from drivers.fakes.lcd import FakeBus
 from pos.font import Font, next_char  # noqa: E402
 from pos.screen import is_wide  # noqa: E402
 

@@ -34,17 +34,3 @@ class Battery:
         if mv >= self._full:
             return 100
         return (mv - self._empty) * 100 // (self._full - self._empty)
-
-
-class FakeAdc:
-    """An ADC for tests and the simulator: read_uv() gives the next of
-    readings (microvolts at the pin) while there are any, then uv."""
-
-    def __init__(self, uv=1900000, readings=()):
-        self.uv = uv
-        self.readings = list(readings)
-
-    def read_uv(self):
-        if self.readings:
-            return self.readings.pop(0)
-        return self.uv

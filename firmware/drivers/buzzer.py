@@ -42,16 +42,3 @@ class Buzzer:
             if self._tune != tune:
                 return
         self._pwm.duty_u16(0)
-
-
-class FakeBuzzer:
-    """Records the tones asked for: ("beep", ms, freq) and ("alarm",)."""
-
-    def __init__(self):
-        self.played = []
-
-    def beep(self, ms=30, freq=2700):
-        self.played.append(("beep", ms, freq))
-
-    def alarm(self):
-        self.played.append(("alarm",))

@@ -5,8 +5,8 @@
 # sockets (Device(net=socket)). VM-neutral.
 from drivers.fakes.magstripe import FakeDecoderUart
 from drivers.fakes.printer import FakePrinter
-from drivers.rtc import FakeRtc
-from drivers.wifi import FakeSocketModule, FakeWlan
+from drivers.fakes.rtc import FakeRtc
+from drivers.fakes.wifi import FakeSocketModule, FakeWlan
 import asyncio
 
 from drivers.compat import sleep_ms

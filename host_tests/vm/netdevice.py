@@ -6,7 +6,7 @@
 # terminal's flash, its provision and settings (the acquirer's address and port among them)
 # written by the caller. --romfs: the firmware's code is imported from IMAGE, a ROMFS image of
 # firmware/'s .mpy files mounted at /rom, bytecode and constants used where they lie as on a
-# board's ROMFS partition. On this port the image sits in the heap: it is read first, into one
+# board's ROMFS partition; a devicekit in the image is taken before host_tests/vm's. On this port the image sits in the heap: it is read first, into one
 # buffer at the heap's start, and the figures printed are of the heap after it.
 # Every driver module is imported before the device starts, as `make bench` defines its figure.
 # Steps, in order:
@@ -14,7 +14,8 @@
 #   swipe TRACK2  a card through the magstripe reader (the decoder adds the sentinels)
 #   until TEXT    TEXT on the screen within 20 s
 # Prints "printer_bytes: N" (what reached the printer), "screen: <row>" lines of the last
-# screen and, after a collection, the heap free and in use ("heap_free_bytes: ..."). Exit
+# screen and, after a collection, the heap free and in use ("heap_free_bytes: ...") and the
+# qstr pool's line (micropython.qstr_info()). Exit
 # status 0; 1 when a step failed (and why); 4 on MemoryError, the shell's recovered ones too.
 import gc
 import sys
@@ -22,6 +23,7 @@ import sys
 ROOT = sys.argv[1]
 STATE = sys.argv[2]
 STEPS = sys.argv[3:]
+sys.path.insert(0, ROOT + "/host_tests/vm")
 if STEPS[:1] == ["--romfs"]:
     import os
     import vfs
@@ -34,7 +36,6 @@ if STEPS[:1] == ["--romfs"]:
 else:
     IMAGE = b""
     sys.path.insert(0, ROOT + "/firmware")
-sys.path.insert(0, ROOT + "/host_tests/vm")
 
 DRIVERS = ("compat", "keypad", "lcd", "magstripe", "icc", "nfc", "printer", "at", "modem", "wifi", "buzzer",
            "battery", "rtc")
@@ -98,6 +99,8 @@ def main():
     gc.collect()
     print("heap_free_bytes:", gc.mem_free())
     print("heap_in_use_bytes:", gc.mem_alloc() - len(IMAGE))
+    import micropython
+    micropython.qstr_info()          # "qstr pool: ..., n_total_bytes=N": the names interned in RAM
     if failed:
         print("failed:", failed[0])
         sys.exit(1)

@@ -12,7 +12,8 @@
 import gc
 import sys
 
-from drivers.lcd import INK, PAPER, ColorLcd, FakeBus, MonoLcd, window
+from drivers.lcd import INK, PAPER, ColorLcd, MonoLcd, window
+from drivers.fakes.lcd import FakeBus
 from pos.font import Font, next_char
 from pos.screen import Screen, is_wide
 from vmutil import font_path, raises

@@ -3,7 +3,8 @@ import gc
 import sys
 
 from drivers.compat import ticks_diff
-from drivers.keypad import FakeKeypad, Keypad
+from drivers.keypad import Keypad
+from drivers.fakes.keypad import FakeKeypad
 from vmutil import raises
 
 ON_MICROPYTHON = sys.implementation.name == "micropython"

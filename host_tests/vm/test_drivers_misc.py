@@ -2,11 +2,15 @@
 import asyncio
 
 # lcd first: compiling it from source needs the largest free blocks of the 110 KB VM heap
-from drivers.lcd import ColorLcd, FakeBus, MonoLcd, SpiBus
-from drivers.battery import Battery, FakeAdc
-from drivers.buzzer import ALARM, Buzzer, FakeBuzzer
+from drivers.lcd import ColorLcd, MonoLcd, SpiBus
+from drivers.fakes.lcd import FakeBus
+from drivers.battery import Battery
+from drivers.fakes.battery import FakeAdc
+from drivers.buzzer import ALARM, Buzzer
+from drivers.fakes.buzzer import FakeBuzzer
 from drivers.compat import const, sleep_ms, ticks_diff, ticks_ms
-from drivers.rtc import Clock, ClockError, FakeRtc, parse_cclk, weekday
+from drivers.rtc import Clock, ClockError, parse_cclk, weekday
+from drivers.fakes.rtc import FakeRtc
 from pos.clock import civil, seconds
 from vmutil import raises
 

@@ -1,7 +1,8 @@
 # The Wi-Fi driver against a fake WLAN and a fake socket module. VM-neutral.
 import asyncio
 
-from drivers.wifi import FakeSocketModule, FakeWlan, Wifi, WifiError
+from drivers.wifi import Wifi, WifiError
+from drivers.fakes.wifi import FakeSocketModule, FakeWlan
 
 
 def run(coro):

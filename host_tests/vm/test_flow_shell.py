@@ -4,7 +4,7 @@
 import asyncio
 
 from drivers.compat import sleep_ms
-from drivers.keypad import FakeKeypad
+from drivers.fakes.keypad import FakeKeypad
 from flowkit import GOOD, PROVISION, Host
 from pos.app import App
 from runtime.shell import Shell

@@ -4,7 +4,8 @@ import asyncio
 from drivers.compat import sleep_ms
 from drivers.modem import Modem
 from drivers.fakes.modem import FakeModem
-from drivers.wifi import FakeSocketModule, FakeWlan, Wifi
+from drivers.wifi import Wifi
+from drivers.fakes.wifi import FakeSocketModule, FakeWlan
 from runtime.link import FRAME_MAX, Link
 from pos.engine import LINK_BROKEN, LINK_DOWN, OK
 
