@@ -86,6 +86,11 @@ def select(root=""):
     return "slot_" + letter
 
 
+def on_trial(root=""):
+    """Whether the running slot is an update not yet confirmed."""
+    return _read(root + "/trial") is not None
+
+
 def confirm(root=""):
     """The running slot reached the idle screen: it is kept for good."""
     _remove(root + "/trial")

@@ -63,28 +63,48 @@ def test_a_device_that_was_never_provisioned_says_so_on_its_screen():
     rmtree(state)
 
 
-def test_main_runs_the_slot_bootsel_chose():
+def _run_main(fail=None, trial=False):
+    """firmware/main.py run with fake bootsel, runtime.device, machine and time: (slots the
+    device was started on, sleeps, resets); fail: what device.main raises."""
     import sys
-    calls = []
+    calls, sleeps, resets = [], [], []
 
     class Bootsel:
         @staticmethod
         def select(root=""):
             return "slot_b"
 
+        @staticmethod
+        def on_trial(root=""):
+            return trial
+
     class Device_:
         @staticmethod
         def main(slot, root=""):
             calls.append(slot)
+            if fail is not None:
+                raise fail
 
     class Runtime:
         device = Device_
 
-    saved = {name: sys.modules.get(name) for name in ("bootsel", "runtime", "runtime.device")}
-    sys.modules["bootsel"] = Bootsel
-    sys.modules["runtime"] = Runtime
-    sys.modules["runtime.device"] = Device_
+    class Machine:
+        @staticmethod
+        def reset():
+            resets.append(1)
+
+    class Time:
+        @staticmethod
+        def sleep(s):
+            sleeps.append(s)
+
+    fakes = {"bootsel": Bootsel, "runtime": Runtime, "runtime.device": Device_, "machine": Machine, "time": Time}
+    saved = {name: sys.modules.get(name) for name in fakes}
+    sys.modules.update(fakes)
     path = list(sys.path)
+    quiet = not hasattr(sys, "print_exception")       # CPython: main.py's traceback printer
+    if quiet:
+        sys.print_exception = lambda e: None
     try:
         with open("firmware/main.py") as f:
             exec(f.read(), {"__name__": "__main__"})
@@ -95,7 +115,26 @@ def test_main_runs_the_slot_bootsel_chose():
             else:
                 sys.modules[name] = saved[name]
         sys.path[:] = path
-    assert calls == ["slot_b"]
+        if quiet:
+            del sys.print_exception
+    return calls, sleeps, resets
+
+
+def test_main_runs_the_slot_bootsel_chose():
+    assert _run_main() == (["slot_b"], [], [])
+
+
+def test_a_slot_that_fails_is_reset_out_of_at_once_on_trial_and_after_10_s_otherwise():
+    assert _run_main(MemoryError("boot"), trial=True) == (["slot_b"], [0], [1])
+    assert _run_main(ImportError("no module named 'pos.app'")) == (["slot_b"], [10], [1])
+
+
+def test_ctrl_c_at_the_terminal_stops_at_the_repl():
+    try:
+        _run_main(KeyboardInterrupt())
+    except KeyboardInterrupt:
+        return
+    assert False, "KeyboardInterrupt swallowed"
 
 
 def test_the_wifi_dropping_mid_sale_reverses_it_over_4g_before_the_next_sale():
