@@ -51,12 +51,13 @@ def test_the_slot_current_names_boots_and_a_missing_slot_gives_way_to_the_other(
 
 def test_a_switch_puts_the_slot_on_trial_and_confirm_keeps_it():
     root = _flash()
+    assert not bootsel.on_trial(root)
     bootsel.switch("slot_b", root)
     assert _state(root) == ("b", "a 0")
-    assert bootsel.select(root) == "slot_b" and _state(root) == ("b", "a 1")
+    assert bootsel.select(root) == "slot_b" and _state(root) == ("b", "a 1") and bootsel.on_trial(root)
     bootsel.confirm(root)
     bootsel.confirm(root)
-    assert _state(root) == ("b", None)
+    assert _state(root) == ("b", None) and not bootsel.on_trial(root)
     for _ in range(3):
         assert bootsel.select(root) == "slot_b"
     rmtree(root)
