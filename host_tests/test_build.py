@@ -225,6 +225,52 @@ def test_freeze_writes_a_manifest_whose_paths_resolve(tree):
     assert not os.path.exists(os.path.join(out, build.FREEZE_CHECK))
 
 
+def test_romfs_puts_the_code_in_an_image_and_none_in_the_slot(tree):
+    from mpremote.romfs import VfsRomWriter
+    report, out = _build(tree, "small", romfs=True), os.path.join(tree, "out", "small")
+    with open(os.path.join(out, build.ROMFS_IMAGE), "rb") as f:
+        image = f.read()
+    assert image.startswith(VfsRomWriter.ROMFS_HEADER) and report.romfs == len(image)
+    in_rom = [path for _, path, _, _ in report.modules if path.startswith(build.ROMFS_TREE + "/")]
+    assert "rom/pos/app.mpy" in in_rom and "rom/drivers/screen.mpy" in in_rom
+    for path in in_rom:
+        assert os.path.basename(path).encode() in image
+    shipped = [f for _top, _dirs, files in os.walk(os.path.join(out, "slot_a")) for f in files]
+    assert "board.py" in shipped and not [f for f in shipped if f.endswith(".mpy")]
+    assert not os.path.exists(os.path.join(out, build.ROMFS_TREE))
+    assert "romfs.img: %d bytes" % len(image) in report.text()
+    assert report.mpy_bytes == sum(size for _, path, _, size in report.modules if path.endswith(".mpy"))
+
+
+def test_freeze_and_romfs_at_once_are_refused(tree):
+    with pytest.raises(build.BuildError, match="choose one"):
+        _build(tree, "small", romfs=True, freeze=True)
+
+
+def test_a_romfs_build_imports_on_the_micropython_vm_from_its_image_and_slot(tmp_path):
+    if not os.path.exists(MICROPYTHON):
+        pytest.skip("no MicroPython VM in .venv")
+    out = str(tmp_path / "countertop")
+    report = build.build(FIRMWARE, "esp32_countertop", out, version="test", romfs=True)
+    names = [n for n, path, _, _ in report.modules if n != "main" and path.endswith((".mpy", "board.py"))]
+    script = ("import sys, vfs\nf = open(%r, 'rb')\nimage = bytearray(f.read())\nf.close()\n"
+              "vfs.mount(vfs.VfsRom(image), '/rom')\nsys.path[:] = [%r, %r, '/rom', '.frozen']\n"
+              "for n in %r:\n    __import__(n)\n"
+              "print('ok', sys.modules['pos.app'].__file__.startswith('/rom/'))\n"
+              % (os.path.join(out, build.ROMFS_IMAGE), os.path.join(out, "slot_a"), out, names))
+    r = subprocess.run([MICROPYTHON, "-c", script], capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == "ok True", r.stdout + r.stderr
+
+
+def test_the_flash_of_a_romfs_build_deploys_the_image_before_copying_the_slot(tree):
+    _build(tree, "small", romfs=True)
+    out = os.path.join(tree, "out", "small")
+    cmds = flash.commands(out, "small", PORT)
+    assert cmds[1] == flash.mpremote(PORT, "reset")
+    assert cmds[2] == flash.mpremote(PORT, "romfs", "deploy", flash._shown(os.path.join(out, build.ROMFS_IMAGE)))
+    assert cmds[3][3:6] == ["fs", "cp", "-r"]
+
+
 def _device_module(out, name):
     """Whether the built tree holds module name where the device's sys.path finds it."""
     rel = name.replace(".", "/")

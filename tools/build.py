@@ -1,6 +1,6 @@
 """The device's filesystem for one board, built from the firmware tree as it is.
 
-    python -m tools.build firmware --board NAME [--out build/NAME] [--version V] [--freeze]
+    python -m tools.build firmware --board NAME [--out build/NAME] [--version V] [--freeze | --romfs]
 
 Writes docs/device.md's layout into build/NAME/:
 
@@ -11,6 +11,8 @@ Writes docs/device.md's layout into build/NAME/:
                        assets/ (every file of firmware/assets/), board.py, VERSION
     SIZES.txt          the size report (not copied to the device)
     manifest.py        with --freeze: the same modules frozen into a custom MicroPython
+    romfs.img          with --romfs: the same modules as .mpy in a ROMFS image, for a
+                       MicroPython built with ROMFS (`mpremote romfs deploy`)
 
 What ships is found, never listed: main.py, bootsel.py and the drivers the
 board's PARTS name are the roots, and every import in them is followed (ast)
@@ -55,6 +57,8 @@ INLINE_MAX = 128
 # last settled batch beside it, and recover() may copy it whole: the worst case is more.)
 STATE_BYTES = 256 * 1024
 FREEZE_CHECK = ".freeze-check"   # where --freeze compiles the modules it does not ship as .mpy
+ROMFS_TREE = "rom"             # where --romfs compiles the image's modules: named as the device mounts it
+ROMFS_IMAGE = "romfs.img"
 FONT = "font16.bin"            # the name the firmware opens; a board's FONT names the file shipped under it
 SLOTS = 2                      # an update is written into the other slot while this one runs
 DOES_NOT_FIT = "DOES NOT FIT"  # SIZES.txt's mark of a tree too big for its board (tools/flash.py refuses it)
@@ -458,6 +462,7 @@ class Report:
         self.assets = []          # (path, bytes)
         self.notes = []
         self.flash = {}
+        self.romfs = None         # with --romfs: romfs.img's bytes
 
     @property
     def mpy_bytes(self):
@@ -492,18 +497,23 @@ class Report:
                   "  needed                  %9d bytes of the %d-byte vfs partition (%d %s)"
                   % (f["needed"], f["vfs"], abs(f["vfs"] - f["needed"]),
                      "free" if f["needed"] <= f["vfs"] else "short: " + DOES_NOT_FIT)]
+        if self.romfs is not None:
+            lines += ["", "%s: %d bytes, for the board's ROMFS partition (mounted at /rom)"
+                      % (ROMFS_IMAGE, self.romfs)]
         if self.notes:
             lines += [""] + self.notes
         lines += ["", "firmware_bytes_%s: %d" % (b["NAME"], self.mpy_bytes)]
         return "\n".join(lines) + "\n"
 
 
-def build(src, board_name, out=None, version=None, freeze=False, boards_dir=None, check_size=True):
+def build(src, board_name, out=None, version=None, freeze=False, boards_dir=None, check_size=True, romfs=False):
     """Write the device tree of board_name into out (default <repo>/build/NAME); the Report.
 
     The tree and SIZES.txt are written even when it does not fit the board's
     flash; then SizeError (carrying the report) is raised, unless check_size is off.
     """
+    if freeze and romfs:
+        raise BuildError("--freeze and --romfs both keep the code out of RAM, in two different images: choose one")
     src = os.path.abspath(src)
     boards_dir = boards_dir or os.path.join(_repo_of(src), "boards")
     board_path = os.path.join(boards_dir, board_name + ".py")
@@ -536,6 +546,9 @@ def build(src, board_name, out=None, version=None, freeze=False, boards_dir=None
             # the slot would shadow the frozen module (and take its RAM back). Compiled here only
             # to check it and to count its size.
             jobs.append((name, path, FREEZE_CHECK + "/" + _rel_source(src, path)[:-3] + ".mpy", True))
+        elif romfs:
+            # In the ROMFS image, run where it lies in flash; as with freezing, none in the slot.
+            jobs.append((name, path, ROMFS_TREE + "/" + _rel_source(src, path)[:-3] + ".mpy", True))
         else:
             jobs.append((name, path, "slot_a/" + _rel_source(src, path)[:-3] + ".mpy", True))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 4) as pool:
@@ -557,6 +570,8 @@ def build(src, board_name, out=None, version=None, freeze=False, boards_dir=None
     for name, path, dest, _ in jobs:
         report.modules.append((name, dest, os.path.getsize(path), os.path.getsize(os.path.join(out, dest))))
     shutil.rmtree(os.path.join(out, FREEZE_CHECK), ignore_errors=True)
+    if romfs:
+        report.romfs = write_romfs(out)
 
     assets_src = os.path.join(src, "assets")
     font = board.get("FONT", FONT)        # the board's glyph set, shipped as assets/font16.bin
@@ -597,6 +612,21 @@ def build(src, board_name, out=None, version=None, freeze=False, boards_dir=None
     return report
 
 
+def write_romfs(out):
+    """romfs.img from the modules compiled into out/rom (removed after), as `mpremote romfs build`
+    makes one; its size in bytes."""
+    import contextlib
+    import io
+    from mpremote.romfs import make_romfs
+    tree = os.path.join(out, ROMFS_TREE)
+    with contextlib.redirect_stdout(io.StringIO()):          # it lists what it packs
+        image = make_romfs(tree, mpy_cross=False)
+    with open(os.path.join(out, ROMFS_IMAGE), "wb") as f:
+        f.write(image)
+    shutil.rmtree(tree)
+    return len(image)
+
+
 def write_manifest(out, src, shipped, board):
     """manifest.py for `make BOARD=... FROZEN_MANIFEST=.../manifest.py` in micropython/ports/esp32.
 
@@ -628,9 +658,11 @@ def main(argv=None):
     ap.add_argument("--out", help="output directory (build/BOARD)")
     ap.add_argument("--version", help="slot_a/VERSION (default: git describe --always --dirty)")
     ap.add_argument("--freeze", action="store_true", help="also write manifest.py for a custom MicroPython build")
+    ap.add_argument("--romfs", action="store_true",
+                    help="the modules in romfs.img, for a MicroPython built with ROMFS, instead of in the slot")
     args = ap.parse_args(argv)
     try:
-        report = build(args.src, args.board, args.out, args.version, args.freeze)
+        report = build(args.src, args.board, args.out, args.version, args.freeze, romfs=args.romfs)
     except SizeError as e:
         sys.stdout.write(e.report.text())
         print("build failed: %s" % e, file=sys.stderr)

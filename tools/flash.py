@@ -5,7 +5,9 @@
 A full flash: the previous application (both slots, /main.py, /current,
 bootsel's trial) is removed and the board reset at once, so the copy runs with
 no application and no watchdog (a running terminal's resets the board 30 s
-after mpremote stops the loop that feeds it); then slot_a, /bootsel.mpy and
+after mpremote stops the loop that feeds it); then a --romfs build's
+romfs.img is deployed to the ROMFS partition (`mpremote romfs deploy`, which
+refuses a MicroPython without ROMFS or a partition too small), slot_a, /bootsel.mpy and
 /main.py are copied, /current last, and the board is reset into the new
 image. /state/ (journal, provision, settings) is never touched, only created
 when missing, unless --wipe-state. --dry-run prints the mpremote
@@ -20,7 +22,7 @@ import subprocess
 import sys
 import time
 
-from tools.build import DOES_NOT_FIT, BuildError, load_board
+from tools.build import DOES_NOT_FIT, ROMFS_IMAGE, BuildError, load_board
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STATE = "/state"
@@ -119,8 +121,11 @@ def commands(build_dir, board, port, wipe_state=False):
     if wipe_state:
         old.append(STATE)
     cmds = [mpremote(port, "exec", _remove_script(old, True)),
-            mpremote(port, "reset"),
-            mpremote(port, "fs", "cp", "-r", _shown(os.path.join(build_dir, "slot_a")), ":/slot_a")]
+            mpremote(port, "reset")]
+    image = os.path.join(build_dir, ROMFS_IMAGE)
+    if os.path.exists(image):       # a --romfs build: the code into the ROMFS partition first
+        cmds.append(mpremote(port, "romfs", "deploy", _shown(image)))
+    cmds.append(mpremote(port, "fs", "cp", "-r", _shown(os.path.join(build_dir, "slot_a")), ":/slot_a"))
     for name in ("bootsel.mpy", "main.py", "current"):
         cmds.append(mpremote(port, "fs", "cp", _shown(os.path.join(build_dir, name)), ":/" + name))
     cmds.append(mpremote(port, "reset"))
