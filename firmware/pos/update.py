@@ -24,13 +24,13 @@ Any other failure is an UpdateError; the staging directory is dropped. The
 running slot is never written.
 """
 import hashlib
-import json
 import os
 from binascii import unhexlify
 
 from pos import ecdsa
 
 MANIFEST = "MANIFEST.json"
+INDEX = MANIFEST + ".idx"      # the checked file list, beside it: a line "size sha256 path" a file
 MANIFEST_MAX = 16384
 FILES_MAX = 256
 FILE_MAX = 4 * 1024 * 1024
@@ -249,8 +249,8 @@ class Receiver:
         return digest
 
 
-def _check_path(path, paths):
-    if type(path) is not str or not 0 < len(path) <= PATH_MAX or path.startswith(MANIFEST):
+def _check_path(path):
+    if not 0 < len(path) <= PATH_MAX or path.startswith(MANIFEST):
         return False
     raw = path.encode()
     for c in raw:
@@ -261,41 +261,77 @@ def _check_path(path, paths):
     for part in path.split("/"):
         if part in ("", ".", ".."):
             return False
-    return path not in paths
+    return True
 
 
-def check_manifest(doc):
-    """(board, version, files) of a parsed manifest; files: [path, size, sha256 hex] each."""
-    if type(doc) is not dict:
-        raise UpdateError("manifest", "not an object")
-    board, version, files = doc.get("board"), doc.get("version"), doc.get("files")
-    if type(board) is not str or not 0 < len(board) <= 32:
-        raise UpdateError("manifest", "bad board")
-    parse_version(version)
-    if type(files) is not list or not 0 < len(files) <= FILES_MAX:
-        raise UpdateError("manifest", "bad file list")
-    paths = {}
-    for entry in files:
-        if type(entry) is not list or len(entry) != 3:
-            raise UpdateError("manifest", "bad file entry")
-        path, size, sha = entry
-        if not _check_path(path, paths):
+class _Checker:
+    """Each entry of a manifest's file list checked as pos.manifest reads it, and written to the
+    index: what a path must be, every size and hash; then, from the index, no path twice, none
+    both a file and a directory, the slot's required files there.
+
+    For those the paths are gathered into one buffer of exactly their bytes ("\n" before and
+    after each), made once the reading has counted them, and looked up with find(): no path
+    costs an allocation that outlives it, so a long list leaves no small blocks scattered across
+    the heap, and the one block asked for is as small as the paths."""
+
+    def __init__(self, index):
+        self.index = index
+        self.count = self.total = 0
+        self.path_bytes = 1
+
+    def __call__(self, path, size, sha):
+        if not _check_path(path):
             raise UpdateError("manifest", "bad path %r" % (path,))
-        if type(size) is not int or not 0 <= size <= FILE_MAX:
+        if not 0 <= size <= FILE_MAX:
             raise UpdateError("manifest", "bad size of %s" % path)
-        if type(sha) is not str or len(sha) != 64 or sha.strip("0123456789abcdef"):
+        if len(sha) != 64 or sha.strip("0123456789abcdef"):
             raise UpdateError("manifest", "bad SHA-256 of %s" % path)
-        paths[path] = True
-    for path in paths:
-        i = path.rfind("/")
-        while i > 0:
-            if path[:i] in paths:
-                raise UpdateError("manifest", "%s is a file and a directory" % path[:i])
-            i = path.rfind("/", 0, i)
-    for path in REQUIRED:
-        if path not in paths:
-            raise UpdateError("manifest", "no %s" % path)
-    return board, version, files
+        raw = path.encode()
+        self.index.write(b"%d %s %s\n" % (size, sha.encode(), raw))
+        self.path_bytes += len(raw) + 1
+        self.count += 1
+        self.total += size
+
+    def finish(self, index_path):
+        """The checks over the whole list, the index (written and closed) read back."""
+        if not self.count:
+            raise UpdateError("manifest", "bad file list")
+        paths = bytearray(self.path_bytes)
+        paths[0] = 10
+        end = 1
+        with open(index_path, "rb") as f:
+            for _ in range(self.count):
+                raw = f.readline()
+                raw = raw[raw.rfind(b" ") + 1:-1]
+                if _listed(paths, raw, end):
+                    raise UpdateError("manifest", "bad path %r" % raw.decode())
+                paths[end:end + len(raw)] = raw
+                end += len(raw) + 1
+                paths[end - 1] = 10
+        start = 1
+        while start < end:
+            stop = paths.find(b"\n", start)
+            path = bytes(paths[start:stop])
+            i = path.rfind(b"/")
+            while i > 0:
+                if _listed(paths, path[:i], end):
+                    raise UpdateError("manifest", "%s is a file and a directory" % path[:i].decode())
+                i = path.rfind(b"/", 0, i)
+            start = stop + 1
+        for path in REQUIRED:
+            if not _listed(paths, path.encode(), end):
+                raise UpdateError("manifest", "no %s" % path)
+
+
+def _listed(paths, raw, end):
+    """Whether raw is one of the paths in paths[:end] ("\n" before and after each)."""
+    return paths.find(b"\n" + raw + b"\n", 0, end) >= 0
+
+
+def _entry(line):
+    """(path, size, SHA-256 bytes) of an index line."""
+    size, sha, path = line.decode().rstrip("\n").split(" ", 2)
+    return path, int(size), unhexlify(sha)
 
 
 class Update:
@@ -305,9 +341,13 @@ class Update:
         self.slot = slot
         self.target = slot.root + "/" + slot.other
         self.staging = self.target + ".new"
-        self.board = self.version = self.files = None
+        self.board = self.version = None
+        self.count = None         # files in the accepted manifest
         self.received = 0
         self.receiver = None
+        self._total = 0
+        self._at = None           # (index, entry) last read from the index
+        self._next = (0, 0)       # (index, byte offset) of the entry after it
 
     def begin(self):
         """The staging directory, kept from a download cut off; refused while the running slot is
@@ -328,17 +368,24 @@ class Update:
         return self.receiver
 
     def accept_manifest(self, receiver, signature):
-        """Check the received manifest; then the files to fetch are self.files, in order."""
+        """Check the received manifest; then its files, in order, are entry(0) to entry(count - 1)."""
+        from pos import manifest
         self.receiver = None
         digest = receiver.close()
         if not ecdsa.verify(self.slot.key, digest, signature):
             raise UpdateError("signature")
+        index_path = self.staging + "/" + INDEX
         try:
-            with open(receiver.path) as f:
-                doc = json.load(f)
-        except (ValueError, OSError):
-            raise UpdateError("manifest", "not JSON")
-        board, version, files = check_manifest(doc)
+            with open(receiver.path, "rb") as f, open(index_path, "wb") as index:
+                check = _Checker(index)
+                board, version = manifest.read(f, check, max_files=FILES_MAX)
+            check.finish(index_path)
+        except manifest.ManifestError as e:
+            raise UpdateError("manifest", str(e))
+        except OSError:
+            raise UpdateError("flash", index_path)
+        if not 0 < len(board) <= 32:
+            raise UpdateError("manifest", "bad board")
         if board != self.slot.board:
             raise UpdateError("board", board)
         new = parse_version(version)
@@ -351,13 +398,36 @@ class Update:
         if new < running:
             raise UpdateError("older", version)
         self._keep_or_clear(receiver.path, digest)
-        # Kept compact for the transfer: (path, size, SHA-256 bytes) tuples, the parsed JSON let go.
-        compact = []
-        for path, size, sha in files:
-            compact.append((path, size, unhexlify(sha)))
-        files = doc = None
-        self.board, self.version, self.files = board, version, compact
+        self.board, self.version, self.count, self._total = board, version, check.count, check.total
         self.received = 0
+        self._at, self._next = None, (0, 0)
+
+    def entry(self, index):
+        """(path, size, SHA-256 bytes) of the manifest's file index, read from the index on flash
+        (asked in order, the same one again or the next, it is one line read)."""
+        if self._at is not None and self._at[0] == index:
+            return self._at[1]
+        if not 0 <= index < (self.count or 0):
+            raise UpdateError("corrupt", "no file %d" % index)
+        at, offset = self._next if self._next[0] <= index else (0, 0)
+        with open(self.staging + "/" + INDEX, "rb") as f:
+            f.seek(offset)
+            while True:
+                line = f.readline()
+                if not line.endswith(b"\n"):
+                    raise UpdateError("flash", INDEX)
+                if at == index:
+                    break
+                at += 1
+            self._next = (index + 1, f.tell())
+        self._at = (index, _entry(line))
+        return self._at[1]
+
+    def entries(self):
+        """Every (path, size, SHA-256 bytes) of the manifest, in order, one line at a time."""
+        with open(self.staging + "/" + INDEX, "rb") as f:
+            for _ in range(self.count):
+                yield _entry(f.readline())
 
     def _keep_or_clear(self, new_path, digest):
         """What a cut-off download left stays only when its manifest is this one."""
@@ -369,7 +439,7 @@ class Update:
                 os.remove(new_path)
                 return
         for name in os.listdir(self.staging):
-            if name != MANIFEST + ".in":
+            if name not in (MANIFEST + ".in", INDEX):
                 rmtree(self.staging + "/" + name)
         try:
             os.rename(new_path, old)
@@ -378,10 +448,7 @@ class Update:
 
     def total(self):
         """Bytes of all the image's files."""
-        n = 0
-        for _path, size, _sha in self.files:
-            n += size
-        return n
+        return self._total
 
     def _make_room(self):
         """The idle slot's old image goes (it is never booted again); then the new one must fit."""
@@ -392,7 +459,7 @@ class Update:
             return
         block = st[1] or st[0]
         need = 2
-        for path, size, _sha in self.files:
+        for path, size, _sha in self.entries():
             size -= max(0, _size(self.staging + "/" + path))       # kept from a cut-off download
             need += (max(0, size) + block - 1) // block + 1
         if st[4] < need:
@@ -404,7 +471,7 @@ class Update:
             raise UpdateError("corrupt", "file %d out of order" % index)
         if index == 0:
             self._make_room()
-        path, size, sha = self.files[index]
+        path, size, sha = self.entry(index)
         full = self.staging
         for part in path.split("/")[:-1]:
             full += "/" + part
@@ -423,12 +490,13 @@ class Update:
 
     def install(self):
         """Rename the staging directory into the slot and switch to it, on trial."""
-        if self.files is None or self.received != len(self.files):
-            raise UpdateError("truncated", "%d files missing" % (len(self.files or ()) - self.received))
+        if self.count is None or self.received != self.count:
+            raise UpdateError("truncated", "%d files missing" % ((self.count or 0) - self.received))
         if _version_of(self.staging + "/VERSION") != self.version:
             raise UpdateError("manifest", "VERSION is not %s" % self.version)
         if board_name(self.staging + "/board.py") != self.board:
             raise UpdateError("manifest", "board.py is not %s" % self.board)
+        rmtree(self.staging + "/" + INDEX)          # a working file: the slot keeps the manifest
         rmtree(self.target)
         try:
             os.rename(self.staging, self.target)

@@ -9,7 +9,7 @@ from pos import update
 from pos.i18n import Catalog
 from pos.update import Slot, Update, UpdateError
 from updkit import (BOARD, OTHER_D, Cut, Flash, Image, exists, public_key, read, read_tree, receive,
-                    sha256_hex, slot_files)
+                    sha256_hex, sign_digest, slot_files)
 from vmutil import asset_path
 
 
@@ -110,7 +110,7 @@ def test_a_truncated_file_is_refused():
     receiver.write(400, image.manifest[400:])
     up.accept_manifest(receiver, image.signature)
     receiver = up.file_receiver(0)
-    data = image.files[up.files[0][0]]
+    data = image.files[up.entry(0)[0]]
     receiver.write(0, data[:1])
     assert _reason(receiver.write, 1, b"") == "truncated"         # the host had no more
     assert _reason(up.file_received, receiver) == "truncated"
@@ -135,7 +135,7 @@ def _cut_off(flash, image, whole, part):
     up.begin()
     receive(up, image, 4, files=whole)
     receiver = up.file_receiver(whole)
-    data = image.files[up.files[whole][0]]
+    data = image.files[up.entry(whole)[0]]
     for offset in range(0, part, 4):
         receiver.write(offset, data[offset:offset + 4])
     up.suspend()
@@ -149,7 +149,7 @@ def test_a_download_cut_off_goes_on_from_the_byte_it_stopped_at():
     up = Update(Slot(flash.assets))
     up.begin()
     starts = receive(up, image)
-    assert starts == [up.files[0][1], up.files[1][1], 8] + [0] * (len(up.files) - 3), starts
+    assert starts == [up.entry(0)[1], up.entry(1)[1], 8] + [0] * (up.count - 3), starts
     up.install()
     got = read_tree(flash.root + "/slot_b")
     assert got.pop("MANIFEST.json") == image.manifest and got == image.files
@@ -160,13 +160,13 @@ def test_a_kept_file_damaged_on_flash_is_fetched_again():
     flash = Flash()
     image = Image("1.1.0")
     up = _cut_off(flash, image, 2, 0)
-    path = up.staging + "/" + up.files[0][0]
+    path = up.staging + "/" + up.entry(0)[0]
     data = read(path)
     with open(path, "w") as f:
         f.write(data[:-1] + ("?" if data[-1] != "?" else "!"))      # same size, other bytes
     up = Update(Slot(flash.assets))
     up.begin()
-    assert receive(up, image)[:2] == [0, up.files[1][1]]
+    assert receive(up, image)[:2] == [0, up.entry(1)[1]]
     up.install()
     got = read_tree(flash.root + "/slot_b")
     assert got.pop("MANIFEST.json") == image.manifest and got == image.files
@@ -180,7 +180,7 @@ def test_another_manifest_starts_the_staging_afresh():
     up = Update(Slot(flash.assets))
     up.begin()
     assert receive(up, newer, files=0) == []
-    assert sorted(os.listdir(up.staging)) == ["MANIFEST.json"]
+    assert sorted(os.listdir(up.staging)) == ["MANIFEST.json", "MANIFEST.json.idx"]
     assert read(up.staging + "/MANIFEST.json") == newer.manifest.decode()
     flash.close()
 
@@ -303,8 +303,8 @@ def test_a_file_larger_than_the_heap_is_received_through_a_small_buffer():
     receiver = up.manifest_receiver(len(image.manifest))
     receiver.write(0, image.manifest)
     up.accept_manifest(receiver, image.signature)
-    for i in range(len(up.files)):
-        path, size, _sha = up.files[i]
+    for i in range(up.count):
+        path, size, _sha = up.entry(i)
         receiver = up.file_receiver(i)
         while not receiver.complete:
             n = min(400, size - receiver.done)
@@ -373,3 +373,43 @@ def test_every_refusal_has_a_text_in_both_catalogs():
         for reason in update.REASONS:
             assert catalog.get(("update_" + reason).encode()), (lang, reason)
         catalog.close()
+
+
+def test_a_long_file_list_is_read_back_from_the_index_on_flash_in_any_order():
+    # The manifest is made, hashed and fed a piece at a time, each time afresh: this module's
+    # heap has no room for it whole, nor for its file list in a dict.
+    flash = Flash()
+    slot = slot_files(version="1.1.0")
+
+    def entries():
+        for path in sorted(slot):
+            yield path, len(slot[path]), hashlib.sha256(slot[path]).digest()
+        for i in range(150):
+            data = b"m%d" % i
+            yield "zz/m%03d.mpy" % i, len(data), hashlib.sha256(data).digest()
+
+    def pieces():
+        yield b'{"board": "%s", "version": "1.1.0", "files": [' % BOARD.encode()
+        for i, (path, size, sha) in enumerate(entries()):
+            yield b'%s["%s", %d, "%s"]' % (b"," if i else b"", path.encode(), size, hexlify(sha))
+        yield b"]}"
+    digest, total = hashlib.sha256(), 0
+    for piece in pieces():
+        digest.update(piece)
+        total += len(piece)
+    up = Update(Slot(flash.assets))
+    up.begin()
+    receiver = up.manifest_receiver(total)
+    for piece in pieces():
+        receiver.write(receiver.done, piece)
+    up.accept_manifest(receiver, sign_digest(digest.digest()))
+    assert up.count == 156 and up.total() == sum(size for _, size, _ in entries())
+    n = 0
+    for got, want in zip(up.entries(), entries()):
+        assert got == want
+        n += 1
+    assert n == 156
+    for i in (0, 1, 1, 2, 155, 3, 100, 0):
+        assert up.entry(i)[0] == (sorted(slot)[i] if i < 6 else "zz/m%03d.mpy" % (i - 6)), i
+    assert _reason(up.entry, 156) == "corrupt"
+    flash.close()

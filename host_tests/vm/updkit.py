@@ -152,10 +152,10 @@ def receive(up, image, chunk=400, files=None):
     _feed(receiver, image.manifest, chunk)
     up.accept_manifest(receiver, image.signature)
     starts = []
-    for i in range(len(up.files) if files is None else files):
+    for i in range(up.count if files is None else files):
         receiver = up.file_receiver(i)
         starts.append(receiver.done)
-        _feed(receiver, image.files[up.files[i][0]], chunk)
+        _feed(receiver, image.files[up.entry(i)[0]], chunk)
         up.file_received(receiver)
     return starts
 

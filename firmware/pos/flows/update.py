@@ -138,8 +138,8 @@ def _files(app, up, title):
     """Fetch every file of the manifest, in order, each checked as it is written."""
     total = up.total() or 1
     before = 0
-    for i in range(len(up.files)):
-        path, size, _sha = up.files[i]
+    for i in range(up.count):
+        path, size, _sha = up.entry(i)
         receiver = up.file_receiver(i)
         while not receiver.complete:
             shown = "%s %d%%" % (title, (before + receiver.done) * 100 // total)
