@@ -79,6 +79,7 @@ class App:
         self.params_due = False      # the host asked for a parameter download
         self.update_due = False      # the host asked for an application download
         self.reversal_at = None      # when the idle screen sends a pending reversal on its own
+        self.battery = None          # the battery's charge in percent, from the runtime; None: none
         self.resume_settle = True    # an interrupted settlement resumes once after boot
         self.state = None
 

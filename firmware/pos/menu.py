@@ -125,6 +125,16 @@ EXITS = {
     "set_datetime": ("settings_menu", "idle"), "set_keytone": ("settings_menu", "idle"),
 }
 
+# The charge, in percent of the battery, a state needs to start from a menu: those that print, and
+# the update, which writes flash for minutes. A terminal without a battery (app.battery None) is
+# never held back; one below its threshold says so and stays in the menu.
+POWER_MIN = {
+    "sale": 10, "void": 10, "refund": 10, "preauth": 10, "preauth_void": 10, "preauth_complete": 10,
+    "bill": 10, "repay": 10, "settle": 10, "reprint_last": 10, "reprint_trace": 10, "reprint_settle": 10,
+    "update": 30, "update_auto": 30,
+}
+LOW_BATTERY = 10            # the idle screen says 电量低 below it
+
 # The flow module (pos.flows.<name>) whose run(app, state) runs each state.
 FLOW_MODULES = {
     "boot": "boot", "login": "login", "signin": "signin", "signoff": "signin", "idle": "idle",

@@ -18,9 +18,11 @@ import gc
 
 from drivers.compat import sleep_ms, ticks_diff, ticks_ms
 from pos.engine import Connect, Disconnect, Exchange, Print, Probe, ReadCard, WaitPaper, OK, LINK_BROKEN
+from pos.menu import LOW_BATTERY
 
 SCAN_MS = 10
 TICK_MS = 1000
+BATTERY_MS = 10000
 RECV_SLICE_MS = 100
 CHIP_POLL_MS = 200
 
@@ -43,6 +45,7 @@ class Shell:
         self.shown = None
         self.running = True
         self.out_of_memory = False      # set by the scanning task, handled by the loop
+        self.battery_ms = BATTERY_MS    # how often the battery task reads the charge
         self.memory_errors = 0
 
     async def run(self, steps=None):
@@ -56,6 +59,8 @@ class Shell:
             background.append(asyncio.create_task(self._prepare()))
         if getattr(self.link, "wifi", None) is not None:
             background.append(asyncio.create_task(self.link.keep_wifi()))
+        if "battery" in self.parts:
+            background.append(asyncio.create_task(self._battery()))
         try:
             await self._loop(steps)
         finally:
@@ -91,6 +96,17 @@ class Shell:
             await rtc.sync(source)
         except Exception:                        # no network time: the sign-in sets the clock (12, 13)
             pass
+
+    async def _battery(self):
+        """The battery's charge into app.battery, at once and every battery_ms (the idle screen
+        shows it; a menu holds back what prints when it is low)."""
+        battery = self.parts["battery"]
+        while self.running:
+            try:
+                self.app.battery = battery.percent()
+            except Exception:                    # an ADC that fails is no reading, not a flat battery
+                self.app.battery = None
+            await sleep_ms(self.battery_ms)
 
     async def _chip_cards(self):
         """While the App waits for a card: a card inserted in the chip slot is powered (its ATR is
@@ -227,6 +243,9 @@ class Shell:
                     found[part] = (up, self.link.active or "")
                 elif part == "networks" and self.parts.get("wifi") is not None:
                     found[part] = (True, self.parts["wifi"].scan())
+                elif part == "battery" and "battery" in self.parts:
+                    pct = self.parts["battery"].percent()
+                    found[part] = (pct >= LOW_BATTERY, "%d%%" % pct)
                 elif part == "flash" and self.statvfs is not None:
                     st = self.statvfs("/")
                     found[part] = (True, "%d KB free" % (st[0] * st[4] // 1024))

@@ -90,7 +90,7 @@ class Wdt:
 
 
 class Rig:
-    def __init__(self, up=True):
+    def __init__(self, up=True, battery_uv=None):
         from pos.font import Font
         self.dir = tmpdir("shell")
         self.now = [1795428000]
@@ -99,6 +99,11 @@ class Rig:
         self.wdt = Wdt()
         self.idle_seen = []
         parts = {"keypad": self.keys, "lcd": self.lcd, "magstripe": self.reader, "printer": self.printer}
+        if battery_uv is not None:          # the handheld's: 3.30 V empty, 4.15 V full, halved to the pin
+            from drivers.battery import Battery
+            from drivers.fakes.battery import FakeAdc
+            self.adc = FakeAdc(battery_uv)
+            parts["battery"] = Battery(self.adc, 2.0, 3300, 4150)
         self.shell = Shell(self.app, parts, Link(Host(), up), Font(font_path()), self.wdt,
                            on_idle=lambda: self.idle_seen.append(True))
 
@@ -191,3 +196,20 @@ def test_paper_loaded_while_the_app_waits_prints_the_copy():
         await r.until("请撕下")
     rig.run(script)
     assert len(rig.printer.jobs) == 1
+
+
+def test_the_battery_task_puts_the_charge_on_the_idle_screen_and_a_flat_one_holds_a_sale_back():
+    rig = Rig(battery_uv=1900000)                 # 3.80 V: 58 %
+    rig.shell.battery_ms = 50
+
+    async def script(r):
+        await r.login()
+        await r.until("电量 58%")
+        r.adc.uv = 1660000                        # 3.32 V: 2 %
+        await sleep_ms(200)
+        assert r.app.battery == 2
+        await r.press("ENTER 1")
+        await r.until("电量低，请充电")
+        assert "需要电量10%以上" in r.lcd.text() and not r.printer.jobs
+        assert await r.shell._probe(("battery", "flash")) == {"battery": (False, "2%")}   # 自检's answer
+    rig.run(script)

@@ -1,11 +1,11 @@
 """The idle screen (欢迎使用, date and time) and every menu of pos.menu."""
 from pos import clock, store
 from pos.editors import ListEditor
-from pos.engine import Show
+from pos.engine import TIMEOUT, Show
 from pos.flows import reversal
-from pos.flows.common import GAVE_UP, ask
-from pos.i18n import t
-from pos.menu import MENUS
+from pos.flows.common import GAVE_UP, ask, notice
+from pos.i18n import t, tf
+from pos.menu import LOW_BATTERY, MENUS, POWER_MIN
 from pos.screen import Screen
 
 _TITLES = {"menu": "main_menu"}
@@ -25,7 +25,7 @@ def idle(app):
             return "settle"
     if app.signed_in and app.params_due:
         return "params_due"
-    if app.signed_in and app.update_due:
+    if app.signed_in and app.update_due and _short_of(app, "update_auto") is None:
         return "update_due"
     wait = 30
     if app.signed_in:
@@ -35,6 +35,8 @@ def idle(app):
         if due is not None:
             wait = min(wait, due)
     lines = [app.settings["merchant_name"], clock.display(app.clock())]
+    if app.battery is not None:
+        lines.append(t("battery_low") if app.battery < LOW_BATTERY else _charge(app))
     if not app.signed_in:
         lines.append(t("unsigned"))
     if app.operator:
@@ -43,10 +45,30 @@ def idle(app):
     return "enter" if key == "ENTER" else "refresh"
 
 
+def _charge(app):
+    return "%s %d%%" % (t("battery"), app.battery)
+
+
+def _short_of(app, state):
+    """The charge state needs to start, when the battery has less; else None."""
+    need = POWER_MIN.get(state)
+    if need is None or app.battery is None or app.battery >= need:
+        return None
+    return need
+
+
 def menu(app, state):
     items = MENUS[state]
-    picked = yield from ask(app, t(_TITLES.get(state, "menu_" + state[:-5])), [],
-                            ListEditor([t(label) for _, label in items]))
-    if picked in GAVE_UP:
-        return "cancel" if picked == "CANCEL" else "timeout"
-    return items[picked][0]
+    while True:
+        picked = yield from ask(app, t(_TITLES.get(state, "menu_" + state[:-5])), [],
+                                ListEditor([t(label) for _, label in items]))
+        if picked in GAVE_UP:
+            return "cancel" if picked == "CANCEL" else "timeout"
+        item, label = items[picked]
+        need = _short_of(app, item)
+        if need is None:
+            return item
+        # Printing or writing flash on a flat battery could stop halfway: charge first.
+        key = yield from notice(app, t(label), [t("battery_low"), _charge(app), tf("battery_needs", need)])
+        if key == TIMEOUT:
+            return "timeout"

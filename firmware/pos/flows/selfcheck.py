@@ -1,4 +1,4 @@
-"""自检: each peripheral through its driver (printer, card reader, link, flash) and the journal's integrity.
+"""自检: each peripheral through its driver (printer, card reader, link, flash, battery) and the journal's integrity.
 
 The runtime answers the Probe effect from its drivers; the results are shown
 and, on ENTER, printed.
@@ -7,7 +7,8 @@ from pos.engine import Probe, Show
 from pos.i18n import t, tf
 from pos.screen import Screen
 
-PARTS = ("printer", "reader", "link", "flash")
+PARTS = ("printer", "reader", "link", "flash", "battery")
+OPTIONAL = ("battery",)       # shown only when the terminal has one (the runtime answers for it)
 
 
 def results(app, probed):
@@ -15,6 +16,8 @@ def results(app, probed):
     out = []
     for part in PARTS:
         answer = probed.get(part) if isinstance(probed, dict) else None
+        if answer is None and part in OPTIONAL:
+            continue
         if not isinstance(answer, tuple) or len(answer) != 2:
             answer = (False, "n/a")
         out.append((t("part_" + part), bool(answer[0]), str(answer[1])))
