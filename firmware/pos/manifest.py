@@ -31,7 +31,7 @@ class _Stream:
         self.f = f
         self.buf = bytearray(_BUF)
         self.n = self.i = 0
-        self.text = bytearray(max_string + 3)      # a string being read
+        self.text = bytearray(max_string + 4)      # a string being read (an escape adds up to 4)
         self.textv = memoryview(self.text)
 
     def peek(self):
@@ -64,6 +64,20 @@ class _Stream:
         self.i += 1
 
 
+def _hex4(s):
+    """The value of the 4 hex digits of a \\u escape."""
+    code = 0
+    for _ in range(4):
+        c = s.take()
+        if 48 <= c <= 57:
+            code = code << 4 | (c - 48)
+        elif 97 <= c | 32 <= 102:      # a-f, A-F
+            code = code << 4 | ((c | 32) - 87)
+        else:
+            raise ManifestError("bad \\u escape")
+    return code
+
+
 def _string(s, max_bytes):
     """A JSON string, decoded, through the stream's one text buffer: the str is its only allocation."""
     s.expect(34)                       # "
@@ -79,14 +93,18 @@ def _string(s, max_bytes):
             raise ManifestError("control character in a string")
         if c == 92:                    # backslash
             e = s.take()
-            if e == 117:               # \uXXXX: up to 3 UTF-8 bytes, for which the buffer has room
-                digits = bytes(s.take() for _ in range(4))
-                try:
-                    code = chr(int(digits, 16)).encode()
-                except (ValueError, UnicodeError):          # not hex, or a lone surrogate
+            if e == 117:               # \uXXXX, two for a surrogate pair: up to 4 UTF-8 bytes
+                code = _hex4(s)
+                if 0xD800 <= code < 0xDC00:
+                    low = _hex4(s) if s.take() == 92 and s.take() == 117 else -1
+                    if not 0xDC00 <= low < 0xE000:
+                        raise ManifestError("bad \\u escape")
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                elif 0xDC00 <= code < 0xE000:
                     raise ManifestError("bad \\u escape")
-                buf[n:n + len(code)] = code
-                n += len(code)
+                utf = chr(code).encode()
+                buf[n:n + len(utf)] = utf
+                n += len(utf)
                 continue
             if e not in _ESCAPES:
                 raise ManifestError("bad escape")

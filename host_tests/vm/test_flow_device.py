@@ -107,7 +107,9 @@ def _run_main(fail=None, trial=False):
         sys.print_exception = lambda e: None
     try:
         with open("firmware/main.py") as f:
-            exec(f.read(), {"__name__": "__main__"})
+            # A code object, not the text: CPython's exec() of a str that raises KeyboardInterrupt
+            # marks it unhandled, and the interpreter then ends by SIGINT however it was caught.
+            exec(compile(f.read(), "main.py", "exec"), {"__name__": "__main__"})
     finally:
         for name in saved:
             if saved[name] is None:

@@ -39,6 +39,10 @@ def test_members_it_does_not_know_are_skipped_whatever_they_hold():
 def test_string_escapes_are_decoded():
     text = '{"board": "\\u4e2d\\/\\\\\\"\\n", "version": "1", "files": [["a", 0, "s"]]}'
     assert _read(text)[0] == "\u4e2d/\\\"\n"
+    pair = '{"board": "\\ud83d\\ude00\\u00E9", "version": "1", "files": []}'      # a surrogate pair, upper-case hex
+    assert _read(pair)[0] == "\U0001f600\u00e9"
+    for lone in ("\\ude00", "\\ud83d", "\\ud83dx", "\\ud83d\\u0041"):
+        assert _refused('{"board": "%s", "version": "1", "files": []}' % lone) == "bad \\u escape", lone
 
 
 def test_an_empty_file_list_reads_as_none():
