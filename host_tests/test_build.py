@@ -242,6 +242,12 @@ def test_romfs_puts_the_code_in_an_image_and_none_in_the_slot(tree):
     assert report.mpy_bytes == sum(size for _, path, _, size in report.modules if path.endswith(".mpy"))
 
 
+def test_a_mpy_build_for_a_board_without_psram_says_what_to_build_instead(tree):
+    plain, frozen = _build(tree, "small"), _build(tree, "big", freeze=True)
+    assert "small has no PSRAM" in plain.text() and "FREEZE=1 or ROMFS=1" in plain.text()
+    assert "PSRAM" not in frozen.text() and "PSRAM" not in _build(tree, "small", romfs=True).text()
+
+
 def test_freeze_and_romfs_at_once_are_refused(tree):
     with pytest.raises(build.BuildError, match="choose one"):
         _build(tree, "small", romfs=True, freeze=True)

@@ -572,6 +572,11 @@ def build(src, board_name, out=None, version=None, freeze=False, boards_dir=None
     shutil.rmtree(os.path.join(out, FREEZE_CHECK), ignore_errors=True)
     if romfs:
         report.romfs = write_romfs(out)
+    if not (freeze or romfs or board.get("PSRAM")):
+        report.notes.append(
+            "note: %s has no PSRAM, so about 110 KB of heap, and a .mpy build loads its %d bytes of"
+            " bytecode into it: build with FREEZE=1 or ROMFS=1 for a MicroPython made with them"
+            " (docs/device.md, \"Frozen modules\")" % (board_name, report.mpy_bytes))
 
     assets_src = os.path.join(src, "assets")
     font = board.get("FONT", FONT)        # the board's glyph set, shipped as assets/font16.bin
