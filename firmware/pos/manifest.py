@@ -7,8 +7,10 @@ goes through the stream with one small buffer and hands each entry of
 time whatever the number of files.
 
 The grammar is JSON's (RFC 8259): whitespace anywhere between tokens, keys in
-any order, strings with every escape, members other than "board", "version"
-and "files" skipped whatever they hold. What the manifest needs is checked as
+any order, strings with every escape (surrogate pairs too). Members other
+than "board", "version" and "files" are skipped whatever they hold: their
+strings read and their brackets matched, nothing more checked, nothing kept.
+What the manifest needs is checked as
 it is read: an object at the top, "board" and "version" strings, "files" an
 array of [path string, size integer, SHA-256 string] arrays, each key once,
 nothing after the object. Anything else raises ManifestError; a string over
