@@ -3,7 +3,7 @@
 # A slot that fails (an import, a MemoryError at boot, an error out of the shell's loop) is reset
 # out of, so a terminal in the field never sits at the REPL: at once while an update is on trial,
 # so the rollback comes after its two boots; after 10 s otherwise, in which an engineer's Ctrl-C
-# stops at the REPL.
+# stops at the REPL. A terminal not provisioned shows so and waits at the REPL for `make provision`.
 import sys
 
 import bootsel
@@ -14,7 +14,10 @@ sys.path.insert(0, "/" + slot)
 
 def run():
     from runtime import device      # in a function: the build's walk takes it as required
-    device.main(slot)
+    try:
+        device.main(slot)
+    except device.NotProvisioned:   # its screen says so; a reset would not change it: to the REPL
+        pass
 
 
 try:

@@ -9,6 +9,10 @@ import asyncio
 import os
 
 
+class NotProvisioned(Exception):
+    """No terminal id, merchant id and TMK on /state: `make provision`, over the REPL."""
+
+
 def _screen(lcd, font, title, lines):
     from pos.screen import Screen
     lcd.show(Screen(title, lines).rows(lcd.cols, lcd.layout_rows), None, font)
@@ -43,10 +47,10 @@ def start(slot, machine, network=None, socket=None, root="", board=None, on_idle
         pass
     try:
         app = App(state, clock, None, assets)
-    except ValueError:
+    except ValueError as e:
         if lcd is not None:
             _screen(lcd, font, i18n.t("not_provisioned"), [i18n.t("provision_first")])
-        raise
+        raise NotProvisioned(str(e))
     link = Link(app.settings, parts.get("wifi"), parts.get("modem"))
     wdt = machine.WDT(timeout=30000) if hasattr(machine, "WDT") else None
     statvfs = getattr(os, "statvfs", None)

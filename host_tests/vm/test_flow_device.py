@@ -58,8 +58,9 @@ def test_a_device_that_was_never_provisioned_says_so_on_its_screen():
     try:
         _start(dev, state)
         assert False, "started without provisioning"
-    except ValueError:
+    except device.NotProvisioned:
         pass
+    assert dev.machine.spi.written > 0               # the LCD was drawn: 终端未灌装
     rmtree(state)
 
 
@@ -79,9 +80,14 @@ def _run_main(fail=None, trial=False):
             return trial
 
     class Device_:
+        class NotProvisioned(Exception):
+            pass
+
         @staticmethod
         def main(slot, root=""):
             calls.append(slot)
+            if fail == "not provisioned":
+                raise Device_.NotProvisioned("terminal not provisioned")
             if fail is not None:
                 raise fail
 
@@ -129,6 +135,10 @@ def test_main_runs_the_slot_bootsel_chose():
 def test_a_slot_that_fails_is_reset_out_of_at_once_on_trial_and_after_10_s_otherwise():
     assert _run_main(MemoryError("boot"), trial=True) == (["slot_b"], [0], [1])
     assert _run_main(ImportError("no module named 'pos.app'")) == (["slot_b"], [10], [1])
+
+
+def test_a_terminal_not_provisioned_keeps_its_screen_and_waits_at_the_repl():
+    assert _run_main("not provisioned") == (["slot_b"], [], [])     # no reset: make provision next
 
 
 def test_ctrl_c_at_the_terminal_stops_at_the_repl():
