@@ -1,7 +1,5 @@
 """make bench: the figures, as `name: value` lines."""
-import contextlib
 import glob
-import io
 import json
 import os
 import re
@@ -141,21 +139,19 @@ BOOT = ("until 操作员号", "keys 0,1,ENTER,0,0,0,0,ENTER", "until 欢迎使�
 
 
 def romfs_image(tree):
-    """A ROMFS image of tree's firmware .mpy files (no assets), as `mpremote romfs` builds one,
-    with the fake board's (devicekit, vmutil): the code standing in for the board's `machine`
-    and `network`, which on a board are C in its firmware and take no heap."""
-    from mpremote.romfs import make_romfs
-    src = tempfile.mkdtemp(prefix="pos-romfs-")
-    shutil.copytree(os.path.join(tree, "firmware"), os.path.join(src, "firmware"), symlinks=True,
-                    ignore=shutil.ignore_patterns("assets"))
+    """A ROMFS image of tree's firmware .mpy files (no assets), made as `make firmware ROMFS=1`
+    makes one, with the fake board's (devicekit, vmutil): the code standing in for the board's
+    `machine` and `network`, which on a board are C in its firmware and take no heap."""
+    from tools.build import ROMFS_IMAGE, ROMFS_TREE, write_romfs
+    out = tempfile.mkdtemp(prefix="pos-romfs-")
+    rom = os.path.join(out, ROMFS_TREE)
+    shutil.copytree(os.path.join(tree, "firmware"), rom, symlinks=True, ignore=shutil.ignore_patterns("assets"))
     for name in ("devicekit.mpy", "vmutil.mpy"):
-        shutil.copyfile(os.path.join(tree, "host_tests", "vm", name), os.path.join(src, "firmware", name))
-    with contextlib.redirect_stdout(io.StringIO()):       # it lists the tree it packs
-        image = make_romfs(os.path.join(src, "firmware"), mpy_cross=False)
+        shutil.copyfile(os.path.join(tree, "host_tests", "vm", name), os.path.join(rom, name))
+    write_romfs(out)
     path = os.path.join(tree, "firmware.romfs")
-    with open(path, "wb") as f:
-        f.write(image)
-    shutil.rmtree(src)
+    shutil.move(os.path.join(out, ROMFS_IMAGE), path)
+    shutil.rmtree(out)
     return path
 
 
