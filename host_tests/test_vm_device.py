@@ -43,16 +43,18 @@ def acquirer(tmp_path):
     stop_acquirer(process)
 
 
-def _device(tmp_path, port, steps):
-    """Run the device through steps; (exit status, output, journal records)."""
+def _device(tmp_path, port, steps, root=ROOT, romfs=None):
+    """Run the device through steps (its code from root, or from the ROMFS image romfs); (exit
+    status, output, journal records)."""
     state = tmp_path / "flash"
     state.mkdir(exist_ok=True)
     if store.load(str(state), "provision") is None:
         store.save(str(state), "provision", TESTDATA["terminal"])
     store.save(str(state), "settings", {"wifi_ssid": "shop", "wifi_password": "secret",
                                         "host_addr": "127.0.0.1", "host_port": port})
+    extra = ["--romfs", romfs] if romfs else []
     r = subprocess.run([MICROPYTHON, "-X", "heapsize=4M", os.path.join(ROOT, "host_tests", "vm", "netdevice.py"),
-                        ROOT, str(state)] + steps, capture_output=True, text=True, timeout=240)
+                        root, str(state)] + extra + steps, capture_output=True, text=True, timeout=240)
     return r.returncode, r.stdout + r.stderr, list(Journal(str(state)).records())
 
 
@@ -93,3 +95,14 @@ def test_a_host_that_is_not_there_is_said_and_the_terminal_stays_usable(tmp_path
     rc, out, journal = _device(tmp_path, port, LOGIN[:2] + ["until 通讯失败", "keys ENTER", "until 欢迎使用"])
     assert rc == 0, out
     assert journal == []
+
+
+def test_the_device_sells_with_its_code_in_a_romfs_image(acquirer, tmp_path):
+    from tools.bench import mpy_tree, romfs_image
+    tree = str(tmp_path / "tree")
+    mpy_tree(tree)
+    rc, out, journal = _device(tmp_path, acquirer[1], LOGIN + _sale(500, "good") + [
+        "until 请撕下", "keys ENTER", "until 授权码"], root=tree, romfs=romfs_image(tree))
+    assert rc == 0, out
+    assert "app_from: /rom/pos/app.mpy" in out, out
+    assert [r["st"] for r in journal if r.get("k") == "sale"] == ["approved"]

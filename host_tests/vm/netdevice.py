@@ -13,7 +13,8 @@
 #   keys K,K,...  the keys pressed on the matrix, one after the other
 #   swipe TRACK2  a card through the magstripe reader (the decoder adds the sentinels)
 #   until TEXT    TEXT on the screen within 20 s
-# Prints "printer_bytes: N" (what reached the printer), "screen: <row>" lines of the last
+# Prints "printer_bytes: N" (what reached the printer), "app_from: FILE" (where pos.app was
+# loaded from), "screen: <row>" lines of the last
 # screen and, after a collection, the heap free and in use ("heap_free_bytes: ...") and the
 # qstr pool's line (micropython.qstr_info()). Exit
 # status 0; 1 when a step failed (and why); 4 on MemoryError, the shell's recovered ones too.
@@ -93,6 +94,7 @@ def main():
     if shell.memory_errors:
         raise MemoryError
     print("printer_bytes:", dev.printer.received)
+    print("app_from:", sys.modules["pos.app"].__file__)
     for row in shell.app.screen.text().split("\n"):
         print("screen:", row)
     shell = dev = None
