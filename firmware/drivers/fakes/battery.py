@@ -1,8 +1,8 @@
-# The battery's ADC for tests and the simulator, behind drivers.battery.
+# The battery's ADC for tests, behind drivers.battery.
 
 
 class FakeAdc:
-    """An ADC for tests and the simulator: read_uv() gives the next of
+    """An ADC for tests: read_uv() gives the next of
     readings (microvolts at the pin) while there are any, then uv."""
 
     def __init__(self, uv=1900000, readings=()):

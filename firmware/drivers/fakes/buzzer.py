@@ -1,4 +1,4 @@
-# The buzzer for tests and the simulator: what drivers.buzzer would have played.
+# The buzzer for tests: what drivers.buzzer would have played.
 
 
 class FakeBuzzer:

@@ -1,10 +1,10 @@
-# The keypad for the simulator and tests, with drivers.keypad's scan() and repeat.
+# The keypad for tests, with drivers.keypad's scan() and repeat.
 from drivers.compat import ticks_diff
 from drivers.keypad import NONE, REPEATING
 
 
 class FakeKeypad:
-    """The simulator's and tests' keypad: press(key) and release(key) from the
+    """The tests' keypad: press(key) and release(key) from the
     host, with the same scan(now_ms) and the same repeat for UP/DOWN/CLEAR.
     A press released before the next scan is still reported once."""
 

@@ -1,8 +1,8 @@
-# The LCD's bus for tests and the simulator, behind drivers.lcd.
+# The LCD's bus for tests, behind drivers.lcd.
 
 
 class FakeBus:
-    """The bus for tests and the simulator: records (kind, payload) per call,
+    """The bus for tests: records (kind, payload) per call,
     kind "cmd" (the command byte), "data" (its parameters or a write_data),
     "delay" (ms, an int) or "reset" (b""). keep=False only counts."""
 

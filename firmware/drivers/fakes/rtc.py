@@ -1,10 +1,10 @@
-# machine.RTC for tests and the simulator, behind drivers.rtc.
+# machine.RTC behind drivers.rtc, for tests and the device on fake hardware (host_tests/vm/devicekit.py).
 from drivers.rtc import weekday
 from pos.clock import civil, seconds
 
 
 class FakeRtc:
-    """A machine.RTC for tests and the simulator: holds a datetime tuple; advance(s) moves it on."""
+    """A machine.RTC: holds a datetime tuple; advance(s) moves it on."""
 
     def __init__(self, secs=1795420800):
         self._secs = secs
