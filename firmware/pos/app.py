@@ -80,6 +80,7 @@ class App:
         self.update_due = False      # the host asked for an application download
         self.reversal_at = None      # when the idle screen sends a pending reversal on its own
         self.battery = None          # the battery's charge in percent, from the runtime; None: none
+        self.signal = None           # ("wifi" or "4g", bars 0-4) of the link, from the runtime
         self.resume_settle = True    # an interrupted settlement resumes once after boot
         self.state = None
 

@@ -33,6 +33,19 @@ def _text(e):
     return str(e.args[0]) if e.args else type(e).__name__
 
 
+# The lowest reading for 4, 3, 2 and 1 bars: Wi-Fi RSSI in dBm; the modem's CSQ (0-31, 99 unknown:
+# -113 dBm + 2 per step, so 20 is -73 dBm).
+_WIFI_BARS = (-55, -66, -77, -88)
+_CSQ_BARS = (20, 15, 10, 5)
+
+
+def _bars(value, lows):
+    for i in range(4):
+        if value >= lows[i]:
+            return 4 - i
+    return 0
+
+
 class Link:
     def __init__(self, settings, wifi=None, modem=None, join_ms=_JOIN_MS, register_ms=_REGISTER_MS):
         self.settings = settings
@@ -54,6 +67,24 @@ class Link:
     @property
     def connected(self):
         return self._dev is not None
+
+    async def signal(self):
+        """("wifi" or "4g", bars 0-4) of the link in use (the Wi-Fi while it is associated and
+        4G was not the last opened), or None before any. Wi-Fi bars from the RSSI in dBm, 4G
+        bars from AT+CSQ (its command waits for any other on the modem; a modem that does not
+        answer is 0 bars)."""
+        w = self.wifi
+        if w is not None and self.active != "4g":
+            dbm = w.rssi()
+            if dbm is not None:
+                return "wifi", _bars(dbm, _WIFI_BARS)
+        if self.modem is not None and self.active == "4g":
+            try:
+                rssi, _ber = await self.modem.signal()
+            except Exception:
+                rssi = 99
+            return "4g", 0 if rssi == 99 else _bars(rssi, _CSQ_BARS)
+        return None
 
     async def connect(self):
         self.close()

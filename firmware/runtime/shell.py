@@ -22,7 +22,7 @@ from pos.menu import LOW_BATTERY
 
 SCAN_MS = 10
 TICK_MS = 1000
-BATTERY_MS = 10000
+STATUS_MS = 10000
 RECV_SLICE_MS = 100
 CHIP_POLL_MS = 200
 
@@ -45,7 +45,7 @@ class Shell:
         self.shown = None
         self.running = True
         self.out_of_memory = False      # set by the scanning task, handled by the loop
-        self.battery_ms = BATTERY_MS    # how often the battery task reads the charge
+        self.status_ms = STATUS_MS      # how often the status task reads the battery and the signal
         self.memory_errors = 0
 
     async def run(self, steps=None):
@@ -59,8 +59,8 @@ class Shell:
             background.append(asyncio.create_task(self._prepare()))
         if getattr(self.link, "wifi", None) is not None:
             background.append(asyncio.create_task(self.link.keep_wifi()))
-        if "battery" in self.parts:
-            background.append(asyncio.create_task(self._battery()))
+        if "battery" in self.parts or hasattr(self.link, "signal"):
+            background.append(asyncio.create_task(self._status()))
         try:
             await self._loop(steps)
         finally:
@@ -97,16 +97,23 @@ class Shell:
         except Exception:                        # no network time: the sign-in sets the clock (12, 13)
             pass
 
-    async def _battery(self):
-        """The battery's charge into app.battery, at once and every battery_ms (the idle screen
-        shows it; a menu holds back what prints when it is low)."""
-        battery = self.parts["battery"]
+    async def _status(self):
+        """At once and every status_ms: the battery's charge into app.battery (the idle screen
+        shows it; a menu holds back what prints when it is low) and the link's signal into
+        app.signal (shown on the idle screen)."""
+        battery = self.parts.get("battery")
         while self.running:
-            try:
-                self.app.battery = battery.percent()
-            except Exception:                    # an ADC that fails is no reading, not a flat battery
-                self.app.battery = None
-            await sleep_ms(self.battery_ms)
+            if battery is not None:
+                try:
+                    self.app.battery = battery.percent()
+                except Exception:                # an ADC that fails is no reading, not a flat battery
+                    self.app.battery = None
+            if hasattr(self.link, "signal"):
+                try:
+                    self.app.signal = await self.link.signal()
+                except Exception:
+                    self.app.signal = None
+            await sleep_ms(self.status_ms)
 
     async def _chip_cards(self):
         """While the App waits for a card: a card inserted in the chip slot is powered (its ATR is

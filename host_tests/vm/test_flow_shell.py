@@ -61,6 +61,10 @@ class Link:
         self.up = up
         self.pending = None
         self.active = "wifi"
+        self.bars = 3
+
+    async def signal(self):
+        return self.active, self.bars
 
     async def connect(self):
         return "OK" if self.up else "LINK_DOWN"
@@ -200,7 +204,7 @@ def test_paper_loaded_while_the_app_waits_prints_the_copy():
 
 def test_the_battery_task_puts_the_charge_on_the_idle_screen_and_a_flat_one_holds_a_sale_back():
     rig = Rig(battery_uv=1900000)                 # 3.80 V: 58 %
-    rig.shell.battery_ms = 50
+    rig.shell.status_ms = 50
 
     async def script(r):
         await r.login()
@@ -212,4 +216,22 @@ def test_the_battery_task_puts_the_charge_on_the_idle_screen_and_a_flat_one_hold
         await r.until("电量低，请充电")
         assert "需要电量10%以上" in r.lcd.text() and not r.printer.jobs
         assert await r.shell._probe(("battery", "flash")) == {"battery": (False, "2%")}   # 自检's answer
+    rig.run(script)
+
+
+def test_the_status_task_puts_the_links_signal_on_the_idle_screen():
+    rig = Rig()
+    rig.shell.status_ms = 50
+
+    async def script(r):
+        await r.login()
+        await r.until("WiFi 信号 3/4")
+        r.shell.link.active, r.shell.link.bars = "4g", 1
+        for _ in range(100):
+            if r.app.signal == ("4g", 1):
+                break
+            await sleep_ms(10)
+        assert r.app.signal == ("4g", 1)
+        await r.press("ENTER CANCEL")                   # the idle screen drawn again
+        await r.until("4G 信号 1/4")
     rig.run(script)

@@ -318,3 +318,27 @@ def test_an_apn_changed_in_the_settings_restarts_the_modem_with_it():
     lk.close()
     assert run(lk.connect()) == OK
     assert len([c for c in fake.commands if c.startswith("AT+CGDCONT=")]) == 1
+
+
+def test_the_signal_is_the_wifi_rssi_or_the_modems_csq_in_four_bars():
+    lk, wlan, fake = parts("wifi")
+
+    async def go():
+        assert await lk.signal() is None                   # nothing joined, nothing opened yet
+        assert await lk.connect() == OK
+        got = []
+        for dbm in (-50, -60, -70, -80, -95):
+            wlan.level = dbm
+            got.append(await lk.signal())
+        assert got == [("wifi", 4), ("wifi", 3), ("wifi", 2), ("wifi", 1), ("wifi", 0)]
+        wlan.drop()
+        wlan.fail = 201
+        assert await lk.connect() == OK and lk.active == "4g"
+        bars = []
+        for csq in (25, 17, 12, 6, 2, 99):
+            fake.csq = (csq, 99)
+            bars.append(await lk.signal())
+        assert bars == [("4g", 4), ("4g", 3), ("4g", 2), ("4g", 1), ("4g", 0), ("4g", 0)]
+        lk.close()
+
+    run(go())

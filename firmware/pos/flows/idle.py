@@ -41,6 +41,9 @@ def idle(app):
         lines.append(t("unsigned"))
     if app.operator:
         lines.append(t("operator_no") + ": " + app.operator)
+    if app.signal is not None:
+        kind, bars = app.signal
+        lines.append("%s %s %d/4" % ("WiFi" if kind == "wifi" else "4G", t("signal"), bars))
     key = yield Show(Screen(t("welcome"), lines), wait)
     return "enter" if key == "ENTER" else "refresh"
 

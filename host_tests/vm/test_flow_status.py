@@ -1,5 +1,6 @@
-# The battery: its charge on the idle screen, the menu holding back what prints (or updates) on a
-# flat battery, the self-check's line. app.battery is what the runtime's battery task reads.
+# What the runtime's status task reads into the App: the battery (its charge on the idle screen,
+# the menu holding back what prints or updates on a flat one, the self-check's line) and the
+# link's signal (on the idle screen).
 from flowkit import Terminal
 
 
@@ -70,4 +71,16 @@ def test_the_self_check_shows_the_battery_only_on_a_terminal_that_has_one():
     term = _signed_in(4)
     term.probe["battery"] = (False, "4%")        # what the runtime answers from its battery
     assert "电池: 故障 4%" in _self_check(term), term.screen
+    term.close()
+
+
+def test_the_idle_screen_shows_the_links_signal():
+    term = _signed_in(None)
+    assert "信号" not in term.screen                 # none read yet
+    term.app.signal = ("4g", 3)
+    term.advance(31)
+    assert "4G 信号 3/4" in term.screen
+    term.app.signal = ("wifi", 0)
+    term.advance(31)
+    assert "WiFi 信号 0/4" in term.screen
     term.close()
