@@ -171,7 +171,7 @@ _LETTERS = ("0 ", "1.-_@:/!#$%&*+=?", "2abcABC", "3defDEF", "4ghiGHI", "5jklJKL"
             "8tuvTUV", "9wxyzWXYZ")
 
 
-class TextEditor:
+class TextEditor(DigitsEditor):
     """ASCII text on a digit keypad (a network name, a password, an APN): a digit key adds
     that digit, UP turns the last character into the next one its key gives (2 a b c A B C,
     and back to 2), DOWN into the one before; CLEAR removes the last character.
@@ -181,10 +181,8 @@ class TextEditor:
     """
 
     def __init__(self, text="", min_len=0, max_len=32, masked=False, allowed=None):
+        DigitsEditor.__init__(self, min_len, max_len, masked)
         self.buf = text
-        self.min_len = min_len
-        self.max_len = max_len
-        self.masked = masked
         self.allowed = allowed
 
     def _turn(self, step):
@@ -203,21 +201,10 @@ class TextEditor:
                 return
 
     def key(self, k):
-        if k in DIGITS and len(k) == 1:
-            if len(self.buf) < self.max_len:
-                self.buf += k
-        elif k == "UP":
-            self._turn(1)
-        elif k == "DOWN":
-            self._turn(-1)
-        elif k == "CLEAR":
-            self.buf = self.buf[:-1]
-        elif k == "ENTER":
-            return len(self.buf) >= self.min_len
-        return False
-
-    def value(self):
-        return self.buf
+        if k == "UP" or k == "DOWN":
+            self._turn(1 if k == "UP" else -1)
+            return False
+        return DigitsEditor.key(self, k)
 
     def lines(self):
         if not self.buf:

@@ -102,15 +102,16 @@ class Shell:
         shows it; a menu holds back what prints when it is low) and the link's signal into
         app.signal (shown on the idle screen)."""
         battery = self.parts.get("battery")
+        signal = getattr(self.link, "signal", None)
         while self.running:
             if battery is not None:
                 try:
                     self.app.battery = battery.percent()
                 except Exception:                # an ADC that fails is no reading, not a flat battery
                     self.app.battery = None
-            if hasattr(self.link, "signal"):
+            if signal is not None:
                 try:
-                    self.app.signal = await self.link.signal()
+                    self.app.signal = await signal()
                 except Exception:
                     self.app.signal = None
             await sleep_ms(self.status_ms)

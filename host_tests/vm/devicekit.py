@@ -263,6 +263,13 @@ async def keys(dev, scans, names):
         await scans.wait(4)
 
 
+async def login(shell, dev, scans):
+    """Operator 01 / 0000 at the login screen, up to the idle screen."""
+    await until(shell, "操作员号")
+    await keys(dev, scans, "0 1 ENTER 0 0 0 0 ENTER")
+    await until(shell, "欢迎使用")
+
+
 def run(shell, script):
     """The shell's loop and script() (a coroutine function) together, until script returns."""
     async def both():

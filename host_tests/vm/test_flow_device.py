@@ -1,7 +1,7 @@
 # The device as main.py starts it: the board built from its parts by the runtime's board builder
 # over a fake `machine`, the real drivers, the link over Wi-Fi to the scripted host, the shell's
 # loop, the App on its own flash directory: a sale through it, key by key on the matrix.
-from devicekit import Board, Device, Scans, keys, run, until
+from devicekit import Board, Device, Scans, keys, login, run, until
 from drivers.compat import sleep_ms
 from flowkit import GOOD, PROVISION
 from pos import store
@@ -30,9 +30,7 @@ def test_a_sale_on_the_device_from_the_keypad_to_the_printer():
     scans = Scans(shell.keypad)
 
     async def script():
-        await until(shell, "操作员号")
-        await keys(dev, scans, "0 1 ENTER 0 0 0 0 ENTER")
-        await until(shell, "欢迎使用")
+        await login(shell, dev, scans)
         await keys(dev, scans, "ENTER 1 1 2 3 4 5 ENTER")
         await until(shell, "请刷卡")
         dev.swipe(";" + GOOD + "?")      # the decoder sends track 2 between its sentinels
@@ -168,9 +166,7 @@ def test_the_wifi_dropping_mid_sale_reverses_it_over_4g_before_the_next_sale():
         await keys(dev, scans, "1 2 3 4 5 6 ENTER")
 
     async def script():
-        await until(shell, "操作员号")
-        await keys(dev, scans, "0 1 ENTER 0 0 0 0 ENTER")
-        await until(shell, "欢迎使用")
+        await login(shell, dev, scans)
         assert shell.link.active == "wifi"
         from pos import clock
         assert clock.stamp(shell.app.clock())[0] == "20261123"      # set from the network's time
@@ -207,9 +203,7 @@ def test_a_chip_card_is_asked_to_be_swiped_and_a_bad_atr_is_a_read_error():
     bus = dev.machine.i2c
 
     async def script():
-        await until(shell, "操作员号")
-        await keys(dev, scans, "0 1 ENTER 0 0 0 0 ENTER")
-        await until(shell, "欢迎使用")
+        await login(shell, dev, scans)
         await keys(dev, scans, "ENTER 1 1 0 0 ENTER")
         await until(shell, "请刷卡")
         bus.card = FakeCard(bytes.fromhex("3B6F00008031E06B"))       # cut short: a truncated ATR

@@ -142,6 +142,14 @@ def _cut_off(flash, image, whole, part):
     return up
 
 
+def _installed_whole(up, flash, image):
+    """Install what up received; the new slot must then hold image exactly."""
+    up.install()
+    got = read_tree(flash.root + "/slot_b")
+    assert got.pop("MANIFEST.json") == image.manifest and got == image.files
+    flash.close()
+
+
 def test_a_download_cut_off_goes_on_from_the_byte_it_stopped_at():
     flash = Flash()
     image = Image("1.1.0")
@@ -150,10 +158,7 @@ def test_a_download_cut_off_goes_on_from_the_byte_it_stopped_at():
     up.begin()
     starts = receive(up, image)
     assert starts == [up.entry(0)[1], up.entry(1)[1], 8] + [0] * (up.count - 3), starts
-    up.install()
-    got = read_tree(flash.root + "/slot_b")
-    assert got.pop("MANIFEST.json") == image.manifest and got == image.files
-    flash.close()
+    _installed_whole(up, flash, image)
 
 
 def test_a_kept_file_damaged_on_flash_is_fetched_again():
@@ -167,10 +172,7 @@ def test_a_kept_file_damaged_on_flash_is_fetched_again():
     up = Update(Slot(flash.assets))
     up.begin()
     assert receive(up, image)[:2] == [0, up.entry(1)[1]]
-    up.install()
-    got = read_tree(flash.root + "/slot_b")
-    assert got.pop("MANIFEST.json") == image.manifest and got == image.files
-    flash.close()
+    _installed_whole(up, flash, image)
 
 
 def test_another_manifest_starts_the_staging_afresh():
