@@ -76,22 +76,26 @@ class Device:
                 self.peak = a
 
     def pump(self):
+        self._measure()
+        self.term.run_io(self)
+
+    # The I/O effects' handlers (pos.engine.HANDLERS): the scripted host and a printer that renders.
+
+    def exchange(self, e):
+        self._measure()
+        return self.host.answer(e.frame)
+
+    def print_slip(self, e):
         from pos import escpos
-        from pos.engine import Exchange, Print
-        while True:
+        for _chunk in escpos.render_slip(e.lines, self.font, chunk=self.line):
             self._measure()
-            e = self.term.pending_io
-            if e is None:
-                return
-            if isinstance(e, Exchange):
-                self.term.resolve(self.host.answer(e.frame))
-            elif isinstance(e, Print):
-                for _chunk in escpos.render_slip(e.lines, self.font, chunk=self.line):
-                    self._measure()
-                self.slips += 1
-                self.term.resolve("OK")
-            else:
-                self.term.resolve("OK")
+        self.slips += 1
+        return "OK"
+
+    def connect(self, e):
+        return "OK"
+
+    disconnect = probe = restart = connect
 
     def keys(self, text):
         for k in text.split():

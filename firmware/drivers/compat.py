@@ -1,12 +1,8 @@
 # What drivers share to run unchanged on MicroPython and under CPython's tests:
-# an awaitable sleep_ms, wrapping millisecond ticks and const().
+# an awaitable sleep_ms, wrapping millisecond ticks, and pos's const().
 # sleep_ms is looked up on first import (module __getattr__), so a driver that
 # never waits (lcd, keypad) does not load asyncio.
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from pos import const  # noqa: F401
 
 try:
     from time import ticks_diff, ticks_ms

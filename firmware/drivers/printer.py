@@ -7,10 +7,7 @@
 # more data goes out (what the ESC/POS references ask of DLE EOT).
 from drivers.compat import const, sleep_ms, ticks_diff, ticks_ms
 from pos.escpos import EscPosError, line_buffer, parse_status, render_slip
-
-OK = "OK"
-PAPER_OUT = "PAPER_OUT"
-PRINTER_ERROR = "PRINTER_ERROR"
+from pos.results import OK, PAPER_OUT, PRINTER_ERROR
 
 _MAX_SLICE = const(128)  # the ESP32 UART's hardware FIFO: a write of this much never blocks
 _SLICE_MS = const(20)

@@ -8,7 +8,7 @@ import sys
 from binascii import unhexlify
 
 from pos import store
-from pos.engine import Engine
+from pos.engine import Engine, ReadCard, WaitPaper, carry_out
 from pos.journal import Journal
 from pos.menu import FLOW_MODULES, MENUS, module_of, next_state
 from pos.operators import Operators
@@ -132,13 +132,7 @@ class App:
         """Drop the running flow (the runtime ran out of memory in it) and start again at the idle
         screen, or the login screen when nobody is logged in. Its journal records stand; a request it
         had sent is undone by its saved reversal."""
-        flow = self.engine.flow
-        self.engine.flow = self.engine.effect = self.engine.deadline = None
-        if flow is not None:
-            try:
-                flow.close()
-            except Exception:
-                pass
+        self.engine.stop()
         self._enter("idle" if self.operator else "login")
 
     # Events in. Each returns after the engine is waiting again.
@@ -172,6 +166,29 @@ class App:
     @property
     def pending_io(self):
         return self.engine.pending_io
+
+    @property
+    def wants_card(self):
+        """True while a flow waits for a card: the shell polls the chip slot and the field then."""
+        return self.engine.waiting_for(ReadCard)
+
+    @property
+    def wants_paper(self):
+        """True while a flow waits for the printer to have paper again."""
+        return self.engine.waiting_for(WaitPaper)
+
+    def run_io(self, runner):
+        """Carry out the pending I/O effects with a runner whose handlers answer at once (a test
+        kit, the bench: engine.HANDLERS names them), until the App waits for a person, time, or an
+        effect the runner leaves pending (its handler gave None)."""
+        while True:
+            effect = self.engine.pending_io
+            if effect is None:
+                return
+            result = carry_out(runner, effect)
+            if result is None:
+                return
+            self.resolve(result)
 
     @property
     def screen(self):

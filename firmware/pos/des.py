@@ -20,11 +20,7 @@ last few keys, because a terminal uses the same PIK and MAK for many blocks.
 
 from array import array
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from pos import const
 
 _CACHE_SIZE = const(4)
 _MASK28 = const(0xFFFFFFF)

@@ -5,22 +5,19 @@ Rules:
   sleeps or touches a driver.
 - Screen effects (Ask, Show, ReadCard, WaitPaper) are resolved here from key,
   card and printer events; I/O effects (Connect, Exchange, Disconnect, Print,
-  Probe, Restart) are resolved by whoever runs the engine (the runtime, the
-  simulator, a test) through `resolve()`.
+  Probe, Restart) are carried out by whoever runs the engine (the runtime's
+  shell, a test kit, the bench) through one table, HANDLERS: each effect's
+  handler is that runner's method of the name the table gives, and its result
+  goes back through `resolve()`.
 - Every wait with a timeout ends with TIMEOUT once `tick(now)` passes its
   deadline; CANCEL ends every screen wait. Nothing else can end a wait. A
   clock set between two ticks (a step back, or more than CLOCK_JUMP ahead)
   moves the deadline with it.
 """
 
-OK = "OK"
-CANCEL = "CANCEL"
+from pos.results import CANCEL, OK, TIMEOUT
+
 CLOCK_JUMP = 300        # seconds between two ticks beyond which the clock was set, not time passing
-TIMEOUT = "TIMEOUT"
-LINK_DOWN = "LINK_DOWN"
-LINK_BROKEN = "LINK_BROKEN"
-PAPER_OUT = "PAPER_OUT"
-PRINTER_ERROR = "PRINTER_ERROR"
 
 
 class Effect:
@@ -126,6 +123,24 @@ class Restart(Effect):
         self.screen = screen
 
 
+# The I/O effects and the name of the method that carries each out: the shell (runtime/shell.py)
+# and the test kits have one of each, `carry_out` finds it.
+HANDLERS = {
+    Connect: "connect",
+    Exchange: "exchange",
+    Disconnect: "disconnect",
+    Print: "print_slip",
+    Probe: "probe",
+    Restart: "restart",
+}
+
+
+def carry_out(runner, effect):
+    """runner's handler for the I/O effect, called: its result (None while the effect is still
+    pending, as an answer not yet arrived) or, for an async runner, the coroutine giving it."""
+    return getattr(runner, HANDLERS[type(effect)])(effect)
+
+
 class Engine:
     def __init__(self, now=0):
         self.now = now
@@ -143,6 +158,20 @@ class Engine:
     @property
     def busy(self):
         return self.flow is not None
+
+    def stop(self):
+        """Drop the running flow where it waits (closing its generator), nothing resolved."""
+        flow = self.flow
+        self.flow = self.effect = self.deadline = None
+        if flow is not None:
+            try:
+                flow.close()
+            except Exception:
+                pass
+
+    def waiting_for(self, kind):
+        """True while the flow waits on an effect of that class (ReadCard, WaitPaper, ...)."""
+        return isinstance(self.effect, kind)
 
     @property
     def pending_io(self):

@@ -7,11 +7,7 @@
 from pos.font import HEIGHT
 from pos.receipt import BOLD, CENTER, DOUBLE, RIGHT
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from pos import const
 
 WIDTH_DOTS = const(384)  # 58 mm paper, 8 dots/mm
 LINE_GAP = const(6)  # dots fed after each raster line

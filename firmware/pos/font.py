@@ -8,11 +8,7 @@ from array import array
 
 from pos.screen import is_wide  # noqa: F401  (the one rule of what is two cells wide)
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from pos import const
 
 MAGIC = b"PF16"
 HEIGHT = const(16)

@@ -3,11 +3,7 @@
 # device has no GB2312/GBK codec and the table would not fit in RAM as a dict.
 # The result is made by decoding UTF-8 from a preallocated buffer, not by
 # chr(): on MicroPython chr() interns its result as a qstr, never freed.
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from pos import const
 
 MAGIC = b"GBQW"
 _VERSION = const(1)

@@ -8,11 +8,7 @@ through one small buffer, so the tables cost no heap at all: the text comes
 back as a new str, and a key not in the catalog comes back as itself.
 """
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from pos import const
 
 LANGS = ("zh", "en")
 MAX_LINE = const(256)

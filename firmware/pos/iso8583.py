@@ -14,11 +14,7 @@
 # field maximum and the bytes left, and any malformed input raises CodecError.
 from binascii import hexlify, unhexlify
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from pos import const
 
 _FRAME_HEAD = const(13)  # 2 length + 5 TPDU + 6 header
 _MIN_BODY = const(10)  # MTI + bitmap

@@ -20,11 +20,7 @@ import os
 import struct
 from binascii import crc32
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from pos import const
 
 MAGIC = const(0xA5)
 MAX_RECORD = const(1024)

@@ -10,11 +10,7 @@ never rewritten; later facts are records of their own:
   valid answer is journaled as "reversed" when its reversal completes.
 """
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from pos import const
 
 # Kinds with money and a slip, in the order totals are shown.
 KINDS = ("sale", "void", "refund", "preauth", "preauth_void", "preauth_complete", "bill_payment", "repayment")

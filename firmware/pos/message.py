@@ -5,11 +5,7 @@ from pos import iso8583
 from pos.iso8583 import CodecError
 from pos.rescodes import is_approved
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from pos import const
 
 _BODY_AT = const(13)  # frame offset of the body: 2 length + 5 TPDU + 6 header
 _NO_MAC = bytes(8)

@@ -5,11 +5,7 @@
 from pos.font import cells, is_wide, next_char, utf8
 from pos.money import format_fen
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from pos import const
 
 # Style flags, or-ed together.
 NORMAL = const(0)

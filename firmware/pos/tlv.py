@@ -5,11 +5,7 @@
 # MAX_BYTES raise TlvError; unknown tags are kept, the caller ignores them.
 from pos.iso8583 import CodecError
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from pos import const
 
 MAX_BYTES = const(512)
 _HEAD = const(5)

@@ -20,7 +20,7 @@
 # connect(): a network or an APN changed in the settings is joined (or the
 # modem started with it) before the next connection.
 from drivers.compat import const, sleep_ms, ticks_diff, ticks_ms
-from pos.engine import LINK_BROKEN, LINK_DOWN, OK
+from pos.results import LINK_BROKEN, LINK_DOWN, OK
 
 FRAME_MAX = const(4096)
 _JOIN_MS = const(8000)

@@ -17,7 +17,8 @@ Rules:
 import gc
 
 from drivers.compat import sleep_ms, ticks_diff, ticks_ms
-from pos.engine import Connect, Disconnect, Exchange, Print, Probe, ReadCard, WaitPaper, OK, LINK_BROKEN
+from pos.engine import carry_out
+from pos.results import LINK_BROKEN, OK, PRINTER_ERROR
 from pos.menu import LOW_BATTERY
 
 SCAN_MS = 10
@@ -28,8 +29,9 @@ CHIP_POLL_MS = 200
 
 
 class Shell:
-    def __init__(self, app, parts, link, font, wdt=None, reset=None, on_idle=None, statvfs=None):
+    def __init__(self, app, parts, link, font, wdt=None, reset=None, on_idle=None, statvfs=None, ticks=None):
         self.app = app
+        self.ticks = ticks or ticks_ms  # what the App's one-second ticks are counted on (a simulator's clock)
         self.parts = parts
         self.link = link
         self.font = font
@@ -46,6 +48,8 @@ class Shell:
         self.running = True
         self.out_of_memory = False      # set by the scanning task, handled by the loop
         self.status_ms = STATUS_MS      # how often the status task reads the battery and the signal
+        self.scan_ms = SCAN_MS          # how often keys and readers are scanned and the loop runs
+        self.passes = 0                 # loop passes so far (a simulator waits for the next one)
         self.memory_errors = 0
 
     async def run(self, steps=None):
@@ -77,7 +81,7 @@ class Shell:
                 self._inputs(ticks_ms())
             except MemoryError:
                 self.out_of_memory = True
-            await sleep_ms(SCAN_MS)
+            await sleep_ms(self.scan_ms)
 
     async def _prepare(self):
         await self.link.prepare()
@@ -124,7 +128,7 @@ class Shell:
         icc, nfc = self.parts.get("icc"), self.parts.get("nfc")
         inserted = False
         while self.running:
-            if isinstance(self.app.engine.effect, ReadCard):
+            if self.app.wants_card:
                 if icc is not None:
                     try:
                         present = icc.present()
@@ -139,7 +143,7 @@ class Shell:
                         self.app.card(event)
                     elif not present:
                         inserted = False
-                if nfc is not None and isinstance(self.app.engine.effect, ReadCard):
+                if nfc is not None and self.app.wants_card:
                     try:
                         uid = await nfc.poll()
                     except Exception:
@@ -150,14 +154,14 @@ class Shell:
 
     async def _loop(self, steps):
         self.app.power_on()
-        last_tick = ticks_ms()
+        last_tick = self.ticks()
         n = 0
         while self.running and (steps is None or n < steps):
             n += 1
             try:
                 if self.out_of_memory:
                     raise MemoryError()
-                now = ticks_ms()
+                now = self.ticks()
                 if ticks_diff(now, last_tick) >= TICK_MS:
                     last_tick = now
                     self.app.tick()
@@ -167,7 +171,8 @@ class Shell:
                 self._display()
             except MemoryError:
                 await self._out_of_memory()
-            await sleep_ms(SCAN_MS)
+            self.passes += 1
+            await sleep_ms(self.scan_ms)
 
     def stop(self):
         self.running = False
@@ -188,55 +193,59 @@ class Shell:
     # -- effects out -------------------------------------------------------
 
     async def _effects(self):
+        """The App's I/O effects, each by this shell's handler of the name engine.HANDLERS gives,
+        until the App waits for a person or for time."""
+        app = self.app
         while True:
-            effect = self.app.pending_io
+            effect = app.pending_io
             if effect is None:
-                if isinstance(self.app.engine.effect, WaitPaper) and self.printer is not None:
+                if app.wants_paper and self.printer is not None:
                     if (await self.printer.status()).get("paper") != "out":
-                        self.app.paper_loaded()
+                        app.paper_loaded()
                 return
             self._display()
-            if isinstance(effect, Connect):
-                self.app.resolve(await self.link.connect())
-            elif isinstance(effect, Exchange):
-                await self._exchange(effect)
-            elif isinstance(effect, Disconnect):
-                self.link.close()
-                self.app.resolve(OK)
-            elif isinstance(effect, Print):
-                result = await self.printer.print_lines(effect.lines, self.font,
-                                                        self.app.settings.get("density", 2))
-                self.app.resolve(result)
-            elif isinstance(effect, Probe):
-                self.app.resolve(await self._probe(effect.parts))
-            elif type(effect).__name__ == "Restart":
-                self.link.close()
-                if self.reset is not None:
-                    self.reset()
-                self.app.resolve(OK)
-            else:
-                raise RuntimeError("no way to carry out %r" % (effect,))
+            result = await carry_out(self, effect)
+            if app.pending_io is effect:        # the App's own timeout may have ended the wait
+                app.resolve(result)
 
-    async def _exchange(self, effect):
+    async def connect(self, effect):
+        return await self.link.connect()
+
+    async def disconnect(self, effect):
+        self.link.close()
+        return OK
+
+    async def print_slip(self, effect):
+        if self.printer is None:
+            return PRINTER_ERROR
+        return await self.printer.print_lines(effect.lines, self.font, self.app.settings.get("density", 2))
+
+    async def restart(self, effect):
+        self.link.close()
+        if self.reset is not None:
+            self.reset()
+        return OK
+
+    async def exchange(self, effect):
+        """The answer, LINK_BROKEN, or None once the App's clock ended the wait (TIMEOUT)."""
         if not await self.link.send_frame(effect.frame):
-            self.app.resolve(LINK_BROKEN)
-            return
-        last_tick = ticks_ms()
+            return LINK_BROKEN
+        last_tick = self.ticks()
         while self.app.pending_io is effect:
             answer = await self.link.recv_frame(RECV_SLICE_MS)
             if answer is not None:
-                self.app.resolve(answer)
-                return
-            now = ticks_ms()
+                return answer
+            now = self.ticks()
             if ticks_diff(now, last_tick) >= TICK_MS:
                 last_tick = now
                 self.app.tick()              # the engine's answer timeout runs on the clock
                 if self.wdt is not None:
                     self.wdt.feed()
+        return None
 
-    async def _probe(self, parts):
+    async def probe(self, effect):
         found = {}
-        for part in parts:
+        for part in effect.parts:
             try:
                 if part == "printer" and self.printer is not None:
                     status = await self.printer.status()

@@ -5,8 +5,7 @@
 # VM-neutral: no pytest, no tempfile.
 from pos import cup, des, iso8583, mac, message, tlv
 from pos.app import App
-from pos.engine import Connect, Disconnect, Exchange, Print, Probe, OK, PAPER_OUT
-from pos.engine import Restart
+from pos.results import OK, PAPER_OUT
 from vmutil import START, rmtree, tmpdir
 
 TMK = b"\x01\x23\x45\x67\x89\xab\xcd\xef\xfe\xdc\xba\x98\x76\x54\x32\x10"
@@ -160,7 +159,7 @@ class Terminal:
         self.paper = True
         self.link = OK           # what a Connect gets: OK, or LINK_DOWN for a link that does not come up
         self.restarts = 0        # Restart effects carried out (the App goes on: a test boots a new one)
-        self.probe = {"printer": (True, ""), "reader": (True, "magstripe"), "link": (True, "wifi"),
+        self.probe_answers = {"printer": (True, ""), "reader": (True, "magstripe"), "link": (True, "wifi"),
                       "flash": (True, "1024 KB free"), "networks": (True, ["Shop-WiFi", "茶楼-2F"])}
         self.app = App(self.dir, lambda: self.now[0], PROVISION, "firmware/assets")
         if settings:
@@ -177,38 +176,39 @@ class Terminal:
         return s.text() if s is not None else ""
 
     def pump(self):
-        app = self.app
-        while True:
-            e = app.pending_io
-            if e is None:
-                return
-            if isinstance(e, Exchange):
-                answer = self.host.answer(e.frame)
-                if type(answer) is bytes:
-                    app.resolve(answer)
-                elif answer == "timeout":
-                    self.advance(app.settings["host_timeout"] + 1)
-                elif answer == "broken":
-                    app.resolve("LINK_BROKEN")
-                else:
-                    app.resolve(b"\x00\x05garbl")
-            elif isinstance(e, Print):
-                if not self.paper:
-                    app.resolve(PAPER_OUT)
-                    return
-                self.slips.append([line for line, _style in e.lines])
-                app.resolve(OK)
-            elif isinstance(e, Probe):
-                app.resolve(self.probe)
-            elif isinstance(e, Connect):
-                app.resolve(self.link)
-            elif isinstance(e, Disconnect):
-                app.resolve(OK)
-            elif isinstance(e, Restart):
-                self.restarts += 1
-                app.resolve(OK)
-            else:
-                raise AssertionError("unknown effect %r" % e)
+        self.app.run_io(self)
+
+    # The I/O effects' handlers (pos.engine.HANDLERS): what the host, the printer and the link do.
+
+    def exchange(self, e):
+        answer = self.host.answer(e.frame)
+        if type(answer) is bytes:
+            return answer
+        if answer == "timeout":
+            self.advance(self.app.settings["host_timeout"] + 1)
+            return None
+        if answer == "broken":
+            return "LINK_BROKEN"
+        return b"\x00\x05garbl"
+
+    def print_slip(self, e):
+        if not self.paper:
+            return PAPER_OUT
+        self.slips.append([line for line, _style in e.lines])
+        return OK
+
+    def probe(self, e):
+        return self.probe_answers
+
+    def connect(self, e):
+        return self.link
+
+    def disconnect(self, e):
+        return OK
+
+    def restart(self, e):
+        self.restarts += 1
+        return OK
 
     def advance(self, secs):
         for _ in range(secs):

@@ -1,5 +1,6 @@
 from pos.editors import AmountEditor, DigitsEditor, PinEditor, ListEditor, TextEditor
-from pos.engine import Ask, Connect, Engine, Exchange, ReadCard, Show, WaitPaper, CANCEL, TIMEOUT, OK
+from pos.engine import Ask, Connect, Engine, Exchange, ReadCard, Show, WaitPaper
+from pos.results import CANCEL, OK, TIMEOUT
 from pos.screen import Screen
 
 

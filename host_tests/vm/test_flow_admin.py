@@ -139,7 +139,7 @@ def test_the_language_switches_the_screens():
 
 def test_self_check_shows_each_part_and_prints_on_enter():
     term = _signed_in()
-    term.probe["printer"] = (False, "paper out")
+    term.probe_answers["printer"] = (False, "paper out")
     _admin(term, "自检")
     screen = term.screen
     assert "打印机: 故障 paper out" in screen and "读卡器: 正常" in screen and "流水: 正常" in screen
@@ -233,7 +233,7 @@ def test_the_shops_wifi_is_picked_from_the_networks_in_reach_or_keyed():
 
 def test_a_terminal_that_finds_no_network_asks_for_its_name():
     term = _signed_in()
-    term.probe["networks"] = (True, [])
+    term.probe_answers["networks"] = (True, [])
     _admin(term, "终端设置", "WLAN设置")
     assert "网络名称" in term.screen, term.screen
     term.close()

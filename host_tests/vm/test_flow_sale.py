@@ -128,7 +128,7 @@ def test_a_reversal_left_pending_is_sent_from_the_idle_screen_on_its_own():
 
 
 def test_a_link_down_at_idle_costs_the_reversal_no_try_and_it_is_tried_again_later():
-    from pos.engine import LINK_DOWN
+    from pos.results import LINK_DOWN
     term = _reversal_pending_at_idle()
     term.link = LINK_DOWN
     term.advance(61)

@@ -7,6 +7,7 @@ from drivers.compat import sleep_ms
 from drivers.fakes.keypad import FakeKeypad
 from flowkit import GOOD, PROVISION, Host
 from pos.app import App
+from pos.engine import Probe
 from runtime.shell import Shell
 from vmutil import font_path, rmtree, tmpdir
 
@@ -215,7 +216,7 @@ def test_the_battery_task_puts_the_charge_on_the_idle_screen_and_a_flat_one_hold
         await r.press("ENTER 1")
         await r.until("电量低，请充电")
         assert "需要电量10%以上" in r.lcd.text() and not r.printer.jobs
-        assert await r.shell._probe(("battery", "flash")) == {"battery": (False, "2%")}   # 自检's answer
+        assert await r.shell.probe(Probe(("battery", "flash"))) == {"battery": (False, "2%")}   # 自检's answer
     rig.run(script)
 
 

@@ -69,7 +69,7 @@ def test_the_self_check_shows_the_battery_only_on_a_terminal_that_has_one():
     assert "打印机: 正常" in _self_check(term) and "电池" not in term.screen
     term.close()
     term = _signed_in(4)
-    term.probe["battery"] = (False, "4%")        # what the runtime answers from its battery
+    term.probe_answers["battery"] = (False, "4%")        # what the runtime answers from its battery
     assert "电池: 故障 4%" in _self_check(term), term.screen
     term.close()
 

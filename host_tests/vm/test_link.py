@@ -7,7 +7,7 @@ from drivers.fakes.modem import FakeModem
 from drivers.wifi import Wifi
 from drivers.fakes.wifi import FakeSocketModule, FakeWlan
 from runtime.link import FRAME_MAX, Link
-from pos.engine import LINK_BROKEN, LINK_DOWN, OK
+from pos.results import LINK_BROKEN, LINK_DOWN, OK
 
 REQUEST = b"\x00\x05hello"
 ANSWER = b"\x00\x06answer"

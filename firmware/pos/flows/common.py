@@ -1,7 +1,8 @@
 """Small steps every flow shares: result screens, inputs, the supervisor's password, one host round trip."""
 from pos import cup, message
 from pos.editors import AmountEditor, ConfirmEditor, DigitsEditor
-from pos.engine import Ask, Connect, Disconnect, Exchange, Show, OK, CANCEL, TIMEOUT
+from pos.engine import Ask, Connect, Disconnect, Exchange, Show
+from pos.results import CANCEL, OK, TIMEOUT
 from pos.i18n import t
 from pos.iso8583 import CodecError
 from pos.screen import Screen

@@ -1,7 +1,8 @@
 """The idle screen (欢迎使用, date and time) and every menu of pos.menu."""
 from pos import clock, store
 from pos.editors import ListEditor
-from pos.engine import TIMEOUT, Show
+from pos.engine import Show
+from pos.results import TIMEOUT
 from pos.flows import reversal
 from pos.flows.common import GAVE_UP, ask, notice
 from pos.i18n import t, tf

@@ -1,6 +1,7 @@
 """Operator login: number, then password; five wrong passwords lock the operator."""
 from pos.editors import DigitsEditor
-from pos.engine import Ask, CANCEL, TIMEOUT
+from pos.engine import Ask
+from pos.results import CANCEL, TIMEOUT
 from pos.flows.common import notice
 from pos.i18n import t, tf
 from pos.screen import Screen

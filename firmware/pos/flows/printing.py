@@ -1,6 +1,7 @@
 """Printing a transaction's slip copies, resumable after paper out or power loss."""
 from pos import receipt
-from pos.engine import Print, Show, WaitPaper, OK, PAPER_OUT
+from pos.engine import Print, Show, WaitPaper
+from pos.results import OK, PAPER_OUT
 from pos.i18n import t
 from pos.money import format_fen
 from pos.screen import Screen

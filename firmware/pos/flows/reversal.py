@@ -6,7 +6,8 @@ holds no full PAN or track data (those never reach flash), so the 0400 names
 the original by terminal, batch and trace and carries its amount and type.
 """
 from pos import cup, message, store
-from pos.engine import OK, Connect
+from pos.engine import Connect
+from pos.results import OK
 from pos.flows.common import exchange, hang_up, mac_function
 from pos.i18n import t
 from pos.screen import Screen

@@ -11,7 +11,8 @@ download cut off by the link goes on where it stopped the next time.
 """
 from pos import cup, rescodes, tlv, update
 from pos.editors import ConfirmEditor
-from pos.engine import Restart, TIMEOUT
+from pos.engine import Restart
+from pos.results import TIMEOUT
 from pos.flows import online
 from pos.flows.common import WHY_TEXT, ask, hang_up, notice
 from pos.i18n import t
