@@ -86,9 +86,9 @@ SIGNIN_KEYS = (
 )
 SIGNIN_KEYS_LEN = 40  # bytes 28..35 are zeros (the unused half of a double-length MAK)
 
-# Fields never written to flash (full PAN, track data, PIN block, chip data,
-# a repayment's credit card number in 62): a saved reversal goes without them.
-NOT_STORED = (2, 35, 36, 52, 55, 62)
+# Fields of a saved reversal that reach flash only sealed under the terminal's data key
+# (pos/sealed.py): the PAN and the expiry the 0400 carries again, as the profile asks.
+SEALED = (2, 14)
 
 # Field 39 of a reversal: why the original's answer was not accepted.
 REVERSAL_NO_ANSWER = "98"

@@ -154,10 +154,9 @@ def signin_keys(profile, field62):
 def reversal_values(profile, kind, values, reason):
     """values for build(profile, "reversal", ...) undoing request kind.
 
-    Keeps the original's fields the reversal row allows except those never
-    stored (profile.NOT_STORED: full PAN, track, PIN block), since a reversal
-    is saved before its request is sent; takes field 3 and 60 as the original
-    had them; adds the reason.
+    Keeps the original's fields the reversal row allows: the profile's 0400 is
+    the original without 26, 35, 36, 52, 53 (no PIN, no track data), with its
+    field 2; takes field 3 and 60 as the original had them; adds the reason.
     """
     if reason not in profile.REVERSAL_REASONS:
         raise CodecError("no reversal reason %r" % (reason,), 39)
@@ -167,7 +166,7 @@ def reversal_values(profile, kind, values, reason):
     allowed = profile.TRANSACTIONS["reversal"]["fields"]
     out = {}
     for k in values:
-        if type(k) is int and k in allowed and k not in profile.NOT_STORED:
+        if type(k) is int and k in allowed:
             out[k] = values[k]
     if row["proc"] is not None:
         out[3] = row["proc"]

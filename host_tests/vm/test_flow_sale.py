@@ -58,7 +58,9 @@ def _reversal_after(answer, reason):
     term.sale(700)
     assert term.host.kinds[-2:] == ["reversal", "sale"], term.host.kinds
     rev = term.last_request("reversal")
-    assert rev[39] == reason and rev[4] == "000000000500" and 2 not in rev and 35 not in rev and 52 not in rev
+    assert rev[39] == reason and rev[4] == "000000000500" and rev[2] == "6222021000000000017" and rev[14] == "3012"
+    for f in (26, 35, 36, 52, 53):
+        assert f not in rev, f
     assert store.load(term.dir, "reversal") is None
     states = [(r["amt"], r["st"]) for r in term.transactions("sale")]
     assert states == [(500, "reversed"), (700, "approved")], states
@@ -250,4 +252,58 @@ def test_a_full_journal_after_an_approval_undoes_the_sale_and_says_so():
     term.sale(100)
     assert "流水已满" in term.screen and "交易成功" not in term.screen
     assert store.load(term.dir, "reversal") is not None and term.slips == []
+    term.close()
+
+
+def _files_hold(path, texts):
+    """Which of texts (bytes) any file under path holds, read in pieces that overlap."""
+    import os
+    found = []
+    for name in os.listdir(path):
+        full = path + "/" + name
+        if os.stat(full)[0] & 0x4000:
+            found += _files_hold(full, texts)
+            continue
+        tail = b""
+        with open(full, "rb") as f:
+            while True:
+                chunk = f.read(512)
+                if not chunk:
+                    break
+                window = tail + chunk
+                for text in texts:
+                    if text in window and (name, text) not in found:
+                        found.append((name, text))
+                tail = window[-64:]
+    return found
+
+
+def test_no_file_the_terminal_writes_holds_the_pan_or_track_2_in_clear():
+    from flowkit import GOOD
+    secrets = (GOOD.split("=")[0].encode(), GOOD.encode(), GOOD.split("=")[1].encode())
+    term = _signed_in()
+    term.host.rules["sale"] = lambda req: "timeout"
+    term.sale(500)
+    assert store.load(term.dir, "reversal") is not None
+    assert _files_hold(term.dir, secrets) == []         # the reversal waits with field 2 sealed
+    term.host.rules.clear()
+    term.finish()
+    term.sale(700)
+    rev = term.last_request("reversal")
+    assert rev[2] == GOOD.split("=")[0] and term.host.kinds.count("reversal") == 1
+    assert store.load(term.dir, "reversal") is None
+    assert _files_hold(term.dir, secrets) == []
+    term.close()
+
+
+def test_a_reversal_sealed_under_another_tmk_goes_without_the_pan():
+    term = _signed_in()
+    term.host.rules["sale"] = lambda req: "timeout"
+    term.sale(500)
+    term.host.rules.clear()
+    term.finish()
+    term.app.tmk = bytes(16)             # provisioned anew: the old data key is gone
+    term.sale(700)
+    rev = term.last_request("reversal")
+    assert 2 not in rev and rev[4] == "000000000500" and rev[11]
     term.close()

@@ -216,10 +216,11 @@ def test_signin_keys_split_field_62_by_the_profile_layout():
     assert raises(CodecError, message.signin_keys, cup, bytes(39))
 
 
-def test_a_reversal_of_a_sale_keeps_trace_batch_and_amount_but_no_card_secrets():
+def test_a_reversal_of_a_sale_is_the_original_without_pin_and_track_data():
     values = message.reversal_values(cup, "sale", sale_values(), cup.REVERSAL_NO_ANSWER)
-    for k in (2, 26, 35, 52, 53):
+    for k in (26, 35, 36, 52, 53):
         assert k not in values
+    assert values[2] == sale_values()[2] and values[14] == sale_values()[14]
     assert values[3] == "000000" and values[11] == "000123" and values[4] == "000000012345"
     assert values[60] == "2200000100060" and values[39] == "98"
     fields = iso8583.decode(cup, message.build(cup, "reversal", values, fake_mac)[13:])

@@ -1,11 +1,15 @@
 """冲正: a financial request without a valid answer is undone by a 0400.
 
 The reversal is saved durably once the link is up and before the request is
-sent; it is cleared only by a valid answer to the request or by a 0410. It
-holds no full PAN or track data (those never reach flash), so the 0400 names
-the original by terminal, batch and trace and carries its amount and type.
+sent; it is cleared only by a valid answer to the request or by a 0410. The
+0400 is the original without its PIN and track data (26, 35, 36, 52, 53) plus
+the reason in 39: the host matches it by terminal, batch and trace, or by PAN
+and amount. The PAN and expiry (2, 14) it must send again lie on flash only
+sealed under the terminal's data key (pos/sealed.py), and go with the document.
 """
-from pos import cup, message, store
+from binascii import hexlify, unhexlify
+
+from pos import cup, message, sealed, store
 from pos.engine import Connect
 from pos.results import OK
 from pos.flows.common import exchange, hang_up, mac_function
@@ -49,9 +53,31 @@ def arm(app, kind, values, record):
     fields = message.reversal_values(cup, kind, values, cup.REVERSAL_NO_ANSWER)
     del fields[39]
     doc = {"reason": cup.REVERSAL_NO_ANSWER, "tries": 0, "record": record, "fields": {}}
+    card = []
     for f in fields:
-        doc["fields"][str(f)] = fields[f]
+        if f in cup.SEALED:
+            card.append("%d=%s" % (f, fields[f]))
+        else:
+            doc["fields"][str(f)] = fields[f]
+    if card:
+        doc["card"] = hexlify(sealed.seal(app.tmk, ";".join(card))).decode()
     store.save(app.dir, NAME, doc)
+
+
+def _values(app, doc):
+    """The 0400's fields from a saved reversal, its sealed card fields opened."""
+    values = {}
+    for f in doc["fields"]:
+        values[int(f)] = doc["fields"][f]
+    if "card" in doc:
+        try:
+            for item in sealed.unseal(app.tmk, unhexlify(doc["card"])).split(";"):
+                f, _, value = item.partition("=")
+                values[int(f)] = value
+        except (ValueError, sealed.SealError):
+            pass        # sealed by another TMK: the 0400 goes without them, and the host may refuse it
+    values[39] = doc["reason"]
+    return values
 
 
 def set_reason(app, reason):
@@ -74,10 +100,7 @@ def send_pending(app):
     doc = pending(app)
     if doc is None:
         return True
-    values = {}
-    for f in doc["fields"]:
-        values[int(f)] = doc["fields"][f]
-    values[39] = doc["reason"]
+    values = _values(app, doc)
     frame = message.build(cup, "reversal", values, mac_function(app.mak))
     fields, _why = yield from exchange(app, "reversal", frame, {11: values[11], 41: values[41]}, app.mak,
                                        t("sending_reversal"))
