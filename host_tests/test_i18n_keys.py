@@ -22,14 +22,11 @@ def _keys_used():
     import sys
     sys.path.insert(0, os.path.join(ROOT, "firmware"))
     from pos import menu
-    for items in menu.MENUS.values():
-        keys |= {label for _event, label in items}
-    for state in menu.MENUS:
-        if state != "menu":
-            keys.add("menu_" + state[:-5])
-    for state in menu.EXITS:
-        if state.startswith(("op_", "set_")) or state in ("selfcheck", "params"):
-            keys.add("menu_" + state)
+    for state in menu.STATES:
+        if menu.label(state) is not None:
+            keys.add(menu.label(state))
+        if state in ("preauth", "preauth_void", "preauth_complete"):
+            keys.add(state + "_ok")         # flows/preauth.py's result titles
     return keys
 
 

@@ -8,9 +8,9 @@ import sys
 from binascii import unhexlify
 
 from pos import store
-from pos.engine import Engine, ReadCard, WaitPaper, carry_out
+from pos.engine import Engine, carry_out
 from pos.journal import Journal
-from pos.menu import FLOW_MODULES, MENUS, module_of, next_state
+from pos import menu
 from pos.operators import Operators
 
 DEFAULT_SETTINGS = {
@@ -36,23 +36,21 @@ LINK_KEYS = ("wifi_ssid", "wifi_password", "apn")
 
 DEFAULT_OPERATORS = {"00": "123456", "01": "0000"}
 
-# Flow modules kept loaded between flows: the ones every flow shares.
-_SHARED = ("idle", "common", "online", "printing", "reversal")
+# Flow modules kept loaded between flows: the menus', and the reversal's (the money path imports it).
+_SHARED = ("idle", "reversal")
 
 
 def _flow(state, app):
-    """The generator for a menu state; a flow module loads only when its flow starts."""
-    name = module_of(state)
+    """The generator of a state's flow; its module loads only when the flow starts."""
+    name = menu.row(state)[menu.MODULE]
     module = __import__("pos.flows." + name, None, None, ("run",))
     return module.run(app, state)
 
 
 def _unload(state):
     """Drop a finished flow's module, so only the running flow's code takes RAM."""
-    if state in MENUS:
-        return
-    name = FLOW_MODULES.get(state)
-    if name is not None and name not in _SHARED:
+    name = menu.row(state)[menu.MODULE]
+    if name not in _SHARED:
         sys.modules.pop("pos.flows." + name, None)
 
 
@@ -82,6 +80,7 @@ class App:
         self.battery = None          # the battery's charge in percent, from the runtime; None: none
         self.signal = None           # ("wifi" or "4g", bars 0-4) of the link, from the runtime
         self.resume_settle = True    # an interrupted settlement resumes once after boot
+        self.presented = None        # a card presented at the idle screen, for the sale it starts
         self.state = None
 
     def _load_settings(self):
@@ -133,7 +132,7 @@ class App:
         screen, or the login screen when nobody is logged in. Its journal records stand; a request it
         had sent is undone by its saved reversal."""
         self.engine.stop()
-        self._enter("idle" if self.operator else "login")
+        self._enter(menu.IDLE if self.operator else "login")
 
     # Events in. Each returns after the engine is waiting again.
 
@@ -143,25 +142,25 @@ class App:
     def key(self, k):
         self.engine.tick(self.clock())
         self.engine.key(k)
-        self._settle()
+        self._follow()
 
     def card(self, event):
         self.engine.tick(self.clock())
         self.engine.card(event)
-        self._settle()
+        self._follow()
 
     def paper_loaded(self):
         self.engine.paper_loaded()
-        self._settle()
+        self._follow()
 
     def tick(self):
         self.engine.tick(self.clock())
-        self._settle()
+        self._follow()
 
     def resolve(self, result):
         self.engine.tick(self.clock())
         self.engine.resolve(result)
-        self._settle()
+        self._follow()
 
     @property
     def pending_io(self):
@@ -169,13 +168,13 @@ class App:
 
     @property
     def wants_card(self):
-        """True while a flow waits for a card: the shell polls the chip slot and the field then."""
-        return self.engine.waiting_for(ReadCard)
+        """True while a card presented would be taken: the shell polls the chip slot and the field then."""
+        return self.engine.wants_card
 
     @property
     def wants_paper(self):
         """True while a flow waits for the printer to have paper again."""
-        return self.engine.waiting_for(WaitPaper)
+        return self.engine.wants_paper
 
     def run_io(self, runner):
         """Carry out the pending I/O effects with a runner whose handlers answer at once (a test
@@ -203,8 +202,9 @@ class App:
             self.engine.start(_flow(state, self))
             if self.engine.busy:
                 return
-            state = next_state(state, self.engine.result)
+            state = menu.next_state(state, self.engine.result)
 
-    def _settle(self):
+    def _follow(self):
+        """Into the next state once the flow has returned (its result is the event)."""
         if not self.engine.busy:
-            self._enter(next_state(self.state, self.engine.result))
+            self._enter(menu.next_state(self.state, self.engine.result))

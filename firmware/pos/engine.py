@@ -24,6 +24,7 @@ class Effect:
     io = False
     timeout = None
     screen = None
+    takes_card = False      # a card presented ends the wait, the card event its result
 
 
 class Ask(Effect):
@@ -36,11 +37,13 @@ class Ask(Effect):
 
 
 class Show(Effect):
-    """Show a screen until a key or the timeout; result: the key or TIMEOUT."""
+    """Show a screen until a key or the timeout; result: the key or TIMEOUT. With cards, a card
+    presented ends it too (the idle screen): its event is the result, as ReadCard's."""
 
-    def __init__(self, screen, timeout=60):
+    def __init__(self, screen, timeout=60, cards=False):
         self.screen = screen
         self.timeout = timeout
+        self.takes_card = cards
 
 
 class ReadCard(Effect):
@@ -50,6 +53,7 @@ class ReadCard(Effect):
     With a manual editor the number may be keyed instead: the keys go to the
     editor and its complete value comes back as ('keyed', digits).
     """
+    takes_card = True
 
     def __init__(self, screen, timeout=60, manual=None):
         self.screen = screen
@@ -169,9 +173,15 @@ class Engine:
             except Exception:
                 pass
 
-    def waiting_for(self, kind):
-        """True while the flow waits on an effect of that class (ReadCard, WaitPaper, ...)."""
-        return isinstance(self.effect, kind)
+    @property
+    def wants_card(self):
+        """True while a card presented would end the wait (the shell polls the chip slot then)."""
+        e = self.effect
+        return e is not None and e.takes_card
+
+    @property
+    def wants_paper(self):
+        return isinstance(self.effect, WaitPaper)
 
     @property
     def pending_io(self):
@@ -230,7 +240,7 @@ class Engine:
         return True
 
     def card(self, event):
-        if isinstance(self.effect, ReadCard):
+        if self.wants_card:
             self._advance(event)
             return True
         return False

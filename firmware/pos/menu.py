@@ -1,184 +1,157 @@
-"""The terminal's top-level state machine, as tables.
+"""The terminal's top-level state machine: one row per state.
 
-Each state runs one flow (a generator, see pos.flows); the flow's return
-value is the event, and (state, event) gives the next state:
-
-- TRANSITIONS: (state, event) -> next state; (state, None) is the state's
-  default for any other event.
-- MENUS: a menu state lists its items as (event, i18n key); picking an item
-  is that event, and the next state is the item's own state. CANCEL in a
-  menu goes to its PARENT; a menu left alone times out to the idle screen.
-- EXITS: a leaf flow (a transaction, a query, a setting) returns "done" when
-  it ran to its end, successful or not, and anything else ("timeout") when
-  the merchant walked away; EXITS gives (state after done, state otherwise).
+Rules:
+- Each state runs one flow: `run(app, state)` of the flow module its row
+  names (pos.flows.<module>); what the flow returns is the event.
+- A row's exits map each event it expects to the next state. A menu's row
+  lists its items instead: picking one is the event of the item's own state,
+  BACK goes to the menu's parent and AWAY (left alone) to the idle screen.
+- An event its row does not name raises TransitionError, as h11 raises on a
+  transition its table lacks: a flow returning what its state does not expect
+  is a bug, never a quiet way back to the idle screen.
+- A row's power is the battery charge in percent that its state needs to
+  start from a menu or a card at the idle screen (what prints, and the update
+  that writes flash for minutes); its label is the i18n key of its title and
+  of its menu item.
 """
 
-TRANSITIONS = {
-    ("boot", "ok"): "login",
-    ("login", "ok"): "signin",
-    ("login", None): "login",
-    ("signin", None): "idle",
-    ("idle", "enter"): "menu",
-    ("idle", "settle"): "settle",
-    ("idle", "params_due"): "params_auto",
-    ("idle", "update_due"): "update_auto",
-    ("idle", "reversal_due"): "reversal_auto",
-    ("idle", None): "idle",
-    ("admin", "ok"): "admin_menu",
-    ("factory_reset", "reset"): "login",
-    ("admin", None): "menu",
+# Events: what the flows return.
+DONE = "done"              # a leaf flow ran to its end, successful or not
+AWAY = "timeout"           # the merchant walked away: a wait timed out
+BACK = "cancel"            # CANCEL in a menu, or at the login
+OK = "ok"                  # boot finished; login, sign-in, the supervisor's password passed
+FAIL = "fail"              # sign-in failed; the supervisor's password refused
+RETRY = "retry"            # a wrong password at the login
+RESET = "reset"            # factory reset done: log in again
+OPEN = "enter"             # the idle screen: ENTER opens the main menu
+CARD = "card"              # the idle screen: a card was presented (消费 with it)
+REFRESH = "refresh"        # the idle screen: shown again (the clock moved on)
+SETTLE_DUE = "settle"      # the idle screen: a settlement cut short by a power cut resumes
+PARAMS_DUE = "params_due"  # ... the host asked for a parameter download
+UPDATE_DUE = "update_due"  # ... the host asked for an application download
+REVERSAL_DUE = "reversal_due"  # ... a pending reversal's turn to go on its own
+
+IDLE = "idle"
+LOW_BATTERY = 10           # the idle screen says 电量低 below it
+
+# Row fields.
+MODULE = 0
+LABEL = 1
+POWER = 2
+EXITS = 3
+ITEMS = 4
+
+
+class TransitionError(ValueError):
+    pass
+
+
+_EXITS = {}
+
+
+def _leaf(module, label, then=IDLE, power=0):
+    """A flow that returns DONE to go to `then`, or AWAY to go to the idle screen."""
+    exits = _EXITS.get(then)
+    if exits is None:
+        exits = _EXITS[then] = ((DONE, then), (AWAY, IDLE))
+    return (module, label, power, exits, None)
+
+
+def _menu(label, parent, items):
+    return ("idle", label, 0, ((BACK, parent), (AWAY, IDLE)), items)
+
+
+STATES = {
+    "boot": ("boot", None, 0, ((OK, "login"),), None),
+    "login": ("login", "login", 0, ((OK, "signin"), (RETRY, "login"), (BACK, "login")), None),
+    "signin": ("signin", "menu_signin", 0, ((OK, IDLE), (FAIL, IDLE)), None),
+    IDLE: ("idle", "welcome", 0, ((OPEN, "menu"), (CARD, "sale"), (REFRESH, IDLE), (SETTLE_DUE, "settle"),
+                                  (PARAMS_DUE, "params_auto"), (UPDATE_DUE, "update_auto"),
+                                  (REVERSAL_DUE, "reversal_auto")), None),
+    # Main menu, in order, as on a UnionPay terminal. A digit picks item N of the page.
+    "menu": _menu("main_menu", IDLE, ("sale", "void", "refund", "balance", "preauth_menu", "bill", "repay",
+                                      "query_menu", "reprint_menu", "settle", "signin", "admin")),
+    "sale": _leaf("sale", "menu_sale", power=10),
+    "void": _leaf("void", "menu_void", power=10),
+    "refund": _leaf("refund", "menu_refund", power=10),
+    "balance": _leaf("balance", "menu_balance"),
+    "preauth_menu": _menu("menu_preauth", "menu", ("preauth", "preauth_void", "preauth_complete")),
+    "preauth": _leaf("preauth", "menu_preauth_hold", power=10),
+    "preauth_void": _leaf("preauth", "menu_preauth_void", power=10),
+    "preauth_complete": _leaf("preauth", "menu_preauth_complete", power=10),
+    "bill": _leaf("bill", "menu_bill", power=10),
+    "repay": _leaf("repay", "menu_repay", power=10),
+    "query_menu": _menu("menu_query", "menu", ("query_trace", "query_date", "query_amount", "totals")),
+    "query_trace": _leaf("query", "menu_query_trace", "query_menu"),
+    "query_date": _leaf("query", "menu_query_date", "query_menu"),
+    "query_amount": _leaf("query", "menu_query_amount", "query_menu"),
+    "totals": _leaf("query", "menu_totals", "query_menu"),
+    "reprint_menu": _menu("menu_reprint", "menu", ("reprint_last", "reprint_trace", "reprint_settle")),
+    "reprint_last": _leaf("reprint", "menu_reprint_last", power=10),
+    "reprint_trace": _leaf("reprint", "menu_reprint_trace", power=10),
+    "reprint_settle": _leaf("reprint", "menu_reprint_settle", power=10),
+    "settle": _leaf("settle", "menu_settle", power=10),
+    "admin": ("admin", "menu_admin", 0, ((OK, "admin_menu"), (FAIL, "menu")), None),
+    "admin_menu": _menu("menu_admin", "menu", ("signoff", "operators_menu", "settings_menu", "selfcheck", "params",
+                                               "update", "backup", "restore", "factory_reset")),
+    "signoff": ("signin", "menu_signoff", 0, ((DONE, "login"), (AWAY, "login")), None),
+    "selfcheck": _leaf("selfcheck", "menu_selfcheck", "admin_menu"),
+    "params": _leaf("params", "menu_params", "admin_menu"),
+    "update": _leaf("update", "menu_update", "admin_menu", power=30),
+    "backup": _leaf("backup", "menu_backup", "admin_menu"),
+    "restore": _leaf("backup", "menu_restore", "admin_menu"),
+    "factory_reset": ("backup", "menu_factory_reset", 0, ((RESET, "login"), (DONE, "admin_menu"), (AWAY, IDLE)),
+                      None),
+    "operators_menu": _menu("menu_operators", "admin_menu", ("op_add", "op_delete", "op_password", "op_unlock",
+                                                             "op_list")),
+    "op_add": _leaf("operators", "menu_op_add", "operators_menu"),
+    "op_delete": _leaf("operators", "menu_op_delete", "operators_menu"),
+    "op_password": _leaf("operators", "menu_op_password", "operators_menu"),
+    "op_unlock": _leaf("operators", "menu_op_unlock", "operators_menu"),
+    "op_list": _leaf("operators", "menu_op_list", "operators_menu"),
+    "settings_menu": _menu("menu_settings", "admin_menu", ("set_merchant", "set_copies", "set_density",
+                                                           "set_max_amount", "set_comm", "set_wifi", "set_apn",
+                                                           "set_lang", "set_datetime", "set_keytone")),
+    "set_merchant": _leaf("settings", "menu_set_merchant", "settings_menu"),
+    "set_copies": _leaf("settings", "menu_set_copies", "settings_menu"),
+    "set_density": _leaf("settings", "menu_set_density", "settings_menu"),
+    "set_max_amount": _leaf("settings", "menu_set_max_amount", "settings_menu"),
+    "set_comm": _leaf("settings", "menu_set_comm", "settings_menu"),
+    "set_wifi": _leaf("settings", "menu_set_wifi", "settings_menu"),
+    "set_apn": _leaf("settings", "menu_set_apn", "settings_menu"),
+    "set_lang": _leaf("settings", "menu_set_lang", "settings_menu"),
+    "set_datetime": _leaf("settings", "menu_set_datetime", "settings_menu"),
+    "set_keytone": _leaf("settings", "menu_set_keytone", "settings_menu"),
+    # What the idle screen starts on its own.
+    "params_auto": _leaf("params", "menu_params"),
+    "update_auto": _leaf("update", "menu_update", power=30),
+    "reversal_auto": _leaf("reversal", None),
 }
-
-# Main menu, in order, as on a UnionPay terminal. A digit picks item N of the page.
-MENUS = {
-    "menu": (
-        ("sale", "menu_sale"),
-        ("void", "menu_void"),
-        ("refund", "menu_refund"),
-        ("balance", "menu_balance"),
-        ("preauth_menu", "menu_preauth"),
-        ("bill", "menu_bill"),
-        ("repay", "menu_repay"),
-        ("query_menu", "menu_query"),
-        ("reprint_menu", "menu_reprint"),
-        ("settle", "menu_settle"),
-        ("signin", "menu_signin"),
-        ("admin", "menu_admin"),
-    ),
-    "preauth_menu": (
-        ("preauth", "menu_preauth_hold"),
-        ("preauth_void", "menu_preauth_void"),
-        ("preauth_complete", "menu_preauth_complete"),
-    ),
-    "query_menu": (
-        ("query_trace", "menu_query_trace"),
-        ("query_date", "menu_query_date"),
-        ("query_amount", "menu_query_amount"),
-        ("totals", "menu_totals"),
-    ),
-    "reprint_menu": (
-        ("reprint_last", "menu_reprint_last"),
-        ("reprint_trace", "menu_reprint_trace"),
-        ("reprint_settle", "menu_reprint_settle"),
-    ),
-    "admin_menu": (
-        ("signoff", "menu_signoff"),
-        ("operators_menu", "menu_operators"),
-        ("settings_menu", "menu_settings"),
-        ("selfcheck", "menu_selfcheck"),
-        ("params", "menu_params"),
-        ("update", "menu_update"),
-        ("backup", "menu_backup"),
-        ("restore", "menu_restore"),
-        ("factory_reset", "menu_factory_reset"),
-    ),
-    "operators_menu": (
-        ("op_add", "menu_op_add"),
-        ("op_delete", "menu_op_delete"),
-        ("op_password", "menu_op_password"),
-        ("op_unlock", "menu_op_unlock"),
-        ("op_list", "menu_op_list"),
-    ),
-    "settings_menu": (
-        ("set_merchant", "menu_set_merchant"),
-        ("set_copies", "menu_set_copies"),
-        ("set_density", "menu_set_density"),
-        ("set_max_amount", "menu_set_max_amount"),
-        ("set_comm", "menu_set_comm"),
-        ("set_wifi", "menu_set_wifi"),
-        ("set_apn", "menu_set_apn"),
-        ("set_lang", "menu_set_lang"),
-        ("set_datetime", "menu_set_datetime"),
-        ("set_keytone", "menu_set_keytone"),
-    ),
-}
-
-PARENT = {
-    "menu": "idle",
-    "preauth_menu": "menu",
-    "query_menu": "menu",
-    "reprint_menu": "menu",
-    "admin_menu": "menu",
-    "operators_menu": "admin_menu",
-    "settings_menu": "admin_menu",
-}
-
-_TO_IDLE = ("idle", "idle")
-EXITS = {
-    "sale": _TO_IDLE, "void": _TO_IDLE, "refund": _TO_IDLE, "balance": _TO_IDLE,
-    "preauth": _TO_IDLE, "preauth_void": _TO_IDLE, "preauth_complete": _TO_IDLE,
-    "bill": _TO_IDLE, "repay": _TO_IDLE, "settle": _TO_IDLE,
-    "query_trace": ("query_menu", "idle"), "query_date": ("query_menu", "idle"),
-    "query_amount": ("query_menu", "idle"), "totals": ("query_menu", "idle"),
-    "reprint_last": _TO_IDLE, "reprint_trace": _TO_IDLE, "reprint_settle": _TO_IDLE,
-    "signoff": ("login", "login"), "selfcheck": ("admin_menu", "idle"), "params": ("admin_menu", "idle"),
-    "params_auto": _TO_IDLE, "reversal_auto": _TO_IDLE,
-    "update": ("admin_menu", "idle"), "update_auto": _TO_IDLE,
-    "backup": ("admin_menu", "idle"), "restore": ("admin_menu", "idle"), "factory_reset": ("admin_menu", "idle"),
-    "op_add": ("operators_menu", "idle"), "op_delete": ("operators_menu", "idle"),
-    "op_password": ("operators_menu", "idle"), "op_unlock": ("operators_menu", "idle"),
-    "op_list": ("operators_menu", "idle"),
-    "set_merchant": ("settings_menu", "idle"), "set_copies": ("settings_menu", "idle"),
-    "set_density": ("settings_menu", "idle"), "set_max_amount": ("settings_menu", "idle"),
-    "set_comm": ("settings_menu", "idle"), "set_wifi": ("settings_menu", "idle"),
-    "set_apn": ("settings_menu", "idle"), "set_lang": ("settings_menu", "idle"),
-    "set_datetime": ("settings_menu", "idle"), "set_keytone": ("settings_menu", "idle"),
-}
-
-# The charge, in percent of the battery, a state needs to start from a menu: those that print, and
-# the update, which writes flash for minutes. A terminal without a battery (app.battery None) is
-# never held back; one below its threshold says so and stays in the menu.
-POWER_MIN = {
-    "sale": 10, "void": 10, "refund": 10, "preauth": 10, "preauth_void": 10, "preauth_complete": 10,
-    "bill": 10, "repay": 10, "settle": 10, "reprint_last": 10, "reprint_trace": 10, "reprint_settle": 10,
-    "update": 30, "update_auto": 30,
-}
-LOW_BATTERY = 10            # the idle screen says 电量低 below it
-
-# The flow module (pos.flows.<name>) whose run(app, state) runs each state.
-FLOW_MODULES = {
-    "boot": "boot", "login": "login", "signin": "signin", "signoff": "signin", "idle": "idle",
-    "admin": "admin", "sale": "sale", "void": "void", "refund": "refund", "balance": "balance",
-    "preauth": "preauth", "preauth_void": "preauth", "preauth_complete": "preauth",
-    "bill": "bill", "repay": "repay", "settle": "settle",
-    "query_trace": "query", "query_date": "query", "query_amount": "query", "totals": "query",
-    "reprint_last": "reprint", "reprint_trace": "reprint", "reprint_settle": "reprint",
-    "selfcheck": "selfcheck", "params": "params", "params_auto": "params", "reversal_auto": "reversal",
-    "update": "update", "update_auto": "update",
-    "backup": "backup", "restore": "backup", "factory_reset": "backup",
-    "op_add": "operators", "op_delete": "operators", "op_password": "operators", "op_unlock": "operators",
-    "op_list": "operators",
-    "set_merchant": "settings", "set_copies": "settings", "set_density": "settings",
-    "set_max_amount": "settings", "set_comm": "settings", "set_wifi": "settings", "set_apn": "settings",
-    "set_lang": "settings",
-    "set_datetime": "settings", "set_keytone": "settings",
-}
+_EXITS = None
 
 
-def module_of(state):
-    """The flow module name for a state (menus are run by pos.flows.idle)."""
-    if state in MENUS:
-        return "idle"
-    name = FLOW_MODULES.get(state)
-    if name is None:
-        raise ValueError("no flow for state %s" % state)
-    return name
+def row(state):
+    r = STATES.get(state)
+    if r is None:
+        raise TransitionError("no state %r" % (state,))
+    return r
+
+
+def label(state):
+    """The i18n key of the state's title and menu item."""
+    return row(state)[LABEL]
+
+
+def power_needed(state):
+    return row(state)[POWER]
 
 
 def next_state(state, event):
-    nxt = TRANSITIONS.get((state, event))
-    if nxt is not None:
-        return nxt
-    items = MENUS.get(state)
-    if items is not None:
-        for item, _label in items:
-            if item == event:
-                return item
-        return PARENT[state] if event == "cancel" else "idle"
-    exits = EXITS.get(state)
-    if exits is not None:
-        return exits[0] if event == "done" else exits[1]
-    nxt = TRANSITIONS.get((state, None))
-    if nxt is None:
-        raise ValueError("no transition from %s on %s" % (state, event))
-    return nxt
+    r = row(state)
+    items = r[ITEMS]
+    if items is not None and event in items:
+        return event
+    for ev, nxt in r[EXITS]:
+        if ev == event:
+            return nxt
+    raise TransitionError("no transition from %s on %r" % (state, event))

@@ -307,3 +307,107 @@ def test_a_reversal_sealed_under_another_tmk_goes_without_the_pan():
     rev = term.last_request("reversal")
     assert 2 not in rev and rev[4] == "000000000500" and rev[11]
     term.close()
+
+
+def test_a_partial_approval_shows_journals_and_prints_the_approved_amount():
+    term = _signed_in()
+    term.host.rules["sale"] = lambda req: {39: "10", 4: "000000000300"}
+    term.sale(500)
+    screen = term.screen
+    assert "交易成功" in screen and "3.00" in screen and "部分承兑" in screen and "余款 RMB 2.00" in screen
+    [sale] = term.transactions("sale")
+    assert sale["st"] == "approved" and sale["amt"] == 300 and sale["rc"] == "10"
+    assert "5.00" in sale["remark"]
+    assert store.load(term.dir, "reversal") is None
+    slip = term.slips[0]
+    assert slip[slip.index("金额 AMOUNT RMB:") + 1] == "RMB 3.00"
+    assert any(line.startswith("部分承兑 PARTIAL APPROVAL") for line in slip)
+    term.close()
+
+
+def test_a_partial_approval_of_more_than_asked_or_of_a_void_is_a_garbled_answer():
+    term = _signed_in()
+    term.host.rules["sale"] = lambda req: {39: "10", 4: "000000000900"}
+    term.sale(500)
+    assert "交易失败" in term.screen
+    assert store.load(term.dir, "reversal")["reason"] == "06"
+    term.close()
+    term = _signed_in()
+    term.host.rules["sale"] = lambda req: {39: "00", 4: "000000000300"}   # 00 must echo the amount
+    term.sale(500)
+    assert store.load(term.dir, "reversal")["reason"] == "06" and term.transactions("sale") == []
+    term.close()
+
+
+def _drive(term, flow):
+    """Run a generator of the money path on an engine of its own, the terminal's handlers carrying
+    its effects out and ENTER ending each screen; its result and the screens it showed."""
+    from pos.engine import Engine, carry_out
+    engine = Engine(term.now[0])
+    engine.start(flow)
+    seen = []
+    while engine.busy:
+        effect = engine.pending_io
+        if effect is not None:
+            engine.resolve(carry_out(term, effect))
+            continue
+        seen.append(engine.screen.text())
+        engine.key("ENTER")
+    return engine.result, seen
+
+
+def test_a_card_step_that_refuses_a_host_approval_leaves_it_to_its_reversal():
+    from flowkit import GOOD
+    from pos.flows import online
+    term = _signed_in()
+    values = {2: GOOD.split("=")[0], 4: "000000000500", 14: "3012", 22: "022", 25: "00", 35: GOOD}
+    record = online.new_record(term.app, "sale", 500, {"pan": GOOD.split("=")[0], "entry": "swipe"})
+    asked = []
+
+    def card_step(fields):
+        asked.append(fields[39])
+        return "06"
+    result, seen = _drive(term, online.financial(term.app, values, record, "消费", "交易成功", (), None, card_step))
+    assert result is None and asked == ["00"] and "卡片拒绝交易" in seen[-1]
+    assert store.load(term.dir, "reversal")["reason"] == "06" and term.transactions() == []
+    term.sale(700)
+    assert term.host.kinds[-2:] == ["reversal", "sale"]
+    assert [(r["amt"], r["st"]) for r in term.transactions("sale")] == [(500, "reversed"), (700, "approved")]
+    term.close()
+
+
+def test_a_reversal_completed_on_a_full_journal_is_still_cleared():
+    term = _reversal_pending_at_idle()
+    term.app.journal.max_bytes = term.app.journal.size()
+    term.advance(61)
+    assert term.host.kinds.count("reversal") == 1 and store.load(term.dir, "reversal") is None
+    assert "欢迎使用" in term.screen
+    term.close()
+
+
+def test_a_card_swiped_at_the_idle_screen_starts_a_sale_with_it():
+    term = _signed_in()
+    assert "确认键进入菜单" in term.screen
+    term.swipe()
+    assert "请输入金额" in term.screen and "622202*********0017" in term.screen
+    term.type("1500")
+    term.keys("ENTER")
+    assert "请输入密码" in term.screen
+    term.pin()
+    term.tear_off()
+    assert "交易成功" in term.screen
+    [sale] = term.transactions("sale")
+    assert sale["amt"] == 1500 and sale["pan"] == "622202*********0017"
+    term.close()
+
+
+def test_a_card_swiped_at_the_idle_screen_then_cancelled_is_not_kept_for_the_next_sale():
+    term = _signed_in()
+    term.swipe()
+    term.keys("CANCEL")
+    assert "欢迎使用" in term.screen and term.app.presented is None
+    term.menu("消费")
+    term.type("100")
+    term.keys("ENTER")
+    assert "请刷卡" in term.screen
+    term.close()

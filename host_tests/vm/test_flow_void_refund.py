@@ -137,9 +137,14 @@ def test_the_balance_shows_on_screen_and_prints_only_when_asked():
     term.pin()
     assert "1234.56" in term.screen and "可用余额" in term.screen
     assert term.slips == []
-    term.keys("ENTER")
+    term.keys("ENTER")                      # back, as ENTER is everywhere: no slip
+    assert term.slips == [] and "欢迎使用" in term.screen
+    term.menu("余额查询")
+    term.swipe()
+    term.pin()
+    term.keys("1")
     assert "1234.56" in "\n".join(term.slips[-1])
-    [record] = [r for r in term.journal() if r.get("k") == "balance"]
+    record = [r for r in term.journal() if r.get("k") == "balance"][-1]
     assert "amt" not in record and "1234.56" not in repr(record)
     req = term.last_request("balance")
     assert req[3] == "310000" and 4 not in req and 52 in req

@@ -25,45 +25,63 @@ def test_format_fen_never_uses_floats():
     assert format_fen(-100) == "-1.00"
 
 
-def test_every_menu_item_leads_to_a_state_with_a_flow():
-    for state in menu.MENUS:
-        for event, _label in menu.MENUS[state]:
-            nxt = menu.next_state(state, event)
-            assert nxt == event
-            assert menu.module_of(nxt)
-        assert menu.next_state(state, "cancel") == menu.PARENT[state]
-        assert menu.next_state(state, "timeout") == "idle"
+def test_every_exit_and_item_leads_to_a_state():
+    for state in menu.STATES:
+        row = menu.row(state)
+        for _event, nxt in row[menu.EXITS]:
+            assert nxt in menu.STATES, (state, nxt)
+        for item in row[menu.ITEMS] or ():
+            assert menu.next_state(state, item) == item and item in menu.STATES
+
+
+def test_a_menu_goes_back_to_its_parent_and_to_idle_when_left_alone():
+    for state, parent in (("menu", "idle"), ("preauth_menu", "menu"), ("operators_menu", "admin_menu"),
+                          ("settings_menu", "admin_menu")):
+        assert menu.next_state(state, menu.BACK) == parent
+        assert menu.next_state(state, menu.AWAY) == "idle"
 
 
 def test_the_main_menu_is_the_merchant_guides_in_order():
-    events = [e for e, _label in menu.MENUS["menu"]]
-    assert events[0] == "sale"
-    assert events == ["sale", "void", "refund", "balance", "preauth_menu", "bill", "repay", "query_menu",
-                      "reprint_menu", "settle", "signin", "admin"]
+    assert menu.row("menu")[menu.ITEMS] == ("sale", "void", "refund", "balance", "preauth_menu", "bill", "repay",
+                                            "query_menu", "reprint_menu", "settle", "signin", "admin")
 
 
-def test_every_leaf_flow_exits_on_done_and_on_anything_else():
-    for state in menu.EXITS:
-        done, other = menu.EXITS[state]
-        assert menu.next_state(state, "done") == done
-        assert menu.next_state(state, "timeout") == other
-        assert menu.module_of(state)
-    assert menu.next_state("void", "done") == "idle"
-    assert menu.next_state("op_add", "done") == "operators_menu"
-    assert menu.next_state("signoff", "done") == "login"
+def test_every_leaf_flow_exits_on_done_and_when_left_alone():
+    for state in menu.STATES:
+        exits = dict(menu.row(state)[menu.EXITS])
+        if menu.DONE in exits:
+            assert menu.next_state(state, menu.AWAY) in ("idle", "login"), state
+    assert menu.next_state("void", menu.DONE) == "idle"
+    assert menu.next_state("op_add", menu.DONE) == "operators_menu"
+    assert menu.next_state("query_trace", menu.DONE) == "query_menu"
+    assert menu.next_state("signoff", menu.DONE) == "login"
+
+
+def test_an_event_a_state_does_not_expect_raises():
+    from vmutil import raises
+    assert raises(menu.TransitionError, menu.next_state, "sale", "ok")
+    assert raises(menu.TransitionError, menu.next_state, "menu", "done")
+    assert raises(menu.TransitionError, menu.next_state, "idle", "anything")
+    assert raises(menu.TransitionError, menu.next_state, "no_such_state", menu.DONE)
 
 
 def test_the_supervisor_menu_opens_only_after_the_check():
-    assert menu.next_state("admin", "ok") == "admin_menu"
-    assert menu.next_state("admin", "refused") == "menu"
+    assert menu.next_state("admin", menu.OK) == "admin_menu"
+    assert menu.next_state("admin", menu.FAIL) == "menu"
 
 
 def test_flows_return_to_idle_and_cancel_leaves_the_menu():
-    assert menu.next_state("sale", "done") == "idle"
-    assert menu.next_state("menu", "cancel") == "idle"
-    assert menu.next_state("idle", "enter") == "menu"
-    assert menu.next_state("login", "ok") == "signin"
-    assert menu.next_state("login", "retry") == "login"
+    assert menu.next_state("sale", menu.DONE) == "idle"
+    assert menu.next_state("menu", menu.BACK) == "idle"
+    assert menu.next_state("idle", menu.OPEN) == "menu"
+    assert menu.next_state("idle", menu.CARD) == "sale"
+    assert menu.next_state("login", menu.OK) == "signin"
+    assert menu.next_state("login", menu.RETRY) == "login"
+
+
+def test_what_prints_needs_a_charge_to_start():
+    assert menu.power_needed("sale") == 10 and menu.power_needed("update") == 30
+    assert menu.power_needed("balance") == 0 and menu.power_needed("query_trace") == 0
 
 
 def test_civil_time_of_epoch_seconds():

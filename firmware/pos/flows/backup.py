@@ -19,10 +19,11 @@ import os
 from binascii import hexlify
 
 from pos import cup, ledger, store, tlv
+from pos.editors import ConfirmEditor
 from pos.flows import online
 from pos.flows.common import GAVE_UP, ask, confirm, notice
-from pos.editors import ConfirmEditor
 from pos.i18n import t
+from pos.menu import DONE, RESET
 
 DOCS = ("settings", "operators")  # not "link": the shop's Wi-Fi password stays on the terminal
 KEEP = ("clock_offset",)        # settings of this terminal a restore does not take from the backup
@@ -83,7 +84,7 @@ def backup(app):
     files = _files(app)
     total = sum(len(("%s\n%d\n" % (n, size)).encode()) + size for n, _p, size in files)
     if not (yield from online.link_up(app, title)):
-        return "done"
+        return DONE
     digest = hashlib.sha256()
     sent = 0
     ok = True
@@ -100,7 +101,7 @@ def backup(app):
         sent += len(chunk)
     yield from online.hang_up()
     yield from notice(app, title, [t("backup_ok") if ok else t("backup_failed")], 10)
-    return "done"
+    return DONE
 
 
 class _Unpacker:
@@ -165,9 +166,9 @@ def restore(app):
     import hashlib
     title = t("menu_restore")
     if not (yield from confirm(app, title, [t("restore_confirm")])):
-        return "done"
+        return DONE
     if not (yield from online.link_up(app, title)):
-        return "done"
+        return DONE
     unpack = _Unpacker(app)
     digest = hashlib.sha256()
     got, total, check, why = 0, None, None, None
@@ -211,7 +212,7 @@ def restore(app):
     unpack.discard()
     if why is not None:
         yield from notice(app, title, [t(why)], 10)
-        return "done"
+        return DONE
     for name, doc in docs:
         if name == "settings":
             for key in KEEP:
@@ -221,7 +222,7 @@ def restore(app):
     from pos import i18n
     i18n.set_lang(app.settings["lang"])
     yield from notice(app, title, [t("restore_ok")], 10)
-    return "done"
+    return DONE
 
 
 def factory_reset(app):
@@ -235,12 +236,12 @@ def factory_reset(app):
         why = "settle_before_reset"
     if why is not None:
         yield from notice(app, title, [t(why)])
-        return "done"
+        return DONE
     if not (yield from confirm(app, title, [t("reset_warning")])):
-        return "done"
+        return DONE
     again = yield from ask(app, title, [t("reset_again")], ConfirmEditor(), t("cancel_enter"))
     if again in GAVE_UP:
-        return "done"
+        return DONE
     offset = app.settings["clock_offset"]      # the date and time stay as the merchant set them
     for name in ("settings", "link", "operators", "last_settle"):
         store.remove(app.dir, name)
@@ -256,4 +257,4 @@ def factory_reset(app):
         app.settings["clock_offset"] = offset
         app.save_settings()
     yield from notice(app, title, [t("reset_done")], 10)
-    return "reset"
+    return RESET

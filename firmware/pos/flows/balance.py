@@ -1,4 +1,5 @@
-"""余额查询: card → PIN → 0200 (310000, 60.1 01) → the balance on the screen, printed only if asked.
+"""余额查询: card → PIN → 0200 (310000, 60.1 01) → the balance on the screen; a slip only when the
+cardholder asks for one (the 1 key: ENTER goes back, as everywhere else).
 
 The balance is never journaled; the journal keeps that the inquiry was made.
 """
@@ -6,8 +7,11 @@ from pos.engine import Show
 from pos.flows import card, online
 from pos.flows.common import notice
 from pos.i18n import t
+from pos.menu import DONE
 from pos.money import format_fen
 from pos.screen import Screen
+
+PRINT_KEY = "1"
 
 
 def parse_balance(f54):
@@ -21,26 +25,24 @@ def parse_balance(f54):
 def run(app, state):
     title = t("balance")
     if not (yield from online.ready(app, title)):
-        return "done"
+        return DONE
     got = yield from card.with_pin(app, title, [])
     if got is None:
-        return "done"
+        return DONE
     c, values = got
-    masked = card.masked(c)
     record = online.new_record(app, "balance", None, c)
-    fields = yield from online.transact(app, "balance", values, title, record)
-    if fields is None or (yield from online.declined(app, record, fields)):
-        return "done"
-    online.journal(app, record)
+    fields = yield from online.financial(app, values, record, title)
+    if fields is None:
+        return DONE
     fen = parse_balance(fields.get(54))
     if fen is None:
         yield from notice(app, title, [t("bad_answer")])
-        return "done"
-    lines = [t("card_no") + ": " + masked, t("balance_is"), "RMB " + format_fen(fen)]
-    key = yield Show(Screen(title, lines, t("enter_to_print")), app.settings["idle_timeout"])
-    if key == "ENTER":
+        return DONE
+    lines = [t("card_no") + ": " + record["pan"], t("balance_is"), "RMB " + format_fen(fen)]
+    key = yield Show(Screen(title, lines, t("print_on_1")), app.settings["idle_timeout"])
+    if key == PRINT_KEY:
         from pos import receipt
         from pos.flows.printing import print_lines, terminal_info
-        yield from print_lines(app, receipt.balance_lines(terminal_info(app), masked, fen, record),
+        yield from print_lines(app, receipt.balance_lines(terminal_info(app), record["pan"], fen, record),
                                title, lines[:1])
-    return "done"
+    return DONE

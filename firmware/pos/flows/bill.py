@@ -10,9 +10,11 @@ any amount (prepaid meters) the merchant keys it, the due amount offered.
 from pos import tlv
 from pos.editors import ListEditor
 from pos.flows import card, online
-from pos.flows.common import GAVE_UP, ask, ask_amount, ask_digits, confirm, notice
+from pos.flows.common import ask, ask_amount, ask_digits, confirm, notice
 from pos.i18n import t
+from pos.menu import DONE
 from pos.money import amount_field, format_fen
+from pos.results import GAVE_UP
 
 # Biller code (field 62 BC) and the i18n key of its name, in menu order.
 BILLERS = (("GAS", "biller_gas"), ("WTR", "biller_water"), ("ELE", "biller_power"))
@@ -33,14 +35,14 @@ def run(app, state):
     title = t("bill")
     picked = yield from ask(app, title, [t("choose_biller")], ListEditor([t(key) for _, key in BILLERS]))
     if picked in GAVE_UP:
-        return "done"
+        return DONE
     code, name_key = BILLERS[picked]
     title = t("bill") + " " + t(name_key)
     account = yield from ask_digits(app, title, t("enter_account"), 1, MAX_ACCOUNT)
     if account is None:
-        return "done"
+        return DONE
     if not (yield from online.ready(app, title)):
-        return "done"
+        return DONE
     bill = {}
 
     def check(fields):
@@ -50,30 +52,29 @@ def run(app, state):
         bill.update(found)
 
     values = {62: tlv.encode((("BC", code), ("AC", account)))}
-    fields = yield from online.transact(app, "bill_inquiry", values, title, None, check)
-    if fields is None or (yield from online.declined(app, None, fields, [t("account_no") + ": " + account])):
-        return "done"
+    if (yield from online.inquire(app, "bill_inquiry", values, title, check, [t("account_no") + ": " + account])) \
+            is None:
+        return DONE
     shown = [t("utility") + ": " + bill["un"], t("account_no") + ": " + account, t("holder") + ": " + bill["nm"],
              t("period") + ": " + bill["pd"]]
     due = bill["due"]
     if due == 0:
         yield from notice(app, title, shown + [t("nothing_due")])
-        return "done"
+        return DONE
     if due > app.settings["max_amount_fen"]:
         yield from notice(app, title, shown + [t("amount_due") + ": RMB " + format_fen(due), t("amount_too_large")])
-        return "done"
+        return DONE
     shown.append(t("amount_due") + ": RMB " + format_fen(due))
     if not (yield from confirm(app, title, shown + [t("check_bill")])):
-        return "done"
+        return DONE
     amount = due
     if bill["md"] == "A":
         amount = yield from ask_amount(app, title, t("enter_pay_amount"), shown, initial=due)
         if amount is None:
-            return "done"
-    paying = [t("amount") + ": RMB " + format_fen(amount)]
-    got = yield from card.with_pin(app, title, paying)
+            return DONE
+    got = yield from card.with_pin(app, title, [online.amount_line(amount)])
     if got is None:
-        return "done"
+        return DONE
     c, values = got
     values[4] = amount_field(amount)
     values[62] = tlv.encode((("BC", code), ("AC", account), ("PD", bill["pd"])))
@@ -88,7 +89,5 @@ def run(app, state):
                     tlv.digits(items, "AC", 1, MAX_ACCOUNT, False) not in ("", account):
                 raise tlv.TlvError("the answer is for another bill")
 
-    fields = yield from online.transact(app, "bill_payment", values, title, record, paid)
-    if fields is not None:
-        yield from online.conclude(app, record, fields, t("bill_ok"), [shown[2]] + paying)
-    return "done"
+    yield from online.financial(app, values, record, title, t("bill_ok"), [shown[2]], paid)
+    return DONE

@@ -6,6 +6,7 @@ signed in again (pos.flows.settle).
 """
 from pos.flows import reversal
 from pos.ledger import is_transaction
+from pos.menu import OK
 
 
 def run(app, state):
@@ -21,7 +22,7 @@ def run(app, state):
         if missing:
             from pos.flows.printing import print_copies
             yield from print_copies(app, last, missing[0], reprint=True)
-    return "ok"
+    return OK
 
 
 def _last_transaction(app):

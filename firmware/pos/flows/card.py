@@ -4,14 +4,16 @@ A card is a dict {"pan", "expiry", "track2", "entry"} held in RAM for one
 transaction only; the journal and slips get mask_pan(pan). A card inserted
 in the chip slot or tapped comes as ("insert", ATR) or ("tap", UID) from the
 same ReadCard effect; until chip (EMV) transactions come, the merchant is
-asked to swipe it instead, as terminals do for a chip they cannot read.
+asked to swipe it instead, as terminals do for a chip they cannot read. A
+card presented at the idle screen (app.presented) is the first one read.
 """
 from pos import cup
 from pos.editors import DigitsEditor, PinEditor
 from pos.engine import Ask, ReadCard
-from pos.flows.common import GAVE_UP, notice
+from pos.flows.common import notice
 from pos.i18n import t
 from pos.pinblock import encrypt_pin_block
+from pos.results import GAVE_UP
 from pos.screen import Screen
 from pos.track2 import Track2Error, luhn_ok, mask_pan, parse_track2
 
@@ -25,9 +27,11 @@ def read(app, title, lines, prompt=None, keyed=False):
     timeout = app.settings["idle_timeout"]
     prompt = prompt or t("swipe_card")
     for _ in range(MAX_TRIES):
-        manual = DigitsEditor(13, 19) if keyed else None
-        event = yield ReadCard(Screen(title, list(lines) + [prompt], t("key_card_no") if keyed else None),
-                               timeout, manual)
+        event, app.presented = app.presented, None
+        if event is None:
+            manual = DigitsEditor(13, 19) if keyed else None
+            event = yield ReadCard(Screen(title, list(lines) + [prompt], t("key_card_no") if keyed else None),
+                                   timeout, manual)
         if event in GAVE_UP:
             return None
         if event[0] == "keyed":
@@ -49,8 +53,22 @@ def read(app, title, lines, prompt=None, keyed=False):
     return None
 
 
+def presented_lines(app):
+    """The number of a card presented at the idle screen, for the screens before it is read."""
+    event = app.presented
+    if event is None or event[0] != "swipe":
+        return []
+    try:
+        return [t("card_no") + ": " + mask_pan(parse_track2(event[1])[0])]
+    except Track2Error:
+        return []
+
+
 def pin_block(app, title, lines, pan):
     """The cardholder's PIN as a block under the PIK, or None. The digits are wiped at once."""
+    from pos.flows.online import signed_in
+    if not (yield from signed_in(app)):      # an answer since the flow began may have dropped the keys
+        return None
     pin = PinEditor()
     entered = yield Ask(Screen(title, list(lines) + [t("enter_pin")], t("pin_hint")), pin,
                         app.settings["idle_timeout"])

@@ -1,13 +1,9 @@
-"""Small steps every flow shares: result screens, inputs, the supervisor's password, one host round trip."""
-from pos import cup, message
+"""Small steps every flow shares: result screens, inputs, the supervisor's password."""
 from pos.editors import AmountEditor, ConfirmEditor, DigitsEditor
-from pos.engine import Ask, Connect, Disconnect, Exchange, Show
-from pos.results import CANCEL, OK, TIMEOUT
+from pos.engine import Ask, Show
 from pos.i18n import t
-from pos.iso8583 import CodecError
+from pos.results import GAVE_UP
 from pos.screen import Screen
-
-GAVE_UP = (CANCEL, TIMEOUT)
 
 
 def notice(app, title, lines, timeout=None):
@@ -65,63 +61,3 @@ def supervisor(app, title):
         return True
     yield from notice(app, title, [t("supervisor_refused")])
     return False
-
-
-def connect(app, title):
-    """Open the link; on failure tell the merchant and return False."""
-    r = yield Connect(Screen(title, [t("connecting")]))
-    if r != OK:
-        yield from notice(app, t("declined"), [title, t("link_down")])
-        return False
-    return True
-
-
-def hang_up():
-    yield Disconnect()
-
-
-def mac_function(key):
-    """mac_fn for message.build / parse under the working MAC key."""
-    from pos.mac import cup_ecb_mac
-
-    def mac_fn(data):
-        return cup_ecb_mac(key, data)
-    return mac_fn
-
-
-def exchange(app, kind, frame, expect, mac_key=None, title="", check=None):
-    """Send a request and check its answer.
-
-    Returns (fields, None) for an answer that decoded, carries the expected
-    MTI and echoes `expect` (field -> value), whose MAC verified when
-    mac_key is given, and that check(fields) (raising CodecError) accepts;
-    otherwise (None, why) with why one of 'timeout', 'broken', 'garbled',
-    'mac'. A host asking for re-sign-in drops the keys; one asking for a
-    parameter or an application download marks it due.
-    """
-    answer = yield Exchange(frame, app.settings["host_timeout"], Screen(title, [t("processing")]))
-    if not isinstance(answer, (bytes, bytearray)):
-        return None, ("timeout" if answer == "TIMEOUT" else "broken")
-    mac_fn = None if mac_key is None else mac_function(mac_key)
-    try:
-        requirement, fields = message.parse(cup, answer, mac_fn,
-                                            message.answer_mti(cup.TRANSACTIONS[kind]["mti"]))
-        for f in expect:
-            if fields.get(f) != expect[f]:
-                raise CodecError("field %d not echoed" % f, f)
-        if check is not None and fields.get(39) == "00":
-            check(fields)
-    except message.MacError:
-        return None, "mac"
-    except CodecError:
-        return None, "garbled"
-    if requirement == cup.PROC_REQ_SIGNIN:
-        app.drop_keys()
-    elif requirement == cup.PROC_REQ_DOWNLOAD_PARAMS:
-        app.params_due = True
-    elif requirement == cup.PROC_REQ_DOWNLOAD_APP:
-        app.update_due = True
-    return fields, None
-
-
-WHY_TEXT = {"timeout": "host_timeout", "broken": "link_broken", "garbled": "bad_answer", "mac": "bad_mac"}

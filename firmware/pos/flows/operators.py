@@ -3,6 +3,8 @@ from pos import operators
 from pos.engine import Show
 from pos.flows.common import ask_digits, confirm, notice
 from pos.i18n import t, tf
+from pos.menu import AWAY, DONE
+from pos.results import TIMEOUT
 from pos.screen import Screen
 
 
@@ -12,37 +14,37 @@ def run(app, state):
         return (yield from _list(app, title))
     no = yield from ask_digits(app, title, t("operator_no"), 2, 2)
     if no is None:
-        return "timeout"
+        return AWAY
     known = [n for n, _locked in app.operators.list()]
     if state == "op_add":
         if no == operators.SUPERVISOR or no in known:
             yield from notice(app, title, [tf("operator_exists", no)])
-            return "done"
+            return DONE
         password = yield from _new_password(app, title, no)
         if password is not None:
             app.operators.add(no, password)
             yield from notice(app, title, [tf("operator_added", no)], 10)
-        return "done"
+        return DONE
     if no not in known:
         yield from notice(app, title, [t("unknown_operator") + ": " + no])
-        return "done"
+        return DONE
     if state == "op_delete":
         if no == operators.SUPERVISOR or no == app.operator:
             yield from notice(app, title, [tf("cannot_delete", no)])
-            return "done"
+            return DONE
         if (yield from confirm(app, title, [tf("delete_operator", no)])):
             app.operators.remove(no)
             yield from notice(app, title, [tf("operator_deleted", no)], 10)
-        return "done"
+        return DONE
     if state == "op_password":
         password = yield from _new_password(app, title, no)
         if password is not None:
             app.operators.set_password(no, password)
             yield from notice(app, title, [tf("password_changed", no)], 10)
-        return "done"
+        return DONE
     app.operators.reset(no)
     yield from notice(app, title, [tf("operator_unlocked", no)], 10)
-    return "done"
+    return DONE
 
 
 def _new_password(app, title, no):
@@ -65,4 +67,4 @@ def _list(app, title):
     for no, locked in app.operators.list():
         lines.append("%s  %s" % (no, t("locked") if locked else t("active")))
     key = yield Show(Screen(title, lines, t("press_any_key")), app.settings["idle_timeout"])
-    return "timeout" if key == "TIMEOUT" else "done"
+    return AWAY if key == TIMEOUT else DONE

@@ -9,6 +9,7 @@ from pos import tlv
 from pos.flows import online
 from pos.flows.common import notice
 from pos.i18n import t
+from pos.menu import DONE
 
 
 def run(app, state):
@@ -24,13 +25,12 @@ def run(app, state):
             raise tlv.TlvError("largest amount out of range")
         got["merchant_name"], got["max_amount_fen"] = name, top
 
-    fields = yield from online.transact(app, "params", {}, title, None, check)
-    if fields is None or (yield from online.declined(app, None, fields)):
-        return "done"
+    if (yield from online.inquire(app, "params", {}, title, check)) is None:
+        return DONE
     if got["merchant_name"]:
         app.settings["merchant_name"] = got["merchant_name"]
     if got["max_amount_fen"] is not None:
         app.settings["max_amount_fen"] = got["max_amount_fen"]
     app.save_settings()
     yield from notice(app, title, [t("params_ok"), app.settings["merchant_name"]], 10)
-    return "done"
+    return DONE

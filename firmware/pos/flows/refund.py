@@ -10,38 +10,37 @@ from pos.flows import card, online
 from pos.flows.common import ask_amount, ask_digits, ask_mmdd, notice, supervisor
 from pos.i18n import t
 from pos.ledger import find_reference
-from pos.money import amount_field, format_fen
+from pos.menu import DONE
+from pos.money import amount_field
 
 
 def run(app, state):
     title = t("refund")
     if not (yield from supervisor(app, title)):
-        return "done"
+        return DONE
     if not (yield from online.ready(app, title)):
-        return "done"
+        return DONE
     ref = yield from ask_digits(app, title, t("enter_orig_ref"), 12, 12)
     if ref is None:
-        return "done"
+        return DONE
     if find_reference(app.journal, ref) is not None:
         yield from notice(app, title, [t("refund_this_batch")])
-        return "done"
+        return DONE
     mmdd = yield from ask_mmdd(app, title, t("enter_orig_date"), [t("refer_no") + ": " + ref])
     if mmdd is None:
-        return "done"
+        return DONE
     amount = yield from ask_amount(app, title, t("enter_refund_amount"))
     if amount is None:
-        return "done"
-    shown = [t("refer_no") + ": " + ref, t("amount") + ": RMB " + format_fen(amount)]
+        return DONE
+    shown = [t("refer_no") + ": " + ref, online.amount_line(amount)]
     c = yield from card.read(app, title, shown)
     if c is None:
-        return "done"
+        return DONE
     values = card.fields(c)
     values[4] = amount_field(amount)
     values[37] = ref
     values[61] = message.field61(mmdd=mmdd)
     record = online.new_record(app, "refund", amount, c)
     record["oref"], record["odate"] = ref, mmdd
-    fields = yield from online.transact(app, "refund", values, title, record)
-    if fields is not None:
-        yield from online.conclude(app, record, fields, t("refund_ok"), shown[1:])
-    return "done"
+    yield from online.financial(app, values, record, title, t("refund_ok"), [card.masked(c)])
+    return DONE

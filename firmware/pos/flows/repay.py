@@ -10,16 +10,17 @@ from pos import tlv
 from pos.flows import card, online
 from pos.flows.common import ask_amount
 from pos.i18n import t
+from pos.menu import DONE
 from pos.money import amount_field, format_fen
 
 
 def run(app, state):
     title = t("repay")
     if not (yield from online.ready(app, title)):
-        return "done"
+        return DONE
     credit = yield from card.read(app, title, [], t("swipe_credit_card"), keyed=True)
     if credit is None:
-        return "done"
+        return DONE
     credit_masked = card.masked(credit)
     bill = {}
 
@@ -29,26 +30,24 @@ def run(app, state):
         bill["due"] = tlv.amount(items, "DU")
 
     values = {62: tlv.encode((("CN", credit["pan"]),))}
-    fields = yield from online.transact(app, "repay_inquiry", values, title, None, check)
-    if fields is None or (yield from online.declined(app, None, fields, [t("credit_card") + ": " + credit_masked])):
-        return "done"
+    if (yield from online.inquire(app, "repay_inquiry", values, title, check,
+                                  [t("credit_card") + ": " + credit_masked])) is None:
+        return DONE
     shown = [t("credit_card") + ": " + credit_masked, t("bank") + ": " + bill["bank"],
              t("bill_due") + ": RMB " + format_fen(bill["due"])]
     initial = bill["due"] if bill["due"] <= app.settings["max_amount_fen"] else 0
     amount = yield from ask_amount(app, title, t("enter_repay_amount"), shown, initial=initial)
     if amount is None:
-        return "done"
-    shown = shown[:2] + [t("amount") + ": RMB " + format_fen(amount)]
-    got = yield from card.with_pin(app, title, shown, t("swipe_paying_card"),
+        return DONE
+    shown = shown[:2]
+    got = yield from card.with_pin(app, title, shown + [online.amount_line(amount)], t("swipe_paying_card"),
                                    lambda c: "same_card_twice" if c["pan"] == credit["pan"] else None)
     if got is None:
-        return "done"
+        return DONE
     debit, values = got
     values[4] = amount_field(amount)
     values[62] = tlv.encode((("CN", credit["pan"]),))
     record = online.new_record(app, "repayment", amount, debit)
     record["cpan"], record["bk"] = credit_masked, bill["bank"]
-    fields = yield from online.transact(app, "repayment", values, title, record)
-    if fields is not None:
-        yield from online.conclude(app, record, fields, t("repay_ok"), shown)
-    return "done"
+    yield from online.financial(app, values, record, title, t("repay_ok"), shown)
+    return DONE

@@ -5,6 +5,8 @@ and, on ENTER, printed.
 """
 from pos.engine import Probe, Show
 from pos.i18n import t, tf
+from pos.menu import AWAY, DONE
+from pos.results import TIMEOUT
 from pos.screen import Screen
 
 PARTS = ("printer", "reader", "link", "flash", "battery")
@@ -36,6 +38,6 @@ def run(app, state):
         from pos import receipt
         from pos.flows.printing import print_lines, terminal_info
         yield from print_lines(app, receipt.selfcheck_lines(terminal_info(app), found), title, [])
-    elif key == "TIMEOUT":
-        return "timeout"
-    return "done"
+    elif key == TIMEOUT:
+        return AWAY
+    return DONE

@@ -6,8 +6,9 @@ from pos.editors import AmountEditor, ListEditor, TextEditor
 from pos.engine import Probe
 from pos.flows.common import GAVE_UP, ask, ask_digits, notice
 from pos.i18n import t
-from pos.screen import Screen
+from pos.menu import AWAY, DONE
 from pos.money import format_fen
+from pos.screen import Screen
 
 _CHOICES = {
     "set_copies": ("copies", (1, 2, 3), ("1", "2", "3")),
@@ -34,12 +35,12 @@ def run(app, state):
     else:
         changed = yield from _datetime(app, title)
     if changed is None:
-        return "timeout"
+        return AWAY
     if changed:
         app.save_settings()
         i18n.set_lang(app.settings["lang"])
         yield from notice(app, t("menu_" + state), [t("saved")], 5)
-    return "done"
+    return DONE
 
 
 def _choose(app, title, key, values, labels):

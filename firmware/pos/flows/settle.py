@@ -16,6 +16,7 @@ from pos.flows import online
 from pos.flows.common import confirm, notice
 from pos.flows.printing import TYPE_NAMES, print_lines, terminal_info
 from pos.i18n import t, tf
+from pos.menu import DONE
 from pos.money import format_fen
 
 DOC = "settle"
@@ -31,7 +32,7 @@ def run(app, state):
     if doc is None:
         doc = yield from _start(app, title)
         if doc is None:
-            return "done"
+            return DONE
     linked = False
     while doc is not None:
         step = doc["step"]
@@ -55,8 +56,8 @@ def run(app, state):
             if linked:
                 yield from online.hang_up()
             yield from notice(app, title, [t("settle_unfinished")])
-            return "done"
-    return "done"
+            return DONE
+    return DONE
 
 
 def _save(app, doc, step):

@@ -1,23 +1,31 @@
 """签到: 0800 → 0810 with the working keys under the TMK, both check values verified.
 签退: 0820 → 0830; the keys are dropped and the operator logged out either way."""
 from pos import cup, des, message
-from pos.flows.common import connect, exchange, hang_up, notice, WHY_TEXT
+from pos.flows.common import notice
+from pos.flows.online import WHY_TEXT, connect, exchange, hang_up, stamp
 from pos.i18n import t, rc_text
 from pos.iso8583 import CodecError
+from pos.menu import DONE, FAIL, OK
 
 
 def run(app, state):
     if state == "signoff":
         yield from sign_off(app)
-        return "done"
+        return DONE
     ok = yield from sign_in(app)
-    return "ok" if ok else "fail"
+    return OK if ok else FAIL
+
+
+def _values(app, kind):
+    """A sign-in's or a sign-off's fields: the header, and the operator in 63."""
+    values = {63: (app.operator or "00") + " "}
+    stamp(app, kind, values)
+    return values
 
 
 def sign_off(app):
     title = t("signoff")
-    values = {11: "%06d" % app.counters.next_trace(), 41: app.terminal_id, 42: app.merchant_id,
-              "batch": "%06d" % app.counters.batch, 63: (app.operator or "00") + " "}
+    values = _values(app, "signoff")
     frame = message.build(cup, "signoff", values)
     done = False
     if (yield from connect(app, title)):
@@ -34,14 +42,7 @@ def sign_in(app):
     """Sign in; True when the terminal now holds verified keys."""
     title = t("signin")
     app.drop_keys()
-    trace = app.counters.next_trace()
-    values = {
-        11: "%06d" % trace,
-        41: app.terminal_id,
-        42: app.merchant_id,
-        "batch": "%06d" % app.counters.batch,
-        63: (app.operator or "00") + " ",
-    }
+    values = _values(app, "signin")
     frame = message.build(cup, "signin", values)
     if not (yield from connect(app, title)):
         return False

@@ -12,10 +12,12 @@ download cut off by the link goes on where it stopped the next time.
 from pos import cup, rescodes, tlv, update
 from pos.editors import ConfirmEditor
 from pos.engine import Restart
-from pos.results import TIMEOUT
 from pos.flows import online
-from pos.flows.common import WHY_TEXT, ask, hang_up, notice
+from pos.flows.common import ask, notice
+from pos.flows.online import WHY_TEXT, hang_up
 from pos.i18n import t
+from pos.menu import DONE
+from pos.results import TIMEOUT
 from pos.screen import Screen
 
 _QUIET = ("none", "latest")       # nothing to do: not a failure
@@ -39,12 +41,12 @@ def run(app, state):
         up = update.Update(update.Slot(app.assets_dir))
         up.begin()
         if not (yield from _on_link(app, up, title, _manifest(app, up))):
-            return "done"
+            return DONE
         if not (yield from _agree(app, up, title, auto)):
             up.abandon()
-            return "done"
+            return DONE
         if not (yield from _on_link(app, up, title, _files(app, up, title))):
-            return "done"
+            return DONE
         up.install()
     except update.UpdateError as e:
         if up is not None:
@@ -52,12 +54,12 @@ def run(app, state):
         if not (auto and e.reason in _QUIET):
             yield from notice(app, title if e.reason in _QUIET else t("update_failed"),
                               [t("update_" + e.reason)], 10 if auto else None)
-        return "done"
+        return DONE
     finally:
         app.update_due = False    # this download's own answers do not start another one
     yield from notice(app, title, [t("update_ok"), up.version, t("update_restart")], 5)
     yield Restart(Screen(title, [t("update_restart")]))
-    return "done"
+    return DONE
 
 
 def _on_link(app, up, title, steps):
@@ -79,7 +81,7 @@ def _on_link(app, up, title, steps):
         if e.fields is None:
             yield from notice(app, t("update_failed"), [t(WHY_TEXT[e.why])])
         else:
-            yield from online.declined(app, None, e.fields)
+            yield from online.tell_declined(app, e.fields)
         return False
     except update.UpdateError:
         yield from hang_up()

@@ -10,18 +10,19 @@ from pos.flows import card, online
 from pos.flows.common import ask_digits, confirm, notice, supervisor
 from pos.i18n import t
 from pos.ledger import VOIDABLE, lookup
-from pos.money import amount_field, format_fen
+from pos.menu import DONE
+from pos.money import amount_field
 
 
 def run(app, state):
     title = t("void")
     if not (yield from supervisor(app, title)):
-        return "done"
+        return DONE
     if not (yield from online.ready(app, title)):
-        return "done"
+        return DONE
     trace = yield from ask_digits(app, title, t("enter_orig_trace"), 1, 6)
     if trace is None:
-        return "done"
+        return DONE
     original, was_voided = lookup(app.journal, int(trace))
     why = None
     if original is None or original.get("st") != "approved":
@@ -32,16 +33,16 @@ def run(app, state):
         why = "already_voided"
     if why is not None:
         yield from notice(app, title, [t(why), t("voucher_no") + ": %06d" % int(trace)])
-        return "done"
+        return DONE
     amount = original["amt"]
-    shown = [t("voucher_no") + ": %06d" % original["trace"], t("amount") + ": RMB " + format_fen(amount),
+    shown = [t("voucher_no") + ": %06d" % original["trace"], online.amount_line(amount),
              t("card_no") + ": " + original["pan"]]
     if not (yield from confirm(app, title, shown)):
-        return "done"
+        return DONE
     got = yield from card.with_pin(app, title, shown[:2], None,
                                    lambda c: None if card.same_card(c, original["pan"]) else "not_same_card")
     if got is None:
-        return "done"
+        return DONE
     c, values = got
     values[4] = amount_field(amount)
     values[37] = original.get("ref", "")
@@ -50,7 +51,5 @@ def run(app, state):
     values[61] = message.field61(original["batch"], original["trace"], original["date"][4:8])
     record = online.new_record(app, "void", amount, c)
     record["ob"], record["ot"] = original["batch"], original["trace"]
-    fields = yield from online.transact(app, "void", values, title, record)
-    if fields is not None:
-        yield from online.conclude(app, record, fields, t("void_ok"), shown[1:])
-    return "done"
+    yield from online.financial(app, values, record, title, t("void_ok"), shown[2:])
+    return DONE
