@@ -16,7 +16,6 @@ _POLL_MS = const(2)
 _STATUS_TIMEOUT_MS = const(500)
 _COOL_POLL_MS = const(500)
 _COOL_LIMIT_MS = const(30000)  # a head that is still hot after this is a fault
-_PAPER_POLL_MS = const(500)
 _DRAIN_READS = const(8)
 
 # ESC 7 n1 n2 n3 (CSN-A2 "set heating parameters"): n1 + 1 = heating dots / 8,
@@ -206,17 +205,3 @@ class Printer:
                     "online": parse_printer_status(answers[0])}
         except PrinterError:
             return {"paper": None, "error": "bad_answer", "online": False}
-
-    async def wait_paper(self, timeout_ms):
-        """True as soon as the paper sensor sees paper, False after timeout_ms."""
-        start = self._ticks()
-        while True:
-            b = await self._ask(4)
-            try:
-                if b is not None and parse_paper_status(b) != "out":
-                    return True
-            except PrinterError:
-                pass
-            if ticks_diff(self._ticks(), start) >= timeout_ms:
-                return False
-            await self._sleep(_PAPER_POLL_MS)

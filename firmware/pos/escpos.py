@@ -49,11 +49,6 @@ def raster_header(width_bytes, height):
                   height & 0xFF, height >> 8))
 
 
-def status_query():
-    """DLE EOT 4: ask for the paper roll sensor status (answered at once)."""
-    return b"\x10\x04\x04"
-
-
 def parse_status(byte):
     """The answer to DLE EOT 4: "ok", "paper_near_end" or "paper_out".
 

@@ -9,8 +9,6 @@ APPROVED = ("00", "10", "11", "16", "A2", "A4", "A5", "A6", "Y1", "Y3")
 PARTIAL_APPROVAL = "10"
 # The keys or the batch no longer match the host's: sign in before the next transaction.
 SIGNIN_REQUIRED = ("77", "99", "A0")
-# "吞卡、没收": keep the card.
-PICK_UP = ("04", "07", "33", "34", "35", "36", "37", "41", "43", "67")
 
 
 def is_approved(code):
@@ -20,6 +18,3 @@ def is_approved(code):
 def needs_signin(code):
     return code in SIGNIN_REQUIRED
 
-
-def is_pick_up(code):
-    return code in PICK_UP

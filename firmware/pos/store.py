@@ -147,6 +147,3 @@ class Counters:
             raise ValueError("batch number out of range")
         if batch_no != self.doc["batch"]:
             self._save("batch", batch_no)
-
-    def advance_batch(self):
-        self.set_batch(self.doc["batch"] % MAX_NO + 1)

@@ -133,10 +133,6 @@ def test_chunks_are_views_of_the_one_line_buffer():
     assert raises(EscPosError, next, escpos.render_slip([("A", NORMAL)], font(), chunk=bytearray(100)))
 
 
-def test_the_paper_sensor_query_is_dle_eot_4():
-    assert escpos.status_query() == b"\x10\x04\x04"
-
-
 def test_paper_sensor_status_is_parsed():
     assert escpos.parse_status(0x12) == "ok"
     assert escpos.parse_status(0x1E) == "paper_near_end"

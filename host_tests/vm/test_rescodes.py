@@ -62,11 +62,6 @@ def test_a_mac_or_pin_format_error_or_a_batch_mismatch_needs_sign_in():
         assert not rescodes.needs_signin(code), code
 
 
-def test_lost_stolen_and_fraud_cards_are_picked_up():
-    for code in ("04", "34", "41", "43"):
-        assert rescodes.is_pick_up(code), code
-    assert not rescodes.is_pick_up("51")
-
 
 def test_reversal_reasons_are_no_answer_bad_mac_and_other():
     assert rescodes.REVERSAL_NO_ANSWER == "98"
