@@ -1,8 +1,8 @@
 """The terminal against a strict CUP host written from docs/protocol.md alone
 (strict_host.py), which matches a reversal to its sale by PAN and amount, as
 an independent CUP host does, instead of by the acquirer's (terminal, batch,
-trace). The terminal of test_acquirer.py (another pyiso8583 spec, its own
-DES and MAC) checks the host first; then the simulator runs against it."""
+trace). The terminal of test_acquirer.py (the acquirer's pyiso8583 spec, its
+own DES and MAC) checks the host first; then the simulator runs against it."""
 
 import datetime
 import os
@@ -57,9 +57,9 @@ def test_the_strict_spec_reads_the_worked_example_of_the_protocol():
 
 
 def test_the_strict_mac_is_the_acquirers():
+    key = bytes.fromhex("0123456789ABCDEF")
     for n in (0, 1, 8, 13, 64, 200):
         data = bytes(range(n))
-        key = bytes.fromhex("0123456789ABCDEF")
         assert cup_mac(key, data) == crypto.cup_mac(key, data)
 
 
