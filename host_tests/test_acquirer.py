@@ -186,7 +186,8 @@ class Terminal:
         return fields, self.send_payload(self.build(fields))
 
     def reversal_fields(self, sale_fields, reason="98"):
-        fields = {n: v for n, v in sale_fields.items() if n not in (26, 52, 53, 64)}
+        """The 0400 of protocol section 7: the sale without PIN and track data."""
+        fields = {n: v for n, v in sale_fields.items() if n not in (26, 35, 36, 52, 53, 64)}
         fields[0] = "0400"
         fields[39] = reason
         return fields
@@ -391,19 +392,41 @@ def test_reversal_restores_the_balance_exactly_once(acquirer, terminal):
     assert balance(db, "good") == before
 
 
-def test_reversal_without_card_data_finds_the_original_by_trace(acquirer, terminal):
+def reversal_rows(db, trace):
+    return [r for r in json.loads(cli("transactions", "--db", db))
+            if r["trace"] == trace and r["type"] == "reversal"]
+
+
+@pytest.mark.parametrize("pan", [None, CARDS["credit"]["pan"]], ids=["no-pan", "another-pan"])
+def test_reversal_without_the_originals_pan_is_25_and_the_money_stays_taken(acquirer, terminal,
+                                                                          pan):
     db = acquirer[2]
     before = balance(db, "good")
     fields, _ = terminal.sale(CARDS["good"], 700)
-    reversal = terminal.reversal_fields(fields, reason="A0")
-    for n in (2, 14, 22, 35):
-        del reversal[n]
+    reversal = terminal.reversal_fields(fields)
+    if pan is None:
+        del reversal[2]
+    else:
+        reversal[2] = pan
     answer = terminal.send_payload(terminal.build(reversal))
-    assert answer[39] == "00" and set(answer.fields) - {0} == REVERSAL_FIELDS - {2}
-    assert balance(db, "good") == before
-    rows = json.loads(cli("transactions", "--db", db))
-    assert [r["masked_pan"] for r in rows if r["trace"] == fields[11]] == \
-        ["622202*********0017"] * 2
+    assert answer[39] == "25" and answer.mac_ok(terminal.mak)
+    assert balance(db, "good") == before - 700
+    rows = reversal_rows(db, fields[11])
+    assert [(r["response_code"], r["state"]) for r in rows] == [("25", "declined")]
+    assert ("no PAN" if pan is None else "PAN not the original's") in rows[0]["note"]
+    assert "nothing undone" in rows[0]["note"]
+    assert terminal.reverse(fields)[1][39] == "94"
+    assert balance(db, "good") == before - 700
+
+
+def test_reversal_of_a_card_not_on_file_is_matched_by_its_masked_pan(acquirer, terminal):
+    fields, answer = terminal.sale(CARDS["unknown"], 300)
+    assert answer[39] == "14"
+    assert terminal.reverse(fields)[1][39] == "00"
+    fields, _ = terminal.sale(CARDS["unknown"], 300)
+    reversal = terminal.reversal_fields(fields)
+    reversal[2] = CARDS["good"]["pan"]
+    assert terminal.send_payload(terminal.build(reversal))[39] == "25"
 
 
 def test_reversal_of_an_unknown_original_is_answered_00_and_recorded(acquirer, terminal):

@@ -14,13 +14,16 @@ row of `UNDO` and becomes 'reversed':
   preauth void          the hold held again
   balance, inquiries    nothing moved, nothing to undo
 
-An original that something later changed (a voided or refunded sale, a
-completed or released pre-authorisation) is left as it is. A reversal is
-answered 00 once it passes the checks, whatever it found.
+An original made with a card is reversed only by a 0400 whose field 2 is that
+card's PAN: without it, or with another, the answer is 25 and nothing is
+undone. An original that something later changed (a voided or refunded sale, a
+completed or released pre-authorisation) is left as it is. Otherwise a
+reversal is answered 00 once it passes the checks, whatever it found.
 """
 
 from . import spec
-from .context import APPROVED, FORMAT_ERROR, Reply, amount, card_data
+from .context import APPROVED, FORMAT_ERROR, NO_ORIGINAL, Reply, amount, card_data
+from .store import masked_pan
 
 ECHO = (2, 3, 4, 11, 25, 41, 42, 49, 60)
 
@@ -53,6 +56,12 @@ def reversal(context):
     originals = context.store.originals(terminal_id, batch, trace, name)
     approved = [o for o in originals if o["response_code"] == APPROVED]
     original = approved[0] if approved else (originals[0] if originals else None)
+    refused = _card_refusal(context.store, name, original, request.get(2))
+    if refused is not None:
+        fields[39] = NO_ORIGINAL
+        context.record("reversal", fields, reversed_fen, original_id=original["id"],
+                       note="%s, nothing undone; reason %s" % (refused, request[39]))
+        return Reply(fields, mak=mak, authentic=True)
     if approved:
         note = UNDO[name](context.store, original)
         reversed_fen = original["amount_fen"]
@@ -63,6 +72,23 @@ def reversal(context):
     fields[39] = APPROVED
     record("%s; reason %s" % (note, request[39]), original)
     return Reply(fields, mak=mak, authentic=True)
+
+
+def _card_refusal(store, name, original, pan):
+    """Why the 0400's field 2 does not name the original's card, or None when it does
+    (or the original was made without one). A card not on file is known only masked."""
+    if original is None or not spec.TRANSACTIONS[name].card:
+        return None
+    if original["card_id"] is None and original["masked_pan"] is None:
+        return None
+    if pan is None:
+        return "no PAN (field 2) for an original made with a card"
+    if original["card_id"] is not None:
+        card = store.card(pan)
+        matches = card is not None and card["id"] == original["card_id"]
+    else:
+        matches = masked_pan(pan) == original["masked_pan"]
+    return None if matches else "PAN not the original's"
 
 
 def _left_as_is(txn):
