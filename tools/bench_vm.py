@@ -76,8 +76,9 @@ class Device:
                 self.peak = a
 
     def pump(self):
+        from flowkit import run_io
         self._measure()
-        self.term.run_io(self)
+        run_io(self.term, self)
 
     # The I/O effects' handlers (pos.engine.HANDLERS): the scripted host and a printer that renders.
 

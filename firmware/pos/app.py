@@ -8,7 +8,7 @@ import sys
 from binascii import unhexlify
 
 from pos import store
-from pos.engine import Engine, carry_out
+from pos.engine import Engine
 from pos.journal import Journal
 from pos import menu
 from pos.operators import Operators
@@ -175,19 +175,6 @@ class App:
     def wants_paper(self):
         """True while a flow waits for the printer to have paper again."""
         return self.engine.wants_paper
-
-    def run_io(self, runner):
-        """Carry out the pending I/O effects with a runner whose handlers answer at once (a test
-        kit, the bench: engine.HANDLERS names them), until the App waits for a person, time, or an
-        effect the runner leaves pending (its handler gave None)."""
-        while True:
-            effect = self.engine.pending_io
-            if effect is None:
-                return
-            result = carry_out(runner, effect)
-            if result is None:
-                return
-            self.resolve(result)
 
     @property
     def screen(self):

@@ -14,120 +14,113 @@ Rules:
   that writes flash for minutes); its label is the i18n key of its title and
   of its menu item.
 """
+from pos import const
 
 # Events: what the flows return.
-DONE = "done"              # a leaf flow ran to its end, successful or not
-AWAY = "timeout"           # the merchant walked away: a wait timed out
-BACK = "cancel"            # CANCEL in a menu, or at the login
-OK = "ok"                  # boot finished; login, sign-in, the supervisor's password passed
-FAIL = "fail"              # sign-in failed; the supervisor's password refused
-RETRY = "retry"            # a wrong password at the login
-RESET = "reset"            # factory reset done: log in again
-OPEN = "enter"             # the idle screen: ENTER opens the main menu
-CARD = "card"              # the idle screen: a card was presented (消费 with it)
-REFRESH = "refresh"        # the idle screen: shown again (the clock moved on)
-SETTLE_DUE = "settle"      # the idle screen: a settlement cut short by a power cut resumes
-PARAMS_DUE = "params_due"  # ... the host asked for a parameter download
-UPDATE_DUE = "update_due"  # ... the host asked for an application download
-REVERSAL_DUE = "reversal_due"  # ... a pending reversal's turn to go on its own
+DONE = const("done")              # a leaf flow ran to its end, successful or not
+AWAY = const("timeout")           # the merchant walked away: a wait timed out
+BACK = const("cancel")            # CANCEL in a menu, or at the login
+OK = const("ok")                  # boot finished; login, sign-in, the supervisor's password passed
+FAIL = const("fail")              # sign-in failed; the supervisor's password refused
+RETRY = const("retry")            # a wrong password at the login
+RESET = const("reset")            # factory reset done: log in again
+OPEN = const("enter")             # the idle screen: ENTER opens the main menu
+CARD = const("card")              # the idle screen: a card was presented (消费 with it)
+REFRESH = const("refresh")        # the idle screen: shown again (the clock moved on)
+SETTLE_DUE = const("settle")      # the idle screen: a settlement cut short by a power cut resumes
+PARAMS_DUE = const("params_due")  # ... the host asked for a parameter download
+UPDATE_DUE = const("update_due")  # ... the host asked for an application download
+REVERSAL_DUE = const("reversal_due")  # ... a pending reversal's turn to go on its own
 
-IDLE = "idle"
-LOW_BATTERY = 10           # the idle screen says 电量低 below it
+IDLE = const("idle")
+LOW_BATTERY = const(10)           # the idle screen says 电量低 below it
 
-# Row fields.
-MODULE = 0
-LABEL = 1
-POWER = 2
-EXITS = 3
-ITEMS = 4
+# A row: state -> (flow module, label, power, menu items or None, then its exits as event, next
+# state, event, next state, ...): one flat tuple.
+MODULE = const(0)
+LABEL = const(1)
+POWER = const(2)
+ITEMS = const(3)
+EXITS = const(4)
 
 
 class TransitionError(ValueError):
     pass
 
 
-_EXITS = {}
-
-
-def _leaf(module, label, then=IDLE, power=0):
-    """A flow that returns DONE to go to `then`, or AWAY to go to the idle screen."""
-    exits = _EXITS.get(then)
-    if exits is None:
-        exits = _EXITS[then] = ((DONE, then), (AWAY, IDLE))
-    return (module, label, power, exits, None)
-
-
-def _menu(label, parent, items):
-    return ("idle", label, 0, ((BACK, parent), (AWAY, IDLE)), items)
-
-
+# Each row a constant tuple (a frozen build keeps it in flash); the menus' items in the
+# order the merchant guides give them. What the idle screen starts on its own comes last.
 STATES = {
-    "boot": ("boot", None, 0, ((OK, "login"),), None),
-    "login": ("login", "login", 0, ((OK, "signin"), (RETRY, "login"), (BACK, "login")), None),
-    "signin": ("signin", "menu_signin", 0, ((OK, IDLE), (FAIL, IDLE)), None),
-    IDLE: ("idle", "welcome", 0, ((OPEN, "menu"), (CARD, "sale"), (REFRESH, IDLE), (SETTLE_DUE, "settle"),
-                                  (PARAMS_DUE, "params_auto"), (UPDATE_DUE, "update_auto"),
-                                  (REVERSAL_DUE, "reversal_auto")), None),
-    # Main menu, in order, as on a UnionPay terminal. A digit picks item N of the page.
-    "menu": _menu("main_menu", IDLE, ("sale", "void", "refund", "balance", "preauth_menu", "bill", "repay",
-                                      "query_menu", "reprint_menu", "settle", "signin", "admin")),
-    "sale": _leaf("sale", "menu_sale", power=10),
-    "void": _leaf("void", "menu_void", power=10),
-    "refund": _leaf("refund", "menu_refund", power=10),
-    "balance": _leaf("balance", "menu_balance"),
-    "preauth_menu": _menu("menu_preauth", "menu", ("preauth", "preauth_void", "preauth_complete")),
-    "preauth": _leaf("preauth", "menu_preauth_hold", power=10),
-    "preauth_void": _leaf("preauth", "menu_preauth_void", power=10),
-    "preauth_complete": _leaf("preauth", "menu_preauth_complete", power=10),
-    "bill": _leaf("bill", "menu_bill", power=10),
-    "repay": _leaf("repay", "menu_repay", power=10),
-    "query_menu": _menu("menu_query", "menu", ("query_trace", "query_date", "query_amount", "totals")),
-    "query_trace": _leaf("query", "menu_query_trace", "query_menu"),
-    "query_date": _leaf("query", "menu_query_date", "query_menu"),
-    "query_amount": _leaf("query", "menu_query_amount", "query_menu"),
-    "totals": _leaf("query", "menu_totals", "query_menu"),
-    "reprint_menu": _menu("menu_reprint", "menu", ("reprint_last", "reprint_trace", "reprint_settle")),
-    "reprint_last": _leaf("reprint", "menu_reprint_last", power=10),
-    "reprint_trace": _leaf("reprint", "menu_reprint_trace", power=10),
-    "reprint_settle": _leaf("reprint", "menu_reprint_settle", power=10),
-    "settle": _leaf("settle", "menu_settle", power=10),
-    "admin": ("admin", "menu_admin", 0, ((OK, "admin_menu"), (FAIL, "menu")), None),
-    "admin_menu": _menu("menu_admin", "menu", ("signoff", "operators_menu", "settings_menu", "selfcheck", "params",
-                                               "update", "backup", "restore", "factory_reset")),
-    "signoff": ("signin", "menu_signoff", 0, ((DONE, "login"), (AWAY, "login")), None),
-    "selfcheck": _leaf("selfcheck", "menu_selfcheck", "admin_menu"),
-    "params": _leaf("params", "menu_params", "admin_menu"),
-    "update": _leaf("update", "menu_update", "admin_menu", power=30),
-    "backup": _leaf("backup", "menu_backup", "admin_menu"),
-    "restore": _leaf("backup", "menu_restore", "admin_menu"),
-    "factory_reset": ("backup", "menu_factory_reset", 0, ((RESET, "login"), (DONE, "admin_menu"), (AWAY, IDLE)),
-                      None),
-    "operators_menu": _menu("menu_operators", "admin_menu", ("op_add", "op_delete", "op_password", "op_unlock",
-                                                             "op_list")),
-    "op_add": _leaf("operators", "menu_op_add", "operators_menu"),
-    "op_delete": _leaf("operators", "menu_op_delete", "operators_menu"),
-    "op_password": _leaf("operators", "menu_op_password", "operators_menu"),
-    "op_unlock": _leaf("operators", "menu_op_unlock", "operators_menu"),
-    "op_list": _leaf("operators", "menu_op_list", "operators_menu"),
-    "settings_menu": _menu("menu_settings", "admin_menu", ("set_merchant", "set_copies", "set_density",
-                                                           "set_max_amount", "set_comm", "set_wifi", "set_apn",
-                                                           "set_lang", "set_datetime", "set_keytone")),
-    "set_merchant": _leaf("settings", "menu_set_merchant", "settings_menu"),
-    "set_copies": _leaf("settings", "menu_set_copies", "settings_menu"),
-    "set_density": _leaf("settings", "menu_set_density", "settings_menu"),
-    "set_max_amount": _leaf("settings", "menu_set_max_amount", "settings_menu"),
-    "set_comm": _leaf("settings", "menu_set_comm", "settings_menu"),
-    "set_wifi": _leaf("settings", "menu_set_wifi", "settings_menu"),
-    "set_apn": _leaf("settings", "menu_set_apn", "settings_menu"),
-    "set_lang": _leaf("settings", "menu_set_lang", "settings_menu"),
-    "set_datetime": _leaf("settings", "menu_set_datetime", "settings_menu"),
-    "set_keytone": _leaf("settings", "menu_set_keytone", "settings_menu"),
-    # What the idle screen starts on its own.
-    "params_auto": _leaf("params", "menu_params"),
-    "update_auto": _leaf("update", "menu_update", power=30),
-    "reversal_auto": _leaf("reversal", None),
+    "boot": ("boot", None, 0, None, OK, "login"),
+    "login": ("login", "login", 0, None, OK, "signin", RETRY, "login", BACK, "login"),
+    "signin": ("signin", "menu_signin", 0, None, OK, "idle", FAIL, "idle"),
+    "idle": ("idle", "welcome", 0, None,
+        OPEN, "menu", CARD, "sale", REFRESH, "idle", SETTLE_DUE, "settle", PARAMS_DUE, "params_auto",
+        UPDATE_DUE, "update_auto", REVERSAL_DUE, "reversal_auto"),
+    "menu": ("idle", "main_menu", 0,
+        ("sale", "void", "refund", "balance", "preauth_menu", "bill", "repay", "query_menu", "reprint_menu", "settle",
+         "signin", "admin"),
+        BACK, "idle", AWAY, "idle"),
+    "sale": ("sale", "menu_sale", 10, None, DONE, "idle", AWAY, "idle"),
+    "void": ("void", "menu_void", 10, None, DONE, "idle", AWAY, "idle"),
+    "refund": ("refund", "menu_refund", 10, None, DONE, "idle", AWAY, "idle"),
+    "balance": ("balance", "menu_balance", 0, None, DONE, "idle", AWAY, "idle"),
+    "preauth_menu": ("idle", "menu_preauth", 0, ("preauth", "preauth_void", "preauth_complete"),
+        BACK, "menu", AWAY, "idle"),
+    "preauth": ("preauth", "menu_preauth_hold", 10, None, DONE, "idle", AWAY, "idle"),
+    "preauth_void": ("preauth", "menu_preauth_void", 10, None, DONE, "idle", AWAY, "idle"),
+    "preauth_complete": ("preauth", "menu_preauth_complete", 10, None, DONE, "idle", AWAY, "idle"),
+    "bill": ("bill", "menu_bill", 10, None, DONE, "idle", AWAY, "idle"),
+    "repay": ("repay", "menu_repay", 10, None, DONE, "idle", AWAY, "idle"),
+    "query_menu": ("idle", "menu_query", 0, ("query_trace", "query_date", "query_amount", "totals"),
+        BACK, "menu", AWAY, "idle"),
+    "query_trace": ("query", "menu_query_trace", 0, None, DONE, "query_menu", AWAY, "idle"),
+    "query_date": ("query", "menu_query_date", 0, None, DONE, "query_menu", AWAY, "idle"),
+    "query_amount": ("query", "menu_query_amount", 0, None, DONE, "query_menu", AWAY, "idle"),
+    "totals": ("query", "menu_totals", 0, None, DONE, "query_menu", AWAY, "idle"),
+    "reprint_menu": ("idle", "menu_reprint", 0, ("reprint_last", "reprint_trace", "reprint_settle"),
+        BACK, "menu", AWAY, "idle"),
+    "reprint_last": ("reprint", "menu_reprint_last", 10, None, DONE, "idle", AWAY, "idle"),
+    "reprint_trace": ("reprint", "menu_reprint_trace", 10, None, DONE, "idle", AWAY, "idle"),
+    "reprint_settle": ("reprint", "menu_reprint_settle", 10, None, DONE, "idle", AWAY, "idle"),
+    "settle": ("settle", "menu_settle", 10, None, DONE, "idle", AWAY, "idle"),
+    "admin": ("admin", "menu_admin", 0, None, OK, "admin_menu", FAIL, "menu"),
+    "admin_menu": ("idle", "menu_admin", 0,
+        ("signoff", "operators_menu", "settings_menu", "selfcheck", "params", "update", "backup", "restore",
+         "factory_reset"),
+        BACK, "menu", AWAY, "idle"),
+    "signoff": ("signin", "menu_signoff", 0, None, DONE, "login", AWAY, "login"),
+    "selfcheck": ("selfcheck", "menu_selfcheck", 0, None, DONE, "admin_menu", AWAY, "idle"),
+    "params": ("params", "menu_params", 0, None, DONE, "admin_menu", AWAY, "idle"),
+    "update": ("update", "menu_update", 30, None, DONE, "admin_menu", AWAY, "idle"),
+    "backup": ("backup", "menu_backup", 0, None, DONE, "admin_menu", AWAY, "idle"),
+    "restore": ("backup", "menu_restore", 0, None, DONE, "admin_menu", AWAY, "idle"),
+    "factory_reset": ("backup", "menu_factory_reset", 0, None, RESET, "login", DONE, "admin_menu", AWAY, "idle"),
+    "operators_menu": ("idle", "menu_operators", 0, ("op_add", "op_delete", "op_password", "op_unlock", "op_list"),
+        BACK, "admin_menu", AWAY, "idle"),
+    "op_add": ("operators", "menu_op_add", 0, None, DONE, "operators_menu", AWAY, "idle"),
+    "op_delete": ("operators", "menu_op_delete", 0, None, DONE, "operators_menu", AWAY, "idle"),
+    "op_password": ("operators", "menu_op_password", 0, None, DONE, "operators_menu", AWAY, "idle"),
+    "op_unlock": ("operators", "menu_op_unlock", 0, None, DONE, "operators_menu", AWAY, "idle"),
+    "op_list": ("operators", "menu_op_list", 0, None, DONE, "operators_menu", AWAY, "idle"),
+    "settings_menu": ("idle", "menu_settings", 0,
+        ("set_merchant", "set_copies", "set_density", "set_max_amount", "set_comm", "set_wifi", "set_apn", "set_lang",
+         "set_datetime", "set_keytone"),
+        BACK, "admin_menu", AWAY, "idle"),
+    "set_merchant": ("settings", "menu_set_merchant", 0, None, DONE, "settings_menu", AWAY, "idle"),
+    "set_copies": ("settings", "menu_set_copies", 0, None, DONE, "settings_menu", AWAY, "idle"),
+    "set_density": ("settings", "menu_set_density", 0, None, DONE, "settings_menu", AWAY, "idle"),
+    "set_max_amount": ("settings", "menu_set_max_amount", 0, None, DONE, "settings_menu", AWAY, "idle"),
+    "set_comm": ("settings", "menu_set_comm", 0, None, DONE, "settings_menu", AWAY, "idle"),
+    "set_wifi": ("settings", "menu_set_wifi", 0, None, DONE, "settings_menu", AWAY, "idle"),
+    "set_apn": ("settings", "menu_set_apn", 0, None, DONE, "settings_menu", AWAY, "idle"),
+    "set_lang": ("settings", "menu_set_lang", 0, None, DONE, "settings_menu", AWAY, "idle"),
+    "set_datetime": ("settings", "menu_set_datetime", 0, None, DONE, "settings_menu", AWAY, "idle"),
+    "set_keytone": ("settings", "menu_set_keytone", 0, None, DONE, "settings_menu", AWAY, "idle"),
+    "params_auto": ("params", "menu_params", 0, None, DONE, "idle", AWAY, "idle"),
+    "update_auto": ("update", "menu_update", 30, None, DONE, "idle", AWAY, "idle"),
+    "reversal_auto": ("reversal", None, 0, None, DONE, "idle", AWAY, "idle"),
 }
-_EXITS = None
 
 
 def row(state):
@@ -135,6 +128,12 @@ def row(state):
     if r is None:
         raise TransitionError("no state %r" % (state,))
     return r
+
+
+def exits(state):
+    """((event, next state), ...) of a state."""
+    r = row(state)
+    return tuple((r[i], r[i + 1]) for i in range(EXITS, len(r), 2))
 
 
 def label(state):
@@ -151,7 +150,7 @@ def next_state(state, event):
     items = r[ITEMS]
     if items is not None and event in items:
         return event
-    for ev, nxt in r[EXITS]:
-        if ev == event:
-            return nxt
+    for i in range(EXITS, len(r), 2):
+        if r[i] == event:
+            return r[i + 1]
     raise TransitionError("no transition from %s on %r" % (state, event))

@@ -5,6 +5,7 @@
 # VM-neutral: no pytest, no tempfile.
 from pos import cup, des, iso8583, mac, message, tlv
 from pos.app import App
+from pos.engine import carry_out
 from pos.results import OK, PAPER_OUT
 from vmutil import START, rmtree, tmpdir
 
@@ -148,6 +149,20 @@ class Host:
         return tlv.encode((("SZ", str(len(data))), ("DA", data[offset:offset + cup.UPDATE_CHUNK])))
 
 
+def run_io(app, runner):
+    """Carry out the App's pending I/O effects with a runner whose handlers answer at once (this
+    kit's Terminal, the bench's device: pos.engine.HANDLERS names them), until the App waits for a
+    person, time, or an effect the runner leaves pending (its handler gave None)."""
+    while True:
+        effect = app.pending_io
+        if effect is None:
+            return
+        result = carry_out(runner, effect)
+        if result is None:
+            return
+        app.resolve(result)
+
+
 class Terminal:
     """One terminal on flash in a fresh directory; close() removes it."""
 
@@ -176,7 +191,7 @@ class Terminal:
         return s.text() if s is not None else ""
 
     def pump(self):
-        self.app.run_io(self)
+        run_io(self.app, self)
 
     # The I/O effects' handlers (pos.engine.HANDLERS): what the host, the printer and the link do.
 
