@@ -146,3 +146,24 @@ def test_failed_expectation_exits_1_and_shows_the_screen(tmp_path):
     r = subprocess.run([sys.executable, "-m", "tools.sim", "--scenario", str(f)], cwd=ROOT,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and "操作员号" in r.stdout
+
+
+def test_a_partial_approval_is_journaled_and_settled_as_the_amount_the_card_paid(tmp_path):
+    text = LOGIN + SALE.format(amount=8000, card="prepaid") + """
+expect screen 部分承兑
+keys ENTER
+expect screen 欢迎使用
+keys ENTER
+select 结算
+expect screen 按确认结算
+keys ENTER
+expect screen 结算完成
+expect screen 对账平
+"""
+    txns, journal = _run(text, tmp_path)
+    [sale] = [t for t in txns if t["type"] == "sale"]
+    assert sale["response_code"] == "10" and sale["amount_fen"] == 5000 and sale["state"] == "approved"
+    from pos.journal import Journal
+    settled = Journal(str(tmp_path / "flash")).previous()        # the batch rolled at settlement
+    [rec] = [r for r in settled.records() if r.get("k") == "sale"]
+    assert rec["amt"] == 5000 and rec["rc"] == "10" and "80.00" in rec["remark"]

@@ -16,6 +16,8 @@ CARD_ORGANISATION = "CUP"
 CURRENCY_CNY = "156"
 
 APPROVED = "00"
+PARTIAL_APPROVAL = "10"            # approved for less than asked: field 4 is what was approved
+APPROVALS = (APPROVED, PARTIAL_APPROVAL)
 INVALID_MERCHANT = "03"
 INVALID_TRANSACTION = "12"
 NO_ORIGINAL = "25"
@@ -106,7 +108,7 @@ class Context:
             amount_fen=amount_fen, masked_pan=masked or masked_pan(fields.get(2)),
             card_id=card_id,
             response_code=rc, auth_code=fields.get(38), reference=fields.get(37),
-            state=state or ("approved" if rc == APPROVED else "declined"), note=note,
+            state=state or ("approved" if rc in APPROVALS else "declined"), note=note,
             created=self.when, **columns)
 
 

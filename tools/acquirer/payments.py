@@ -11,8 +11,8 @@ a request changes is committed with its answer by `Host.handle`.
 import secrets
 
 from . import crypto, fields, issuer, spec
-from .context import (APPROVED, CURRENCY_CNY, FORMAT_ERROR, INVALID_TRANSACTION, NO_ORIGINAL,
-                      ORIGINAL_AMOUNT_WRONG, Reply, amount, card_data, issuer_fields)
+from .context import (APPROVALS, APPROVED, CURRENCY_CNY, FORMAT_ERROR, INVALID_TRANSACTION, NO_ORIGINAL,
+                      ORIGINAL_AMOUNT_WRONG, PARTIAL_APPROVAL, Reply, amount, card_data, issuer_fields)
 
 CARD_ECHO = (2, 3, 4, 11, 14, 25, 41, 42, 49, 60)
 INQUIRY_ECHO = (3, 11, 41, 42, 60)
@@ -106,10 +106,20 @@ class FinancialRequest:
     def finish(self, code, **columns):
         """Answer with code (an authorisation code when approved) and record it."""
         self.fields[39] = code
-        if code == APPROVED:
+        if code in APPROVALS:
             self.fields[38] = "%06d" % secrets.randbelow(1000000)
         self.record(self.amount, **columns)
         return Reply(self.fields, mak=self.mak, authentic=True)
+
+    def approve_part(self):
+        """A card that may pay part of an amount it cannot pay whole (a prepaid card) pays what it
+        has: 10 with that amount in field 4, the amount recorded; else None."""
+        available = self.card["available_fen"]
+        if not self.card["partial"] or available <= 0:
+            return None
+        self.amount = available
+        self.fields[4] = "%012d" % available
+        return PARTIAL_APPROVAL
 
 
 def _parse_61(request):
@@ -126,7 +136,9 @@ def sale(context):
     code = req.verify(req.amount)
     if code == APPROVED:
         code = req.funds(req.amount)
-    if code == APPROVED:
+        if code != APPROVED:
+            code = req.approve_part() or code
+    if code in APPROVALS:
         req.store.move(req.card_id, -req.amount)
     return req.finish(code)
 

@@ -22,7 +22,7 @@ reversal is answered 00 once it passes the checks, whatever it found.
 """
 
 from . import spec
-from .context import APPROVED, FORMAT_ERROR, NO_ORIGINAL, Reply, amount, card_data
+from .context import APPROVALS, APPROVED, FORMAT_ERROR, NO_ORIGINAL, Reply, amount, card_data
 from .store import masked_pan
 
 ECHO = (2, 3, 4, 11, 25, 41, 42, 49, 60)
@@ -54,7 +54,7 @@ def reversal(context):
 
     terminal_id, batch, trace, _ = context.key
     originals = context.store.originals(terminal_id, batch, trace, name)
-    approved = [o for o in originals if o["response_code"] == APPROVED]
+    approved = [o for o in originals if o["response_code"] in APPROVALS]
     original = approved[0] if approved else (originals[0] if originals else None)
     refused = _card_refusal(context.store, name, original, request.get(2))
     if refused is not None:

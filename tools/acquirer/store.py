@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS cards (
     pin_failures    INTEGER NOT NULL DEFAULT 0,
     pin_failure_day TEXT,
     bank            TEXT NOT NULL DEFAULT '',
-    bill_due_fen    INTEGER
+    bill_due_fen    INTEGER,
+    partial         INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS billers (
     code    TEXT PRIMARY KEY,
@@ -250,10 +251,11 @@ class Store:
                 self.db.execute(
                     "INSERT OR IGNORE INTO cards (pan, name, kind, expiry, pin_salt, pin_hash,"
                     " available_fen, limit_fen, forced_response, issuer_code, issuer_name,"
-                    " bank, bill_due_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " bank, bill_due_fen, partial) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (card["pan"], card["name"], card["kind"], card["expiry"], salt,
                      pin_hash, available, limit, card.get("response"), code, name,
-                     card.get("issuer", ""), card.get("bill_due_fen", 0) if credit else None))
+                     card.get("issuer", ""), card.get("bill_due_fen", 0) if credit else None,
+                     int(card.get("partial", False))))
             for entry in testdata.get("billers", ()):
                 self.db.execute(
                     "INSERT OR IGNORE INTO billers (code, name, utility, mode) VALUES (?, ?, ?, ?)",
@@ -414,14 +416,14 @@ class Store:
         """The approved sale or bill payment a void names by its batch and trace."""
         return self._one(
             "SELECT * FROM transactions WHERE terminal_id = ? AND batch = ? AND trace = ?"
-            " AND type IN ('sale', 'bill_payment') AND response_code = '00'"
+            " AND type IN ('sale', 'bill_payment') AND response_code IN ('00', '10')"
             " ORDER BY id LIMIT 1", (terminal_id, batch, trace))
 
     def refundable(self, terminal_id, reference, mmdd):
         """The approved sale a refund names by its reference number and date."""
         return self._one(
             "SELECT * FROM transactions WHERE terminal_id = ? AND reference = ?"
-            " AND strftime('%m%d', created) = ? AND type = 'sale' AND response_code = '00'"
+            " AND strftime('%m%d', created) = ? AND type = 'sale' AND response_code IN ('00', '10')"
             " ORDER BY id LIMIT 1", (terminal_id, reference, mmdd))
 
     def preauth(self, merchant_id, auth_code, mmdd, card_id):
@@ -453,7 +455,7 @@ class Store:
     def batch_transactions(self, terminal_id, batch):
         return self.db.execute(
             "SELECT * FROM transactions WHERE terminal_id = ? AND batch = ? AND mti != '0400'"
-            " AND response_code = '00' ORDER BY id", (terminal_id, batch)).fetchall()
+            " AND response_code IN ('00', '10') ORDER BY id", (terminal_id, batch)).fetchall()
 
     def transactions(self):
         rows = self.db.execute(
