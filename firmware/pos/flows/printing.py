@@ -40,6 +40,11 @@ def _extra(record):
     return ()
 
 
+def short_name(kind):
+    """A type's name on a screen row: 消费 of 消费 SALE."""
+    return TYPE_NAMES.get(kind, kind).split(" ")[0]
+
+
 def slip_txn(record):
     """The receipt module's view of a journal record."""
     d, tm = record.get("date", ""), record.get("time", "")
