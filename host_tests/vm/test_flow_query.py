@@ -1,5 +1,7 @@
-# 交易查询: what the list and the detail say of transactions not approved or voided.
+# 交易查询: what the list and the detail say of transactions not approved or voided; 当批汇总's rows.
 from flowkit import Terminal, POOR
+from pos.font import cells
+from pos.receipt import AMOUNT_CELLS
 
 
 def _batch_of_every_state():
@@ -107,4 +109,19 @@ def test_the_marks_hold_for_the_settled_batch_too():
     term.finish()
     lines = _list_by_date(term)
     assert _row(lines, "10.00").endswith(" 已撤销") and _row(lines, "20.00").endswith(" 失败")
+    term.close()
+
+
+def test_the_batch_totals_rows_have_the_settlement_slips_columns():
+    term = _batch_of_every_state()
+    term.menu("交易查询")
+    term.select("当批汇总")
+    lines = term.app.screen.lines
+    rows = lines[1:]
+    assert rows[0].split() == ["类型", "笔数", "金额"]
+    assert rows[1].split() == ["消费", "1", "7.00"]
+    assert rows[2].split() == ["借记", "1", "7.00"] and rows[3].split() == ["贷记", "0", "0.00"]
+    for row in rows:
+        amount = row.split()[-1]
+        assert cells(row) == 40 and cells(row[:-len(amount)].rstrip()) == 40 - AMOUNT_CELLS
     term.close()

@@ -202,3 +202,13 @@ def test_the_settlement_slip_lines_its_counts_and_amounts_up_in_columns():
         assert cells(text[:-len(amount)].rstrip()) == 34          # every count ends in the same column
     assert "对账不平 NOT BALANCED (批上送 13 笔 UPLOADED)" in lines
     assert any(t.startswith("净额 NET") and t.endswith("2950.00") for t in lines)
+
+
+def test_totals_rows_line_up_alike_on_the_slip_and_on_a_40_cell_screen():
+    for width in (receipt.WIDTH_CELLS, 40):
+        for name, count, amount in (("类型 TYPE", "笔数 NO.", "金额 AMOUNT"), ("消费", "3", "30.03"),
+                                    ("预授权完成", "1234", "9999999999.99"), ("借记 DEBIT", "0", "0.00")):
+            row = receipt.columns(name, count, amount, width)
+            assert cells(row) == width and row.startswith(name) and row.endswith(" " + amount)
+            assert cells(row[:-len(amount)].rstrip()) == width - receipt.AMOUNT_CELLS
+            assert row[:-len(amount)].rstrip().endswith(" " + count)

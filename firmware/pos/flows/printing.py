@@ -1,5 +1,6 @@
-"""Printing a transaction's slip copies, resumable after paper out or power loss."""
-from pos import receipt
+"""Printing a transaction's slip copies, resumable after paper out or power loss; the types' names
+and the batch totals' rows the screens share with the slips."""
+from pos import const, ledger, receipt
 from pos.engine import Print, Show, WaitPaper
 from pos.results import OK, PAPER_OUT
 from pos.i18n import t
@@ -17,6 +18,7 @@ TYPE_NAMES = {
     "repayment": "信用卡还款 REPAYMENT",
 }
 ENTRY = {"swipe": "S", "keyed": "M", "insert": "I", "tap": "C"}
+_LCD_CELLS = const(40)    # the width a Screen is laid out in
 BILL_TITLE = "缴费凭证"
 PAPER_WAIT = 300    # seconds the paper-out screen waits for paper before giving the slip up to 重打印
 
@@ -65,6 +67,20 @@ def slip_txn(record):
         "remark": record.get("remark", ""),
         "extra": _extra(record),
     }
+
+
+def total_rows(by_kind, sums):
+    """The batch totals on a screen (当批汇总, 结算), in the settlement slip's columns: a heading, a row
+    a type with transactions, then debit and credit. by_kind, sums: as ledger.totals gives them."""
+    rows = [receipt.columns(t("totals_type"), t("totals_count"), t("totals_amount"), _LCD_CELLS)]
+    for k in ledger.KINDS:
+        entry = by_kind.get(k)
+        if entry:
+            rows.append(receipt.columns(short_name(k), str(entry[0]), format_fen(entry[1]), _LCD_CELLS))
+    debit, debit_n, credit, credit_n = sums
+    rows.append(receipt.columns(t("totals_debit"), str(debit_n), format_fen(debit), _LCD_CELLS))
+    rows.append(receipt.columns(t("totals_credit"), str(credit_n), format_fen(credit), _LCD_CELLS))
+    return rows
 
 
 def terminal_info(app, record=None):

@@ -10,7 +10,7 @@ from pos import ledger
 from pos.editors import ListEditor
 from pos.engine import Show
 from pos.flows.common import GAVE_UP, ask, ask_amount, ask_digits, ask_mmdd, notice
-from pos.flows.printing import TYPE_NAMES, short_name
+from pos.flows.printing import TYPE_NAMES, short_name, total_rows
 from pos.i18n import rc_text, t, tf
 from pos.money import format_fen
 from pos.screen import Screen
@@ -137,14 +137,7 @@ def detail(app, title, r, gone):
 
 
 def totals(app):
-    by_kind, (debit, debit_n, credit, credit_n) = ledger.totals(app.journal)
-    lines = [t("batch_no") + ": %06d" % app.counters.batch]
-    for k in ledger.KINDS:
-        entry = by_kind.get(k)
-        if entry:
-            lines.append("%s %d %s RMB %s" % (TYPE_NAMES[k].split(" ")[0], entry[0], t("count_unit"),
-                                            format_fen(entry[1])))
-    lines.append(tf("debit_total", debit_n, format_fen(debit)))
-    lines.append(tf("credit_total", credit_n, format_fen(credit)))
+    by_kind, sums = ledger.totals(app.journal)
+    lines = [t("batch_no") + ": %06d" % app.counters.batch] + total_rows(by_kind, sums)
     key = yield Show(Screen(t("menu_totals"), lines, t("press_any_key")), app.settings["idle_timeout"])
     return "timeout" if key == "TIMEOUT" else "done"
