@@ -11,25 +11,33 @@ DIGITS = "0123456789"
 
 
 class AmountEditor:
-    """Amount in fen typed as digits, shown as 0.00 from the first key."""
+    """Amount in fen typed as digits, shown as 0.00 from the first key.
 
-    def __init__(self, max_fen, allow_zero=False):
-        self.fen = 0
+    initial is an amount offered (the bill due): ENTER takes it as it is, the
+    first digit keyed replaces it, and CLEAR takes it off whole, as a
+    terminal's 更正 does, rather than a digit of it.
+    """
+
+    def __init__(self, max_fen, allow_zero=False, initial=0):
+        self.fen = initial
         self.max_fen = max_fen
         self.allow_zero = allow_zero
         self.error = None
+        self.offered = True     # nothing keyed yet: the amount shown is the one offered
 
     def key(self, k):
         refused = self.error == "amount_too_large"
         self.error = None
         if k in DIGITS and len(k) == 1:
-            fen = self.fen * 10 + int(k)
+            fen = (0 if self.offered else self.fen) * 10 + int(k)
             if fen > self.max_fen:
                 self.error = "amount_too_large"
             else:
                 self.fen = fen
+                self.offered = False
         elif k == "CLEAR":
-            self.fen //= 10
+            self.fen = 0 if self.offered else self.fen // 10
+            self.offered = False
         elif k == "ENTER":
             if refused:
                 # The amount shown is not the one keyed: it must be corrected, not taken.
@@ -51,30 +59,48 @@ class AmountEditor:
         return out
 
 
-class DigitsEditor:
-    """A string of digits (operator number, password, account number)."""
+def _short_lines(shown, error, min_len):
+    """An editor's line and, after an ENTER refused as too short, why (error: an i18n key taking min_len)."""
+    return [shown] if error is None else [shown, tf(error, min_len)]
 
-    def __init__(self, min_len=1, max_len=19, masked=False):
+
+class DigitsEditor:
+    """A string of digits (operator number, password, account number, card number).
+
+    ENTER with fewer than min_len digits is refused and says so (too_short:
+    the i18n key of the text, which takes min_len) until the next key.
+    """
+
+    def __init__(self, min_len=1, max_len=19, masked=False, too_short="too_short"):
         self.buf = ""
         self.min_len = min_len
         self.max_len = max_len
         self.masked = masked
+        self.too_short = too_short
+        self.error = None
 
     def key(self, k):
+        self.error = None
         if k in DIGITS and len(k) == 1:
             if len(self.buf) < self.max_len:
                 self.buf += k
         elif k == "CLEAR":
             self.buf = self.buf[:-1]
         elif k == "ENTER":
-            return len(self.buf) >= self.min_len
+            if len(self.buf) < self.min_len:
+                self.error = self.too_short
+                return False
+            return True
         return False
 
     def value(self):
         return self.buf
 
+    def shown(self):
+        return ("*" * len(self.buf) if self.masked else self.buf) or "_"
+
     def lines(self):
-        return [("*" * len(self.buf) if self.masked else self.buf) or "_"]
+        return _short_lines(self.shown(), self.error, self.min_len)
 
 
 class PinEditor:
@@ -84,8 +110,10 @@ class PinEditor:
         self.digits = bytearray(max_len)
         self.n = 0
         self.min_len = min_len
+        self.error = None
 
     def key(self, k):
+        self.error = None
         if k in DIGITS and len(k) == 1:
             if self.n < len(self.digits):
                 self.digits[self.n] = ord(k)
@@ -93,7 +121,10 @@ class PinEditor:
         elif k == "CLEAR":
             self.clear()
         elif k == "ENTER":
-            return self.n >= self.min_len
+            if self.n < self.min_len:
+                self.error = "pin_too_short"
+                return False
+            return True
         return False
 
     def value(self):
@@ -106,7 +137,7 @@ class PinEditor:
         self.n = 0
 
     def lines(self):
-        return ["*" * self.n if self.n else "_"]
+        return _short_lines("*" * self.n if self.n else "_", self.error, self.min_len)
 
 
 class ListEditor:
@@ -206,9 +237,7 @@ class TextEditor(DigitsEditor):
             return False
         return DigitsEditor.key(self, k)
 
-    def lines(self):
-        if not self.buf:
-            return ["_"]
-        if self.masked:
-            return ["*" * (len(self.buf) - 1) + self.buf[-1]]
-        return [self.buf]
+    def shown(self):
+        if self.masked and self.buf:
+            return "*" * (len(self.buf) - 1) + self.buf[-1]
+        return self.buf or "_"

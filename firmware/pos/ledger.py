@@ -95,17 +95,27 @@ def totals(journal):
     return by_kind, (debit, debit_n, credit, credit_n)
 
 
-def matches(journal, pred, limit=MAX_MATCHES):
-    """(offsets of the transactions pred accepts, oldest first, at most limit; True if there were more)."""
+def matches(journal, pred, limit=MAX_MATCHES, voided=None):
+    """(offsets of the transactions pred accepts, oldest first, at most limit; True if there were more).
+
+    voided: a list that gets the trace number of every transaction an approved void of the
+    journal voided (the journal is then read to its end, past the limit), in the same pass.
+    """
     from array import array
     found = array("I")
     more = False
     for pos, r in journal.entries():
-        if is_transaction(r) and pred(r):
-            if len(found) >= limit:
+        if not is_transaction(r):
+            continue
+        if voided is not None and r["k"] == "void" and r.get("st") == "approved":
+            voided.append(r["ot"])
+        if pred(r):
+            if len(found) < limit:
+                found.append(pos)
+            else:
                 more = True
-                break
-            found.append(pos)
+                if voided is None:
+                    break
     return found, more
 
 

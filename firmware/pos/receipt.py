@@ -122,14 +122,16 @@ def _merchant(terminal, operator):
     yield RULE, NORMAL
 
 
-_COUNT_END = const(34)    # the settlement slip's count column ends here; the amount at the line's end
+AMOUNT_CELLS = const(14)    # a totals row's amount column: 9999999999.99 and a space before it
 
 
-def _columns(name, count, amount):
-    """name from the left, count flush right at _COUNT_END, amount flush right (one 48-cell line)."""
-    name = name if cells(name) <= _COUNT_END - 6 else wrap(name, _COUNT_END - 6)[0]
-    line = name + " " * (_COUNT_END - cells(name) - cells(count)) + count
-    return line + " " * (WIDTH_CELLS - cells(line) - cells(amount)) + amount
+def columns(name, count, amount, width=WIDTH_CELLS):
+    """One row of a batch's totals, on the settlement slip and on the screen alike: name from the
+    left (cut if too long), count flush right AMOUNT_CELLS before the end, amount flush right."""
+    count_end = width - AMOUNT_CELLS
+    name = name if cells(name) <= count_end - 6 else wrap(name, count_end - 6)[0]
+    line = name + " " * (count_end - cells(name) - cells(count)) + count
+    return line + " " * (width - cells(line) - cells(amount)) + amount
 
 
 def _datetime(day, hms):
@@ -154,14 +156,14 @@ def _settlement(terminal, doc, kinds, reprint):
     yield from _pair("批次号 BATCH NO.:", "%06d" % doc["batch"])
     yield from _pair("日期/时间 DATE/TIME:", _datetime(doc["date"], doc["time"]))
     yield RULE, NORMAL
-    yield _columns("类型 TYPE", "笔数 NO.", "金额 AMOUNT"), NORMAL
+    yield columns("类型 TYPE", "笔数 NO.", "金额 AMOUNT"), NORMAL
     for name, count, fen in kinds:
-        yield _columns(name, str(count), format_fen(fen)), NORMAL
+        yield columns(name, str(count), format_fen(fen)), NORMAL
     yield RULE, NORMAL
     debit, debit_n, credit, credit_n = doc["sums"]
-    yield _columns("借记 DEBIT", str(debit_n), format_fen(debit)), NORMAL
-    yield _columns("贷记 CREDIT", str(credit_n), format_fen(credit)), NORMAL
-    yield _columns("净额 NET", "", format_fen(debit - credit)), NORMAL
+    yield columns("借记 DEBIT", str(debit_n), format_fen(debit)), NORMAL
+    yield columns("贷记 CREDIT", str(credit_n), format_fen(credit)), NORMAL
+    yield columns("净额 NET", "", format_fen(debit - credit)), NORMAL
     yield RULE, NORMAL
     yield ("对账平 BALANCED" if doc["balanced"] else "对账不平 NOT BALANCED (批上送 %d 笔 UPLOADED)"
            % doc.get("uploaded", 0)), BOLD

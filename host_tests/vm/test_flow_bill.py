@@ -104,9 +104,9 @@ def test_an_electricity_meter_takes_any_amount_with_the_due_one_offered():
     _answer(term, MD="A", DU="000000023000", BC="ELE", UN="国家电网")
     _bill(term, "电费", "3000123456")
     term.keys("ENTER")
-    assert "230.00" in term.screen
-    term.keys("CLEAR CLEAR CLEAR CLEAR CLEAR")
-    term.type("5000")
+    assert term.app.screen.lines[-1] == "RMB 230.00"
+    term.type("5000")                      # the first digit replaces the amount offered
+    assert term.app.screen.lines[-1] == "RMB 50.00"
     term.keys("ENTER")
     term.swipe()
     term.pin()
@@ -174,9 +174,27 @@ def test_a_repayment_shows_the_bill_and_moves_it_from_the_debit_card():
     term.close()
 
 
+def test_a_repayment_amount_keyed_replaces_the_bill_offered():
+    term = _signed_in()
+    _repay(term)
+    assert term.app.screen.lines[-1] == "RMB 3456.78"
+    term.type("5")
+    assert term.app.screen.lines[-1] == "RMB 0.05"
+    term.keys("CLEAR")
+    term.type("100000")
+    term.keys("ENTER")
+    term.swipe(GOOD)
+    term.pin()
+    assert term.last_request("repayment")[4] == "000000100000"
+    term.close()
+
+
 def test_the_credit_card_number_may_be_keyed_and_is_checked():
     term = _signed_in()
-    _repay(term, keyed="6258070000000000061")
+    _repay(term, keyed="625807")
+    assert "至少13位" in term.screen           # too short: said on the screen, the digits kept
+    term.type("0000000000061")
+    term.keys("ENTER")
     assert "卡号错误" in term.screen
     term.keys("ENTER")
     term.type("6258070000000000060")

@@ -3,10 +3,10 @@ from flowkit import Terminal, GOOD, POOR
 from pos import store
 
 
-def _after_sale(fen=5000):
+def _after_sale(fen=5000, track2=GOOD):
     term = Terminal()
     term.login()
-    term.sale(fen)
+    term.sale(fen, track2)
     term.finish()
     return term, term.transactions("sale")[0]
 
@@ -33,11 +33,23 @@ def test_a_void_names_the_original_and_marks_it_voided():
     assert req[61] == "%06d%06d%s" % (sale["batch"], sale["trace"], sale["date"][4:8])
     [void] = term.transactions("void")
     assert void["st"] == "approved" and (void["ob"], void["ot"]) == (sale["batch"], sale["trace"])
-    assert "消费撤销 VOID" in term.slips[-1]
+    assert "消费撤销 VOID" in term.slips[-1] and "RMB -50.00" in term.slips[-1]
+    assert "RMB 50.00" in term.slips[0] and _issuer(term.slips[-1]) == "工商银行"   # its BIN's bank
     term.finish()
     _void(term, sale["trace"])
     assert "原交易已撤销" in term.screen
     assert term.host.kinds.count("void") == 1
+    term.close()
+
+
+def _issuer(slip):
+    [line] = [line for line in slip if line.startswith("发卡行 ISSUER:")]
+    return line.split()[-1]
+
+
+def test_a_card_whose_bin_the_table_lacks_gets_the_issuer_the_host_named():
+    term, _sale = _after_sale(track2="9999991000000000013=30121010000000000")
+    assert _issuer(term.slips[-1]) == "ICBC"           # flowkit's host answers field 63 CUPICBC
     term.close()
 
 
@@ -98,6 +110,7 @@ def test_a_refund_names_the_original_by_reference_and_date_and_asks_no_pin():
     assert req[37] == "100000000099" and req[61] == "0000000000001120" and 52 not in req and req[22] == "022"
     [refund] = term.transactions("refund")
     assert refund["amt"] == 2500 and refund["oref"] == "100000000099" and refund["odate"] == "1120"
+    assert "RMB -25.00" in term.slips[-1]
     term.close()
 
 
@@ -179,6 +192,7 @@ def test_a_pre_authorisation_holds_then_completes_for_less():
     req = term.last_request("preauth_complete")
     assert req[0] == "0200" and req[60][:2] == "20" and req[38] == hold["auth"] and req[61].endswith("1123")
     assert req[4] == "000000042000"
+    assert "RMB 500.00" in term.slips[0] and "RMB 420.00" in term.slips[-1]
     term.close()
 
 
@@ -200,4 +214,5 @@ def test_a_pre_authorisation_void_needs_the_supervisor():
     assert "预授权撤销成功" in term.screen
     req = term.last_request("preauth_void")
     assert req[0] == "0100" and req[3] == "200000" and req[60][:2] == "11" and req[38] == "123456"
+    assert "RMB -500.00" in term.slips[-1]
     term.close()

@@ -202,3 +202,29 @@ def test_the_settlement_slip_lines_its_counts_and_amounts_up_in_columns():
         assert cells(text[:-len(amount)].rstrip()) == 34          # every count ends in the same column
     assert "对账不平 NOT BALANCED (批上送 13 笔 UPLOADED)" in lines
     assert any(t.startswith("净额 NET") and t.endswith("2950.00") for t in lines)
+
+
+def _record(kind):
+    return {"k": kind, "st": "approved", "batch": 1, "trace": 124, "amt": 1234, "pan": "622202*********0017",
+            "entry": "swipe", "op": "01", "date": "20261123", "time": "140509", "ref": "141509123457",
+            "auth": "654321", "ot": 123, "oref": "141509123456", "odate": "1123", "oauth": "654320"}
+
+
+def test_a_void_a_refund_and_a_pre_authorisation_void_print_their_amount_negative():
+    from pos.flows.printing import slip_txn
+    for kind, negative in (("void", True), ("refund", True), ("preauth_void", True), ("sale", False),
+                           ("preauth", False), ("preauth_complete", False), ("bill_payment", False),
+                           ("repayment", False)):
+        lines = receipt.slip_lines(slip_txn(_record(kind), "工商银行"), TERMINAL, 0)
+        amount = lines[index_of(lines, "金额 AMOUNT RMB") + 1]
+        assert amount == ("RMB -12.34" if negative else "RMB 12.34", BOLD | DOUBLE), (kind, amount)
+
+
+def test_totals_rows_line_up_alike_on_the_slip_and_on_a_40_cell_screen():
+    for width in (receipt.WIDTH_CELLS, 40):
+        for name, count, amount in (("类型 TYPE", "笔数 NO.", "金额 AMOUNT"), ("消费", "3", "30.03"),
+                                    ("预授权完成", "1234", "9999999999.99"), ("借记 DEBIT", "0", "0.00")):
+            row = receipt.columns(name, count, amount, width)
+            assert cells(row) == width and row.startswith(name) and row.endswith(" " + amount)
+            assert cells(row[:-len(amount)].rstrip()) == width - receipt.AMOUNT_CELLS
+            assert row[:-len(amount)].rstrip().endswith(" " + count)

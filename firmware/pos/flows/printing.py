@@ -1,8 +1,10 @@
-"""Printing a transaction's slip copies, resumable after paper out or power loss."""
-from pos import receipt
+"""Printing a transaction's slip copies, resumable after paper out or power loss; what a slip says of a
+journal record (the issuer by the card's BIN, a reversing amount negative); the types' names and the
+batch totals' rows the screens share with the slips."""
+from pos import const, ledger, receipt
 from pos.engine import Print, Show, WaitPaper
 from pos.results import OK, PAPER_OUT
-from pos.i18n import t
+from pos.i18n import Catalog, t
 from pos.money import format_fen
 from pos.screen import Screen
 
@@ -16,7 +18,11 @@ TYPE_NAMES = {
     "bill_payment": "缴费 BILL PAYMENT",
     "repayment": "信用卡还款 REPAYMENT",
 }
+# Reversing transactions: UnionPay slips print their amount negative.
+NEGATIVE = ("void", "refund", "preauth_void")
 ENTRY = {"swipe": "S", "keyed": "M", "insert": "I", "tap": "C"}
+BIN_TABLE = "bins.txt"    # in the assets: the issuer of each BIN, sorted `BIN<TAB>name` lines
+_LCD_CELLS = const(40)    # the width a Screen is laid out in
 BILL_TITLE = "缴费凭证"
 PAPER_WAIT = 300    # seconds the paper-out screen waits for paper before giving the slip up to 重打印
 
@@ -40,7 +46,35 @@ def _extra(record):
     return ()
 
 
-def slip_txn(record):
+def short_name(kind):
+    """A type's name on a screen row: 消费 of 消费 SALE."""
+    return TYPE_NAMES.get(kind, kind).split(" ")[0]
+
+
+def bin_issuer(path, pan_masked):
+    """The issuer the BIN table at path names for the card's first 6 digits, or None.
+
+    The table is searched on flash through the text catalogs' reader (one small buffer), never loaded.
+    """
+    bin6 = pan_masked[:6]
+    if len(bin6) != 6 or not bin6.isdigit():
+        return None
+    try:
+        table = Catalog(path)
+    except OSError:
+        return None
+    try:
+        return table.get(bin6.encode())
+    finally:
+        table.close()
+
+
+def issuer(app, record):
+    """发卡行: the bank of the card's BIN, else the name the host sent (field 63)."""
+    return bin_issuer(app.assets_dir + "/" + BIN_TABLE, record.get("pan", "")) or record.get("iss", "")
+
+
+def slip_txn(record, issuer_name):
     """The receipt module's view of a journal record."""
     d, tm = record.get("date", ""), record.get("time", "")
     return {
@@ -48,18 +82,32 @@ def slip_txn(record):
         "pan_masked": record.get("pan", ""),
         "entry": ENTRY.get(record.get("entry"), "S"),
         "expiry": None,
-        "issuer": record.get("iss", ""),
+        "issuer": issuer_name,
         "acquirer": record.get("acq", ""),
         "batch": "%06d" % record["batch"],
         "trace": "%06d" % record["trace"],
         "auth": record.get("auth", ""),
         "ref": record.get("ref", ""),
         "datetime": "%s/%s/%s %s:%s:%s" % (d[0:4], d[4:6], d[6:8], tm[0:2], tm[2:4], tm[4:6]),
-        "amount_fen": record["amt"],
+        "amount_fen": -record["amt"] if record["k"] in NEGATIVE else record["amt"],
         "operator": record.get("op", ""),
         "remark": record.get("remark", ""),
         "extra": _extra(record),
     }
+
+
+def total_rows(by_kind, sums):
+    """The batch totals on a screen (当批汇总, 结算), in the settlement slip's columns: a heading, a row
+    a type with transactions, then debit and credit. by_kind, sums: as ledger.totals gives them."""
+    rows = [receipt.columns(t("totals_type"), t("totals_count"), t("totals_amount"), _LCD_CELLS)]
+    for k in ledger.KINDS:
+        entry = by_kind.get(k)
+        if entry:
+            rows.append(receipt.columns(short_name(k), str(entry[0]), format_fen(entry[1]), _LCD_CELLS))
+    debit, debit_n, credit, credit_n = sums
+    rows.append(receipt.columns(t("totals_debit"), str(debit_n), format_fen(debit), _LCD_CELLS))
+    rows.append(receipt.columns(t("totals_credit"), str(credit_n), format_fen(credit), _LCD_CELLS))
+    return rows
 
 
 def terminal_info(app, record=None):
@@ -97,10 +145,11 @@ def print_copies(app, record, first=0, reprint=False, title=None):
     copies = app.settings["copies"]
     title = title or t("approved")
     info = [t("amount") + ": RMB " + format_fen(record["amt"])]
+    txn = slip_txn(record, issuer(app, record))
     for copy in range(first, copies):
         if copy > first or (copy > 0 and not reprint):
             yield Show(Screen(title, info + [t("tear_off")], t("press_any_key")), 10)
-        lines = receipt.slip_lines(slip_txn(record), terminal_info(app, record), copy, reprint)
+        lines = receipt.slip_lines(txn, terminal_info(app, record), copy, reprint)
         if not (yield from print_lines(app, lines, title, info)):
             return False
         app.journal.append({"k": "printed", "batch": record["batch"], "trace": record["trace"], "copy": copy})

@@ -2,14 +2,16 @@
 
 Results are journal offsets, read back one screen at a time, so a list of
 hundreds costs a few bytes each; UP / DOWN scroll, a digit or ENTER opens
-the detail, CANCEL goes back.
+the detail, CANCEL goes back. A transaction not approved, or voided since,
+says so in the list (失败, 已冲正, 冲正失败, 已撤销); the detail of a declined
+one gives the host's reason.
 """
 from pos import ledger
 from pos.editors import ListEditor
 from pos.engine import Show
 from pos.flows.common import GAVE_UP, ask, ask_amount, ask_digits, ask_mmdd, notice
-from pos.flows.printing import TYPE_NAMES
-from pos.i18n import t, tf
+from pos.flows.printing import TYPE_NAMES, short_name, total_rows
+from pos.i18n import rc_text, t, tf
 from pos.money import format_fen
 from pos.screen import Screen
 
@@ -41,14 +43,17 @@ def run(app, state):
         def pred(r):
             return r.get("amt") == amount
     found = []
+    more = False
     for journal in _journals(app):
-        offsets, more = ledger.matches(journal, pred)
+        voided = []     # a list, not an array: `in` on an array fails on MicroPython
+        offsets, cut = ledger.matches(journal, pred, voided=voided)
         if len(offsets):
-            found.append((journal, offsets, more))
+            found.append((journal, offsets, voided))
+            more = more or cut
     if not found:
         yield from notice(app, title, [t("no_match")])
         return "done"
-    return (yield from browse(app, title, found))
+    return (yield from browse(app, title, found, more))
 
 
 def _journals(app):
@@ -60,71 +65,79 @@ def _journals(app):
 
 
 class Results:
-    """The matches as the list a ListEditor shows: labels read from the journal a page at a time."""
+    """The matches as the list a ListEditor shows: labels read from the journal a page at a time.
+
+    found: (journal, offsets of its matches, trace numbers its approved voids voided) per journal.
+    """
 
     def __init__(self, found):
         self.found = found
         self.n = 0
-        for _j, offsets, _more in found:
+        for _j, offsets, _v in found:
             self.n += len(offsets)
 
     def __len__(self):
         return self.n
 
-    def record(self, i):
-        for journal, offsets, _more in self.found:
+    def entry(self, i):
+        """(record, voided since) of match i; (None, False) if it cannot be read."""
+        for journal, offsets, voided in self.found:
             if i < len(offsets):
-                return journal.read(offsets[i])
+                r = journal.read(offsets[i])
+                return r, r is not None and r["k"] in ledger.VOIDABLE and r["trace"] in voided
             i -= len(offsets)
-        return None
+        return None, False
 
     def __getitem__(self, index):
-        r = self.record(index)
+        r, gone = self.entry(index)
         if r is None:
             return "?"
-        return "%06d %s %s" % (r["trace"], TYPE_NAMES.get(r["k"], r["k"]).split(" ")[0], format_fen(r.get("amt", 0)))
+        label = "%06d %s %s" % (r["trace"], short_name(r["k"]), format_fen(r.get("amt", 0)))
+        st = r.get("st", "approved")
+        if st != "approved":
+            label += " " + t("state_" + st)
+        elif gone:
+            label += " " + t("state_voided")
+        return label
 
 
-def browse(app, title, found):
+def browse(app, title, found, more):
     results = Results(found)
     lines = [tf("found", len(results))]
-    if any(more for _j, _o, more in found):
+    if more:
         lines.append(t("too_many"))
     editor = ListEditor(results)
     while True:
         picked = yield from ask(app, title, lines, editor)
         if picked in GAVE_UP:
             return "done" if picked == "CANCEL" else "timeout"
-        record = results.record(picked)
+        record, gone = results.entry(picked)
         if record is not None:
-            key = yield from detail(app, title, record)
+            key = yield from detail(app, title, record, gone)
             if key == "TIMEOUT":
                 return "timeout"
 
 
-def detail(app, title, r):
-    gone = r["k"] in ledger.VOIDABLE and ledger.lookup(app.journal, r["trace"])[1]
+def detail(app, title, r, gone):
     d, tm = r.get("date", ""), r.get("time", "")
+    st = r.get("st", "approved")
     lines = [TYPE_NAMES.get(r["k"], r["k"]),
              t("voucher_no") + ": %06d  " % r["trace"] + t("batch_no") + ": %06d" % r["batch"],
              t("amount") + ": RMB " + format_fen(r.get("amt", 0)),
              t("card_no") + ": " + r.get("pan", ""),
-             "%s/%s/%s %s:%s:%s" % (d[0:4], d[4:6], d[6:8], tm[0:2], tm[2:4], tm[4:6]),
-             t("refer_no") + ": " + r.get("ref", ""),
-             t("auth_no") + ": " + r.get("auth", ""),
-             t("state_" + r.get("st", "approved")) + (" " + t("state_voided") if gone else "")]
+             "%s/%s/%s %s:%s:%s" % (d[0:4], d[4:6], d[6:8], tm[0:2], tm[2:4], tm[4:6])]
+    if r.get("ref"):
+        lines.append(t("refer_no") + ": " + r["ref"])
+    if r.get("auth"):
+        lines.append(t("auth_no") + ": " + r["auth"])
+    lines.append(t("state_" + st) + (" " + t("state_voided") if gone else ""))
+    if st == "declined" and r.get("rc"):
+        lines.append(t("reason") + ": " + rc_text(r["rc"]))
     return (yield Show(Screen(title, lines, t("press_any_key")), app.settings["idle_timeout"]))
 
 
 def totals(app):
-    by_kind, (debit, debit_n, credit, credit_n) = ledger.totals(app.journal)
-    lines = [t("batch_no") + ": %06d" % app.counters.batch]
-    for k in ledger.KINDS:
-        entry = by_kind.get(k)
-        if entry:
-            lines.append("%s %d %s RMB %s" % (TYPE_NAMES[k].split(" ")[0], entry[0], t("count_unit"),
-                                            format_fen(entry[1])))
-    lines.append(tf("debit_total", debit_n, format_fen(debit)))
-    lines.append(tf("credit_total", credit_n, format_fen(credit)))
+    by_kind, sums = ledger.totals(app.journal)
+    lines = [t("batch_no") + ": %06d" % app.counters.batch] + total_rows(by_kind, sums)
     key = yield Show(Screen(t("menu_totals"), lines, t("press_any_key")), app.settings["idle_timeout"])
     return "timeout" if key == "TIMEOUT" else "done"
