@@ -317,8 +317,8 @@ def test_declines_answer_the_issuers_code_and_move_no_money(acquirer, terminal, 
 def test_credit_card_spends_its_available_limit(acquirer, terminal):
     before = balance(acquirer[2], "credit")
     _, answer = terminal.sale(CARDS["credit"], 2500)
-    assert answer[39] == "00" and answer[63] == "CUPCCB"
-    assert answer[44] == "01050000   99990000   "
+    assert answer[39] == "00" and answer[63] == "CUPCGB"
+    assert answer[44] == "03060000   99990000   "
     assert balance(acquirer[2], "credit") == before - 2500
 
 

@@ -233,7 +233,7 @@ def test_repayment_inquiry_answers_the_bank_and_the_cards_bill(terminal):
     answer = repay_inquiry(terminal, CREDIT["pan"])
     assert answer[0] == "0110" and answer[39] == "00" and answer.mac_ok(terminal.mak)
     assert set(answer.fields) - {0} == INQUIRY_FIELDS
-    assert parse_tlv(answer[62]) == {"BK": "建设银行", "DU": "000000345678"}
+    assert parse_tlv(answer[62]) == {"BK": "广发银行", "DU": "000000345678"}
 
 
 @pytest.mark.parametrize("number, code", [(CARDS["unknown"]["pan"], "14"),
@@ -258,7 +258,7 @@ def test_repayment_moves_money_from_the_debit_card_to_the_credit_cards_bill(term
     assert answer[0] == "0210" and answer[39] == "00" and answer.mac_ok(terminal.mak)
     assert set(answer.fields) - {0} == SALE_FIELDS | {62} and answer[3] == "400000"
     assert answer[2] == GOOD["pan"] and answer[63] == "CUPICBC"
-    assert parse_tlv(answer[62]) == {"BK": "建设银行"}
+    assert parse_tlv(answer[62]) == {"BK": "广发银行"}
     assert available(db, "good") == start("good") - 100000
     assert bill_due(db, "credit") == 345678 - 100000
     assert available(db, "credit") == start("credit") - 200000 + 100000

@@ -690,7 +690,7 @@ def test_the_server_process_serves_the_new_types_and_the_cli_lists_them(tmp_path
         t.close()
         cards = {c["name"]: c for c in json.loads(cli("cards", "--db", db))}
         assert cards["good"]["held_fen"] == 500 and cards["credit"]["bill_due_fen"] == 345678
-        assert cards["credit"]["bank"] == "建设银行"
+        assert cards["credit"]["bank"] == "广发银行"
         assert len(json.loads(cli("bills", "--db", db))) == 5
         assert json.loads(cli("settlements", "--db", db)) == []
     finally:

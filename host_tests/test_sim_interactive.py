@@ -201,7 +201,7 @@ def test_any_window_size_draws_without_error(session, size):
     else:
         assert "操作员登录" in win.text()
         assert "1=good" in win.text()       # the card choice is shown whole
-        assert "7=badtrack" in win.text()
+        assert "8=badtrack" in win.text()
 
 
 def _read_until(fd, proc, marker, secs):

@@ -1,6 +1,5 @@
 # Field 39 response codes: what the terminal does with them. The texts a
 # merchant sees are the rc_<code> keys of the catalogs (assets/lang/*.txt).
-from pos.cup import REVERSAL_NO_ANSWER, REVERSAL_BAD_MAC, REVERSAL_OTHER, REVERSAL_REASONS  # noqa: F401
 
 # CUP "终端操作: 成功". 10 approves part of the amount (field 4 of the answer);
 # A2/A4/A5/A6 are "有缺陷的成功" (approved, confirm with the bank);

@@ -86,7 +86,7 @@ class Host:
             out[62] = tlv.encode((("BC", items["BC"]), ("AC", items["AC"]), ("NM", "张三"), ("UN", "城市燃气公司"),
                                   ("DU", "000000012850"), ("PD", "202611"), ("MD", "E")))
         elif kind == "repay_inquiry":
-            out[62] = tlv.encode((("BK", "建设银行"), ("DU", "000000345678")))
+            out[62] = tlv.encode((("BK", "广发银行"), ("DU", "000000345678")))
         elif kind == "params":
             out[62] = tlv.encode((("MN", "新商户名"), ("MX", "000000500000")))
         elif kind == "app_download":

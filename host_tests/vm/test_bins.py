@@ -15,7 +15,7 @@ def _table():
 
 def test_the_test_cards_bins_name_their_banks():
     assert bin_issuer(_table(), "622202*********0017") == "工商银行"
-    assert bin_issuer(_table(), "625807*********0060") == "建设银行"
+    assert bin_issuer(_table(), "625807*********0060") == "广发银行"
     assert bin_issuer(_table(), "622848*********0059") == "农业银行"
 
 

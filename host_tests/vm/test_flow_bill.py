@@ -153,7 +153,7 @@ def _repay(term, keyed=None):
 def test_a_repayment_shows_the_bill_and_moves_it_from_the_debit_card():
     term = _signed_in()
     _repay(term)
-    assert "建设银行" in term.screen and "3456.78" in term.screen
+    assert "广发银行" in term.screen and "3456.78" in term.screen
     inquiry = term.last_request("repay_inquiry")
     assert tlv.decode(inquiry[62]) == {"CN": b"6258070000000000060"}
     term.keys("ENTER")

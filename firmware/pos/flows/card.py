@@ -29,7 +29,7 @@ def read(app, title, lines, prompt=None, keyed=False):
     for _ in range(MAX_TRIES):
         event, app.presented = app.presented, None
         if event is None:
-            manual = DigitsEditor(13, 19) if keyed else None
+            manual = DigitsEditor(13, 19, too_short="card_no_too_short") if keyed else None
             event = yield ReadCard(Screen(title, list(lines) + [prompt], t("key_card_no") if keyed else None),
                                    timeout, manual)
         if event in GAVE_UP:

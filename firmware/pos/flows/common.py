@@ -26,8 +26,7 @@ def ask_digits(app, title, prompt, min_len, max_len, lines=(), masked=False):
 
 def ask_amount(app, title, prompt, lines=(), initial=0, max_fen=None):
     """An amount in fen (at least 1 fen, at most the setting), or None."""
-    editor = AmountEditor(app.settings["max_amount_fen"] if max_fen is None else max_fen)
-    editor.fen = initial
+    editor = AmountEditor(app.settings["max_amount_fen"] if max_fen is None else max_fen, initial=initial)
     value = yield from ask(app, title, list(lines) + [prompt], editor)
     return None if value in GAVE_UP else value
 

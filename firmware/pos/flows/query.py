@@ -9,10 +9,12 @@ one gives the host's reason.
 from pos import ledger
 from pos.editors import ListEditor
 from pos.engine import Show
-from pos.flows.common import GAVE_UP, ask, ask_amount, ask_digits, ask_mmdd, notice
+from pos.flows.common import ask, ask_amount, ask_digits, ask_mmdd, notice
 from pos.flows.printing import TYPE_NAMES, short_name, total_rows
 from pos.i18n import rc_text, t, tf
+from pos.menu import AWAY, DONE
 from pos.money import format_fen
+from pos.results import CANCEL, GAVE_UP, TIMEOUT
 from pos.screen import Screen
 
 
@@ -23,7 +25,7 @@ def run(app, state):
     if state == "query_trace":
         trace = yield from ask_digits(app, title, t("enter_trace"), 1, 6)
         if trace is None:
-            return "timeout"
+            return AWAY
         trace = int(trace)
 
         def pred(r):
@@ -31,14 +33,14 @@ def run(app, state):
     elif state == "query_date":
         mmdd = yield from ask_mmdd(app, title, t("enter_date"))
         if mmdd is None:
-            return "timeout"
+            return AWAY
 
         def pred(r):
             return r.get("date", "")[4:8] == mmdd
     else:
         amount = yield from ask_amount(app, title, t("enter_amount"))
         if amount is None:
-            return "timeout"
+            return AWAY
 
         def pred(r):
             return r.get("amt") == amount
@@ -52,7 +54,7 @@ def run(app, state):
             more = more or cut
     if not found:
         yield from notice(app, title, [t("no_match")])
-        return "done"
+        return DONE
     return (yield from browse(app, title, found, more))
 
 
@@ -110,12 +112,12 @@ def browse(app, title, found, more):
     while True:
         picked = yield from ask(app, title, lines, editor)
         if picked in GAVE_UP:
-            return "done" if picked == "CANCEL" else "timeout"
+            return DONE if picked == CANCEL else AWAY
         record, gone = results.entry(picked)
         if record is not None:
             key = yield from detail(app, title, record, gone)
             if key == "TIMEOUT":
-                return "timeout"
+                return AWAY
 
 
 def detail(app, title, r, gone):
@@ -140,4 +142,4 @@ def totals(app):
     by_kind, sums = ledger.totals(app.journal)
     lines = [t("batch_no") + ": %06d" % app.counters.batch] + total_rows(by_kind, sums)
     key = yield Show(Screen(t("menu_totals"), lines, t("press_any_key")), app.settings["idle_timeout"])
-    return "timeout" if key == "TIMEOUT" else "done"
+    return AWAY if key == TIMEOUT else DONE

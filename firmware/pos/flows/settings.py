@@ -71,8 +71,7 @@ def _merchant(app, title):
 
 
 def _max_amount(app, title):
-    editor = AmountEditor(999999999)
-    editor.fen = app.settings["max_amount_fen"]
+    editor = AmountEditor(999999999, initial=app.settings["max_amount_fen"])
     fen = yield from ask(app, title, [t("current") + ": RMB " + format_fen(app.settings["max_amount_fen"])],
                          editor)
     if fen in GAVE_UP:

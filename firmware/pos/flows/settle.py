@@ -14,10 +14,9 @@ Steps: send → (upload → end) → roll → print; the document is removed las
 from pos import cup, clock, ledger, message, store
 from pos.flows import online
 from pos.flows.common import confirm, notice
-from pos.flows.printing import TYPE_NAMES, print_lines, terminal_info
-from pos.i18n import t, tf
+from pos.flows.printing import TYPE_NAMES, print_lines, terminal_info, total_rows
+from pos.i18n import t
 from pos.menu import DONE
-from pos.money import format_fen
 
 DOC = "settle"
 
@@ -68,9 +67,7 @@ def _save(app, doc, step):
 def _start(app, title):
     """Totals of the batch shown for confirmation, then the settlement document; None if cancelled."""
     by_kind, sums = ledger.totals(app.journal)
-    debit, debit_n, credit, credit_n = sums
-    lines = [t("batch_no") + ": %06d" % app.counters.batch, tf("debit_total", debit_n, format_fen(debit)),
-             tf("credit_total", credit_n, format_fen(credit)), t("settle_confirm")]
+    lines = [t("batch_no") + ": %06d" % app.counters.batch] + total_rows(by_kind, sums) + [t("settle_confirm")]
     if not (yield from confirm(app, title, lines)):
         return None
     day, hms = clock.stamp(app.clock())
