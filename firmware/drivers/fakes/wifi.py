@@ -1,5 +1,5 @@
 # network.WLAN and the socket and select modules behind drivers.wifi, for tests and the device on
-# fake hardware (host_tests/vm/devicekit.py).
+# fake hardware (board.py).
 import errno
 
 from drivers.wifi import STAT_CONNECTING, STAT_GOT_IP, STAT_IDLE
