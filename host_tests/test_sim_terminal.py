@@ -55,7 +55,7 @@ def test_the_simulated_terminal_is_the_runtimes_shell_carrying_out_every_effect(
 def test_a_copy_cut_short_by_the_paper_keeps_its_whole_lines_and_prints_again_whole(runner):
     runner.run(scenario.parse(LOGIN + "paper low 5\n" + SALE + "expect screen 缺纸\n"))
     text, data, complete = runner.printer.jobs[-1]
-    assert not complete and 0 < len(text.splitlines()) <= 5 and len(data) <= 5 * 2 * LINE_BYTES
+    assert not complete and 0 < len(text.splitlines()) <= 5 and len(data) <= 5 * LINE_BYTES
     assert data.endswith(b"\x1bJ\x06")                   # ends with a whole line: it renders
     from tools.sim.render import escpos_to_rows
     assert escpos_to_rows(data)

@@ -10,6 +10,7 @@ times real time (at the board's rate a slip takes seconds). The shop's network l
 connection to the acquirer, whatever address the terminal's settings name.
 """
 import asyncio
+import functools
 import os
 import select
 import selectors
@@ -31,9 +32,9 @@ from pos.font import HEIGHT
 from pos.results import OK
 from runtime import device
 
-# The Wi-Fi networks in reach, {name: (password, RSSI)}; the terminal is provisioned for the first.
-SHOP_WIFI = ("Shop-WiFi", "88888888")
+# The Wi-Fi networks in reach, {name: (password, RSSI)}, and the one the terminal is provisioned for.
 NETWORKS = {"Shop-WiFi": ("88888888", -60), "测试商户-5G": ("56781234", -70), "ChinaNet-2F": ("12345678", -82)}
+SHOP_WIFI = "Shop-WiFi"
 
 FAST = 100      # the headless event loop's time against real time
 
@@ -181,7 +182,7 @@ def provision(flash):
     os.makedirs(flash, exist_ok=True)
     if store.load(flash, "provision") is None:
         doc = cards.provision()
-        doc["wifi_ssid"], doc["wifi_password"] = SHOP_WIFI
+        doc["wifi_ssid"], doc["wifi_password"] = SHOP_WIFI, NETWORKS[SHOP_WIFI][0]
         store.save(flash, "provision", doc)
 
 
@@ -250,11 +251,8 @@ class SimTerminal:
         on_idle = assets = None
         if self.slots is not None:              # main.py's boot: bootsel picks the slot
             import bootsel
-            root = self.slots
-            assets = os.path.join(root, bootsel.select(root), "assets")
-
-            def on_idle():
-                bootsel.confirm(root)
+            assets = os.path.join(self.slots, bootsel.select(self.slots), "assets")
+            on_idle = functools.partial(bootsel.confirm, self.slots)     # device.main's
         parts = {"lcd": ColorLcd(FakeBus(keep=False), 320, 240, "st7789"), "keypad": self.keypad,
                  "printer": self.printer.around(Printer(self.machine.uarts[1], ticks=FastClock.ticks,
                                                         sleep=FastClock.sleep))}
