@@ -102,7 +102,7 @@ def _press(ui, win, *keys):
         for code in ([ord(c) for c in k] if isinstance(k, str) else [k]):
             ui.draw(win)
             assert ui.handle(code) is True
-            ui.sess.term.settle()
+            ui.sess.term.settle(passes=0)
     ui.draw(win)
 
 

@@ -145,7 +145,7 @@ class Runner:
         term = self._need_terminal(n)
         for k in keys:
             term.press(k)
-            term.settle()
+            term.settle(passes=0)
 
     def step(self, n, verb, args):
         if verb == "power-on":
@@ -161,7 +161,7 @@ class Runner:
             self._keys(n, list(args[0]) + ["ENTER"])
         elif verb == "swipe":
             self._need_terminal(n).swipe(cards.track2(cards.by_name(args[0])))
-            self.terminal.settle()
+            self.terminal.settle(passes=0)
         elif verb == "advance":
             for _ in range(int(args[0])):
                 self._second()

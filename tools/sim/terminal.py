@@ -93,7 +93,9 @@ class _FastSelector(selectors.SelectSelector):
 
 
 class FastClock:
-    """Milliseconds that pass 1000 times faster than real ones: the printer's pace."""
+    """Milliseconds that pass 1000 times faster than real ones: the printer driver's pace. (A higher
+    bytes_per_s would not do: the driver paces in whole milliseconds, at least one a 128-byte
+    write, a third of a second a slip.)"""
 
     @staticmethod
     def ticks():
@@ -303,14 +305,17 @@ class SimTerminal:
 
     # -- time ----------------------------------------------------------------
 
-    def settle(self, answer_wait=None):
-        """Run until the terminal is quiet: the keys and the card taken, then no I/O effect pending
-        after two more loop passes, but for an Exchange whose answer has not come within
-        answer_wait real seconds (and whose wait has seen the clock since)."""
+    def settle(self, answer_wait=None, passes=2):
+        """Run until the terminal is quiet: the keys and the card taken (the scan hands them to the
+        App as it reads them) and `passes` more passes of the shell's loop (the clock and the paper
+        are looked at once a pass; two make one whole), then no I/O effect pending, but for an
+        Exchange whose answer has not come within answer_wait real seconds (and whose wait has
+        read the clock since)."""
         if self.on:
-            self.loop.run_until_complete(self._quiet(self.answer_wait if answer_wait is None else answer_wait))
+            wait = self.answer_wait if answer_wait is None else answer_wait
+            self.loop.run_until_complete(self._quiet(wait, passes))
 
-    async def _quiet(self, answer_wait):
+    async def _quiet(self, answer_wait, passes):
         mark = None
         while True:
             if self._restarted() or self.keypad.waiting or self.machine.uarts[0].reads:
@@ -320,7 +325,7 @@ class SimTerminal:
             else:
                 effect = self.shell.app.pending_io
                 if effect is None:
-                    if self.shell.passes >= mark[0] + 2:
+                    if self.shell.passes >= mark[0] + passes:
                         return
                 elif isinstance(effect, Exchange):
                     if effect is not self._exchange:
