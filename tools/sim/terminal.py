@@ -190,11 +190,12 @@ def provision(flash):
 
 class SimTerminal:
     """The terminal's hardware, powered on (power_on: the device boots on the flash directory) or
-    off (power_off: dropped where it is, as by a power loss). Its asyncio loop runs only inside
+    off (power_off: dropped where it is, as by a power loss: the shell's tasks are cancelled
+    where they wait, so no code of the App runs after). Its asyncio loop runs only inside
     settle() and run_for(); between them the terminal stands still.
 
-    Headless the clock moves only when the caller advances it and the event loop runs 100 times
-    fast (FastLoop); interactive the clock is real and so is the loop.
+    Headless the clock moves only when the caller advances it and the event loop's sleeps pass
+    FAST times fast (FastLoop); interactive the clock is real and so is the loop.
     """
 
     def __init__(self, flash, host_addr, clock, on_print=None):
