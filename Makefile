@@ -1,5 +1,5 @@
 # Terminal firmware, simulator and acquirer host.
-#   make sim    the terminal simulator against a local acquirer host
+#   make sim    the terminal simulator against a local acquirer host (FRESH=1: its flash and the host's store afresh)
 #   make test   every test: pytest on CPython, the VM-neutral tests on MicroPython, mpy-cross
 #   make bench  benchmarks, printed as `name: value` lines
 
@@ -21,7 +21,7 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 sim: $(STAMP)
-	$(PY) -m tools.sim $(SIMARGS)
+	$(PY) -m tools.sim $(if $(FRESH),--fresh) $(SIMARGS)
 
 test: test-mpy test-vm test-host
 

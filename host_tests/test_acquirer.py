@@ -17,6 +17,7 @@ import pytest
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
+from tools.acquirer.handlers import china_time
 from tools.acquirer.spec import SPEC
 from tools.acquirer.testing import ROOT, start_acquirer, stop
 
@@ -267,6 +268,17 @@ def test_sign_in_delivers_working_keys_under_the_tmk_with_check_values(acquirer)
     t.close()
 
 
+def test_the_host_answers_in_chinas_time_whatever_the_zone_of_its_machine(launch, monkeypatch):
+    monkeypatch.setenv("TZ", "EST5EDT")                  # started 12 or 13 hours behind China
+    _, port, _ = launch()
+    t = Terminal(port)
+    before = china_time()
+    answer = t.sign_in()
+    t.close()
+    stamped = datetime.datetime.strptime("%d%s%s" % (before.year, answer[13], answer[12]), "%Y%m%d%H%M%S")
+    assert abs((stamped - before).total_seconds()) < 60
+
+
 def test_each_sign_in_gives_fresh_keys(acquirer):
     t = Terminal(acquirer[1])
     t.sign_in()
@@ -290,7 +302,7 @@ def test_approved_sale_takes_the_amount_from_the_balance(acquirer, terminal):
     assert len(answer[38]) == 6 and answer[38].isdigit()
     assert answer[44] == "01020000   99990000   "
     assert answer[63] == "CUPICBC"
-    assert answer[15] == datetime.date.today().strftime("%m%d")
+    assert answer[15] == china_time().strftime("%m%d")
     assert balance(db, "good") == before - 12345
 
 

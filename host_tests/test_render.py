@@ -105,6 +105,26 @@ def test_an_unknown_command_is_skipped(font):
     assert [bytes(r[:1]) for r in rows] == [b"\x80", b"\x01"]
 
 
+def test_the_printer_drivers_heating_and_status_queries_draw_nothing(font):
+    slip = slip_bytes(font)
+    driven = b"\x10\x04\x04\x10\x04\x03" + b"\x1b7\x07\x50\x02" + slip + b"\x10\x04\x04\x10\x04\x03"
+    assert render.escpos_to_rows(driven, font) == render.escpos_to_rows(slip, font)
+
+
+def test_a_slip_cut_short_keeps_its_whole_lines():
+    lines = [("凭证号 %d" % i, 0) for i in range(3)] + [("", 0)]
+    f = Font(FONT_PATH)
+    try:
+        chunks = [bytes(c) for c in escpos.render_slip(lines, f)]
+    finally:
+        f.close()
+    data = escpos.init() + b"".join(chunks)
+    assert render.whole_lines(data) == (data[:-len(escpos.cut())], 4 + 1)   # the feed to the cutter counts
+    two = escpos.init() + chunks[0] + chunks[1]
+    assert render.whole_lines(two + chunks[2][:100]) == (two, 2)
+    assert render.whole_lines(escpos.init() + chunks[0][:-1]) == (b"", 0)
+
+
 def test_a_raster_wider_than_the_paper_is_cropped(font):
     bits = bytes(range(60)) * 2
     rows = render.escpos_to_rows(escpos.raster_header(60, 2) + bits, font)

@@ -9,6 +9,7 @@ leaving the terminal as it found it. The acquirer is started here, on
 import argparse
 import curses
 import fcntl
+import json
 import os
 import pty
 import select
@@ -85,7 +86,8 @@ def acquirer(tmp_path):
 
 @pytest.fixture
 def session(tmp_path, acquirer):
-    args = argparse.Namespace(host=acquirer, state=str(tmp_path / "flash"), out=str(tmp_path / "out"))
+    args = argparse.Namespace(host=acquirer, state=str(tmp_path / "flash"), out=str(tmp_path / "out"),
+                              host_store=None, fresh=False)
     sess = Session(args)
     try:
         yield sess
@@ -94,24 +96,24 @@ def session(tmp_path, acquirer):
 
 
 def _press(ui, win, *keys):
-    """Keys as getch() gives them (str: its characters; int: a curses code)."""
+    """Keys as getch() gives them (str: its characters; int: a curses code), each one taken by the
+    terminal before the next."""
     for k in keys:
         for code in ([ord(c) for c in k] if isinstance(k, str) else [k]):
-            ui.sess.term.tick()
             ui.draw(win)
             assert ui.handle(code) is True
+            ui.sess.term.settle(passes=0)
     ui.draw(win)
 
 
 def _wait(ui, win, text, secs=10):
-    """Run the main loop's tick until text is on the LCD."""
+    """Run the terminal until text is on the LCD."""
     deadline = time.monotonic() + secs
     while time.monotonic() < deadline:
-        ui.sess.term.tick()
+        ui.sess.term.run_for(0.02)
         ui.draw(win)
         if text in ui.sess.term.screen.text():
             return
-        time.sleep(0.02)
     raise AssertionError("no %r on the LCD:\n%s" % (text, win.text()))
 
 
@@ -161,7 +163,8 @@ def test_sale_through_the_keyboard(session, tmp_path):
     from tools.sim.render import escpos_to_rows
     for name in ("receipt-001.bin", "receipt-002.bin"):
         data = (out / name).read_bytes()
-        assert data.startswith(b"\x1b@") and data.endswith(b"\x1dV\x01")
+        status = b"\x10\x04\x04\x10\x04\x03"   # the driver asks for the paper and errors before and after
+        assert data.startswith(status + b"\x1b@") and data.endswith(b"\x1dV\x01" + status)
         assert len(escpos_to_rows(data)) > 500     # a whole slip, 384 dots wide
 
     # The LCD in its frame: Chinese two cells wide, the frame straight.
@@ -241,3 +244,82 @@ def test_real_terminal_starts_and_quits_clean(tmp_path, acquirer):
             proc.wait()
         os.close(master)
         os.close(slave)
+
+
+def _own_session(tmp_path, fresh=False):
+    """A session that starts its acquirer on its own store, as `make sim` does."""
+    args = argparse.Namespace(host=None, state=str(tmp_path / "flash"), out=str(tmp_path / "out"),
+                              host_store=str(tmp_path / "host"), fresh=fresh)
+    return Session(args)
+
+
+def _log_in(sess):
+    ui, win = Ui(sess), FakeWindow(45, 120)
+    _wait(ui, win, "操作员号")
+    _press(ui, win, "01", 10, "0000", 10)
+    _wait(ui, win, "欢迎使用")
+    return ui, win
+
+
+def test_the_terminal_runs_on_chinas_time_and_the_acquirer_agrees_at_sign_in(tmp_path, monkeypatch):
+    from drivers.rtc import from_utc
+    from pos import clock
+    monkeypatch.setenv("TZ", "EST5EDT")          # the acquirer's machine 12 or 13 hours behind China
+    sess = _own_session(tmp_path)
+    try:
+        _log_in(sess)
+        app = sess.term.app
+        assert app.signed_in and app.settings["clock_offset"] == 0     # the host's time was the terminal's
+        assert abs(app.clock() - from_utc(time.time())) <= 2
+        assert clock.display(app.clock())[:10] in sess.term.screen.text()
+    finally:
+        sess.close()
+
+
+def _sale(ui, win):
+    _press(ui, win, 10, "1", "2500", 10)
+    _wait(ui, win, "请刷卡")
+    _press(ui, win, "c", "1")
+    _wait(ui, win, "请输入密码")
+    _press(ui, win, "123456", 10)
+    _wait(ui, win, "请撕下商户存根")
+    _press(ui, win, 10)
+    _wait(ui, win, "授权码")
+
+
+def _host_sales(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "tools.acquirer", "transactions", "--db",
+                          str(tmp_path / "host" / "acquirer.db")], capture_output=True, text=True, check=True, cwd=ROOT)
+    return [t for t in json.loads(out.stdout) if t["type"] == "sale"]
+
+
+def test_the_flash_and_the_hosts_store_are_kept_between_runs_and_fresh_starts_both_afresh(tmp_path):
+    from pos.journal import Journal
+    sess = _own_session(tmp_path)
+    try:
+        _sale(*_log_in(sess))
+    finally:
+        sess.close()
+    sess = _own_session(tmp_path)
+    try:
+        _log_in(sess)
+        assert [r["amt"] for r in Journal(sess.state).records() if r.get("k") == "sale"] == [2500]
+    finally:
+        sess.close()
+    assert [t["amount_fen"] for t in _host_sales(tmp_path)] == [2500]
+
+    sess = _own_session(tmp_path, fresh=True)
+    try:
+        _log_in(sess)
+        assert not [r for r in Journal(sess.state).records() if r.get("k") == "sale"]
+    finally:
+        sess.close()
+    assert _host_sales(tmp_path) == []
+
+
+def test_fresh_removes_only_what_the_simulator_made(tmp_path):
+    (tmp_path / "flash").mkdir()
+    (tmp_path / "flash" / "notes.txt").write_text("mine")
+    with pytest.raises(interactive.NotSimulatorFiles):
+        _own_session(tmp_path, fresh=True)
+    assert (tmp_path / "flash" / "notes.txt").read_text() == "mine"

@@ -18,10 +18,13 @@ def _screen(lcd, font, title, lines):
     lcd.show(Screen(title, lines).rows(lcd.cols, lcd.layout_rows), None, font)
 
 
-def start(slot, machine, network=None, socket=None, root="", board=None, on_idle=None, state=None, select=None):
+def start(slot, machine, network=None, socket=None, root="", board=None, on_idle=None, state=None, select=None,
+          parts=None):
     """(shell, missing parts) for the slot: everything built, nothing running yet.
 
     state: the App's directory, root + "/state" unless given (a test's own).
+    parts: {name: driver} the caller made itself, beside the board's and in place of one of the
+    same name (the simulator's LCD, keypad and printer).
     """
     from pos import i18n
     from pos.app import App
@@ -33,7 +36,10 @@ def start(slot, machine, network=None, socket=None, root="", board=None, on_idle
         import board
     assets = root + "/" + slot + "/assets"
     i18n.use(assets)
-    parts, missing = build(board, machine, network, socket, select)
+    built, missing = build(board, machine, network, socket, select)
+    if parts:
+        built.update(parts)
+    parts = built
     font = Font(assets + "/font16.bin")
     lcd = parts.get("lcd")
     if lcd is not None:

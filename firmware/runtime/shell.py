@@ -49,6 +49,7 @@ class Shell:
         self.out_of_memory = False      # set by the scanning task, handled by the loop
         self.status_ms = STATUS_MS      # how often the status task reads the battery and the signal
         self.scan_ms = SCAN_MS          # how often keys and readers are scanned and the loop runs
+        self.recv_ms = RECV_SLICE_MS    # how long one wait for an answer lasts before the clock is read
         self.passes = 0                 # loop passes so far (a simulator waits for the next one)
         self.memory_errors = 0
 
@@ -232,7 +233,7 @@ class Shell:
             return LINK_BROKEN
         last_tick = self.ticks()
         while self.app.pending_io is effect:
-            answer = await self.link.recv_frame(RECV_SLICE_MS)
+            answer = await self.link.recv_frame(self.recv_ms)
             if answer is not None:
                 return answer
             now = self.ticks()

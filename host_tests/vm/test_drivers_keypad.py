@@ -226,7 +226,9 @@ def test_the_fake_keypad_reports_a_tap_between_scans_once():
     kp = FakeKeypad()
     kp.press("5")
     kp.release("5")
+    assert kp.waiting
     assert list(kp.scan(0)) == ["5"]
+    assert not kp.waiting
     assert not kp.scan(10)
 
 

@@ -58,6 +58,15 @@ def test_connect_joins_after_polling_and_reports_rssi():
     assert w.rssi() == -60
 
 
+def test_a_fake_wlan_without_polls_is_joined_when_connect_returns():
+    wlan = FakeWlan({"shop": "secret"}, polls=0)
+    wlan.active(True)
+    wlan.connect("shop", "secret")
+    assert wlan.isconnected() and wlan.ssid == "shop"
+    wlan.connect("shop", "wrong")
+    assert not wlan.isconnected() and wlan.status() == 202
+
+
 def test_failed_joins_name_their_reason():
     wlan, net, w = wifi()
     assert reason(w.connect("shop", "wrong", 2000)) == "wrong_password"

@@ -51,6 +51,17 @@ def test_a_sale_on_the_device_from_the_keypad_to_the_printer():
     rmtree(state)
 
 
+def test_the_parts_the_caller_made_join_the_boards_and_replace_its_own_of_the_same_name():
+    from drivers.fakes.keypad import FakeKeypad
+    dev, state = Device(), _provisioned()
+    keypad = FakeKeypad()
+    shell, missing = device.start("firmware", dev.machine, dev.network, dev.socket, root=".", board=Board,
+                                  state=state, select=dev.socket, parts={"keypad": keypad, "extra": 1})
+    assert missing == [] and shell.keypad is keypad and shell.parts["extra"] == 1
+    assert sorted(shell.parts) == ["extra", "keypad", "lcd", "magstripe", "printer", "rtc", "wifi"]
+    rmtree(state)
+
+
 def test_a_device_that_was_never_provisioned_says_so_on_its_screen():
     dev, state = Device(), tmpdir("device")
     try:

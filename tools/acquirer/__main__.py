@@ -61,7 +61,7 @@ def _serve(args):
     def ready(port):
         print("PORT %d" % port, flush=True)
 
-    clock = datetime.datetime.now
+    clock = handlers.china_time
     if args.clock:
         clock = _clock_from(args.clock)
     try:
@@ -144,7 +144,7 @@ def _publish_update(args):
     try:
         key = updates.load_key(args.key)
         manifest = updates.publish(db, args.dir, args.board, args.version, key,
-                                   datetime.datetime.now().isoformat(timespec="seconds"), args.terminal)
+                                   handlers.china_time().isoformat(timespec="seconds"), args.terminal)
     except (updates.ImageError, OSError, ValueError) as e:
         sys.exit("cannot publish: %s" % e)
     files = json.loads(manifest)["files"]
@@ -166,7 +166,8 @@ def main(argv=None):
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     p.add_argument("--clock", metavar="ISO", help="run the host's clock from this local time "
-                   "(the simulator passes its own), e.g. 2026-11-23T10:00:00")
+                   "(the simulator's scenarios pass their own), e.g. 2026-11-23T10:00:00; "
+                   "default: China's time now (UTC+8)")
     p.add_argument("--testdata", default=DEFAULT_TESTDATA,
                    help="seeds an empty database (default: tools/testdata/testdata.json)")
     p.set_defaults(run=_serve)

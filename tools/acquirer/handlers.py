@@ -71,8 +71,17 @@ def handler_for(request):
     return None
 
 
+CHINA = datetime.timezone(datetime.timedelta(hours=8))
+
+
+def china_time():
+    """The host's clock: China's local time (UTC+8), which the terminals' clocks keep and the
+    answers' fields 12 and 13 carry, whatever the zone of the machine the host runs on."""
+    return datetime.datetime.now(CHINA).replace(tzinfo=None)
+
+
 class Host:
-    def __init__(self, store, clock=datetime.datetime.now):
+    def __init__(self, store, clock=china_time):
         self.store = store
         self.clock = clock
 

@@ -9,7 +9,6 @@ closes that connection; nothing a client sends stops the process.
 
 import asyncio
 import contextlib
-import datetime
 import logging
 import signal
 
@@ -106,7 +105,7 @@ class Server:
             store = self.host.store
             with store.transaction():
                 store.log_message("in", peer, garbled.data,
-                                  datetime.datetime.now().isoformat(timespec="seconds"),
+                                  self.host.clock().isoformat(timespec="seconds"),
                                   note="garbled: " + garbled.reason)
         except Exception:
             log.exception("%s could not record the garbled frame", peer)

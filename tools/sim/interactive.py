@@ -4,29 +4,34 @@ Layout: the 40x15 LCD in a frame at the top left, the last receipt to its
 right when the window is wide enough, the key help and the status below the
 LCD. A window too small for the LCD shows what size is needed instead.
 
+The terminal runs on the real time, against an acquirer started on its own
+store (sim-host/, beside the terminal's flash sim-state/), both kept from one
+run to the next; --fresh starts both afresh.
+
 The drawing and the key handling (Ui.draw, Ui.handle) take any object with
 curses' window methods, so tests drive them without a terminal.
 """
 import curses
 import os
 import re
+import shutil
 import signal
 import sys
-import time
 import unicodedata
 
 from tools.sim import cards
-from tools.sim.devices import Printer, SimClock
+from tools.sim.clock import SimClock
 from tools.sim.terminal import SimTerminal
 
-from pos.screen import cell_width as lcd_cell_width  # noqa: E402 (firmware on sys.path via terminal)
+from pos.screen import cell_width as lcd_cell_width
 
 LCD_COLS, LCD_ROWS = 40, 15
 BOX_W, BOX_H = LCD_COLS + 2, LCD_ROWS + 2          # the LCD with its frame
 RECEIPT_X = BOX_W + 2                              # the receipt panel's column
 RECEIPT_W = 48                                     # a 58 mm slip: 48 half-width cells
 MIN_COLS, MIN_ROWS = BOX_W, BOX_H + 4              # the frame; below it the card choice and status
-TICK_MS = 100
+TICK_MS = 50                                       # the terminal runs this long between two draws
+STATE, HOST_STORE = "sim-state", "sim-host"        # the terminal's flash, the acquirer's store
 
 # The simulator's own keys first: in a small window the last help lines go.
 HELP = ("c=present a test card", "p=paper out/in", "q=quit", "Enter=确认", "Backspace=更正",
@@ -125,20 +130,38 @@ def put(win, y, x, text, attr=0):
         pass
 
 
-def local_now():
-    """The machine's local wall-clock time as epoch seconds, the time the
-    acquirer (datetime.now()) stamps its answers with."""
-    now = time.time()
-    return int(now) + time.localtime(now).tm_gmtoff
+class NotSimulatorFiles(Exception):
+    """--fresh was asked to remove a directory that is not the simulator's."""
+
+
+def fresh(path, mark):
+    """Remove the directory path, which holds the file mark when the simulator made it."""
+    if not os.path.exists(path):
+        return
+    if os.listdir(path) and not os.path.exists(os.path.join(path, mark)):
+        raise NotSimulatorFiles("%s has no %s: not removed" % (path, mark))
+    shutil.rmtree(path)
 
 
 class Session:
-    """The terminal, its printer and the acquirer it talks to."""
+    """The terminal, its printer and the acquirer it talks to (started here on the store in
+    args.host_store unless args.host names one)."""
 
     def __init__(self, args):
-        from tools.sim.scenario import Runner
-        # Reuse the scenario runner's acquirer handling and flash directory.
-        self.runner = Runner(args.host, args.state or "sim-state")
+        self.state = args.state or STATE
+        self.host_store = None if args.host else args.host_store or HOST_STORE
+        if args.fresh:
+            fresh(self.state, "provision.json")
+            if self.host_store:
+                fresh(self.host_store, "acquirer.db")
+        self.acquirer = self.term = None
+        host_addr = args.host
+        if host_addr is None:
+            from tools.acquirer.testing import start_acquirer
+            os.makedirs(self.host_store, exist_ok=True)
+            # No --clock: the host keeps China's time, as the terminal's RTC does.
+            self.acquirer, port = start_acquirer(os.path.abspath(os.path.join(self.host_store, "acquirer.db")))
+            host_addr = ("127.0.0.1", port)
         try:
             self.out = args.out
             os.makedirs(self.out, exist_ok=True)
@@ -146,13 +169,12 @@ class Session:
             self.last_receipt = ""
             self.last_name = ""
             self.status = "receipts are saved in %s/" % self.out
-            self.clock = SimClock(local_now(), real=True)
-            self.printer = Printer()
-            self.term = SimTerminal(self.runner.state_dir, self.clock, self.runner.host_addr,
-                                    cards.provision(), self.printer, self._printed)
+            self.term = SimTerminal(self.state, host_addr, SimClock(), self._printed)
             self.term.answer_wait = 0.05
+            self.term.power_on()
+            self.term.settle()
         except BaseException:
-            self.runner.close()
+            self.close()
             raise
 
     def _last_number(self):
@@ -185,13 +207,17 @@ class Session:
 
     @property
     def paper_in(self):
-        return self.printer.paper_lines != 0
+        return self.term.printer.has_paper
 
     def close(self):
-        """Power off the terminal and stop the acquirer (and remove its files)."""
-        if self.term is not None and self.term.app is not None:
-            self.term.power_loss()
-        self.runner.close()
+        """Power off the terminal and stop the acquirer; the flash and the host's store stay."""
+        if self.term is not None:
+            self.term.close()
+            self.term = None
+        if self.acquirer is not None:
+            from tools.acquirer.testing import stop_acquirer
+            stop_acquirer(self.acquirer)
+            self.acquirer = None
 
 
 class Ui:
@@ -212,11 +238,10 @@ class Ui:
             self.picking = False
             if ord("1") <= ch < ord("1") + min(9, len(self.card_names)):
                 name = self.card_names[ch - ord("1")]
-                before = sess.term.screen
-                sess.term.card(("swipe", cards.track2(cards.by_name(name))))
                 sess.status = "swiped %s" % name
-                if sess.term.screen is before:
+                if not sess.term.app.wants_card:
                     sess.status += ": ignored, the terminal is not asking for a card"
+                sess.term.swipe(cards.track2(cards.by_name(name)))
             else:
                 sess.status = "no card presented"
             return True
@@ -226,14 +251,13 @@ class Ui:
             self.picking = True
         elif ch in (ord("p"), ord("P")):
             if sess.paper_in:
-                sess.printer.paper_lines = 0
+                sess.term.printer.paper_out()
                 sess.status = "paper out"
             else:
-                sess.printer.paper_lines = None
+                sess.term.printer.paper_in()
                 sess.status = "paper loaded"
-                sess.term.paper_loaded()
         elif ch in self.keys:
-            sess.term.key(self.keys[ch])
+            sess.term.press(self.keys[ch])
         return True
 
     def draw(self, win):
@@ -324,13 +348,16 @@ def _loop(win, sess):
     if hasattr(curses, "set_escdelay"):
         curses.set_escdelay(25)        # Esc is 取消: act on it at once, not after 1 s
     win.keypad(True)
-    win.timeout(TICK_MS)
+    win.timeout(0)
     ui = Ui(sess)
     while True:
-        sess.term.tick()
+        sess.term.run_for(TICK_MS / 1000)
         ui.draw(win)
-        if not ui.handle(win.getch()):
-            return
+        ch = win.getch()
+        while ch != -1:
+            if not ui.handle(ch):
+                return
+            ch = win.getch()
 
 
 class _Stop(Exception):
@@ -353,7 +380,7 @@ def main(args):
         AcquirerStartError = RuntimeError
     try:
         sess = Session(args)
-    except AcquirerStartError as e:
+    except (AcquirerStartError, NotSimulatorFiles) as e:
         print("simulator: %s" % e, file=sys.stderr)
         return 1
     # A closed window (SIGHUP) or kill (SIGTERM) still stops the acquirer.
@@ -374,6 +401,7 @@ def main(args):
             signal.signal(s, h)
         sess.close()
     if status == 0:
-        print("receipts in %s/ (last: %s), flash in %s/"
-              % (sess.out, sess.last_name or "none this run", sess.runner.state_dir))
+        print("receipts in %s/ (last: %s), flash in %s/%s"
+              % (sess.out, sess.last_name or "none this run", sess.state,
+                 ", host's store in %s/" % sess.host_store if sess.host_store else ""))
     return status

@@ -6,7 +6,8 @@ rows. Both draw with firmware/pos/font.py and the firmware's own font file,
 so the pictures show exactly the glyphs the terminal has.
 
 The interpreter knows the commands the firmware sends (ESC @, GS v 0, ESC J,
-ESC d, LF, GS V) plus the common one-parameter settings, which it accepts and
+ESC d, LF, GS V) plus the printer driver's heating (ESC 7) and status queries
+(DLE EOT) and the common one-parameter settings, which it accepts and
 ignores. An unknown ESC/GS/FS/DLE command is skipped (its two bytes; its
 parameters, if any, then fall through as data, the way a printer would).
 Input that ends inside a command, or a raster image with fewer bytes than
@@ -20,12 +21,8 @@ import struct
 import sys
 import zlib
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIRMWARE = os.path.join(ROOT, "firmware")
-if FIRMWARE not in sys.path:
-    sys.path.insert(0, FIRMWARE)
-
-from pos.font import HEIGHT, Font  # noqa: E402
+from tools.sim import FIRMWARE
+from pos.font import HEIGHT, Font
 
 FONT_PATH = os.path.join(FIRMWARE, "assets", "font16.bin")
 PAPER_DOTS = 384
@@ -36,7 +33,7 @@ ESC, GS, FS, DLE, LF, CR = 0x1B, 0x1D, 0x1C, 0x10, 0x0A, 0x0D
 # Commands accepted and ignored, by prefix: command byte -> parameter count.
 _IGNORED = {
     ESC: {0x20: 1, 0x21: 1, 0x2D: 1, 0x45: 1, 0x47: 1, 0x4D: 1, 0x52: 1, 0x74: 1,
-          0x7B: 1, 0x56: 1, 0x63: 2, 0x70: 3},
+          0x7B: 1, 0x56: 1, 0x63: 2, 0x70: 3, 0x37: 3},
     GS: {0x21: 1, 0x42: 1, 0x48: 1, 0x66: 1, 0x68: 1, 0x77: 1, 0x61: 1, 0x72: 1,
          0x4C: 2, 0x57: 2},
     FS: {0x26: 0, 0x2E: 0, 0x21: 1},
@@ -199,6 +196,23 @@ def _command(data, i, paper):
         return i + 2  # unknown: skipped
     _need(data, i + 2, count, "parameters")
     return i + 2 + count
+
+
+def whole_lines(data):
+    """(data up to the end of its last whole slip line, how many lines that is): what came out of
+    a printer whose paper ended in the middle of data. Every slip line ends with ESC J."""
+    paper = Paper(None)                  # no text is drawn, so no font
+    i = end = lines = 0
+    while i < len(data):
+        try:
+            j = _command(data, i, paper) if data[i] in (ESC, GS, FS, DLE) else i + 1
+        except EscPosDataError:
+            break
+        if data[i] == ESC and data[i + 1] == 0x4A:
+            lines += 1
+            end = j
+        i = j
+    return bytes(data[:end]), lines
 
 
 def escpos_to_rows(data, font=None, width=PAPER_DOTS):

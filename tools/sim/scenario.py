@@ -10,7 +10,7 @@ import tempfile
 import time
 
 from tools.sim import cards
-from tools.sim.devices import SimClock
+from tools.sim.clock import SimClock
 from tools.sim.terminal import SimTerminal
 
 KEYS = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "ENTER", "CANCEL", "CLEAR",
@@ -111,8 +111,8 @@ class Runner:
             host_addr = ("127.0.0.1", port)
         self.host_addr = host_addr
         self.clock = SimClock(START)
-        self.terminal = None
-        self.printer = None
+        self.terminal = SimTerminal(self.state_dir, host_addr, self.clock, self._printed)
+        self.printer = self.terminal.printer        # every copy printed in this run
         self.jobs = 0
         self.snap_no = 0
 
@@ -122,8 +122,7 @@ class Runner:
         return ["--clock", "%04d-%02d-%02dT%02d:%02d:%02d" % time.gmtime(secs)[:6]]
 
     def close(self):
-        if self.terminal:
-            self.terminal.power_loss()
+        self.terminal.close()
         if self.acquirer is not None:
             from tools.acquirer.testing import stop_acquirer
             if self.paused:
@@ -138,39 +137,31 @@ class Runner:
             self._snapshot(verb)
 
     def _need_terminal(self, n):
-        if self.terminal is None:
+        if not self.terminal.on:
             raise ExpectationFailed("line %d: the terminal is off (power-on first)" % n)
         return self.terminal
 
+    def _keys(self, n, keys):
+        term = self._need_terminal(n)
+        for k in keys:
+            term.press(k)
+            term.settle(passes=0)
+
     def step(self, n, verb, args):
         if verb == "power-on":
-            if self.terminal is not None:
-                self.terminal.power_loss()
-            from tools.sim.devices import Printer
-            if self.printer is None:
-                self.printer = Printer()
-            self.terminal = SimTerminal(self.state_dir, self.clock, self.host_addr, cards.provision(),
-                                        self.printer, self._printed)
-            self._answer_wait()
+            self.terminal.power_on()
+            self.terminal.settle()
         elif verb == "kill":
-            if self.terminal is not None:
-                self.terminal.power_loss()
-            self.terminal = None
+            self.terminal.power_off()
         elif verb == "keys":
-            term = self._need_terminal(n)
-            for k in args:
-                term.key(k)
+            self._keys(n, args)
         elif verb == "type":
-            term = self._need_terminal(n)
-            for ch in args[0]:
-                term.key(ch)
+            self._keys(n, args[0])
         elif verb == "pin":
-            term = self._need_terminal(n)
-            for ch in args[0]:
-                term.key(ch)
-            term.key("ENTER")
+            self._keys(n, list(args[0]) + ["ENTER"])
         elif verb == "swipe":
-            self._need_terminal(n).card(("swipe", cards.track2(cards.by_name(args[0]))))
+            self._need_terminal(n).swipe(cards.track2(cards.by_name(args[0])))
+            self.terminal.settle(passes=0)
         elif verb == "advance":
             for _ in range(int(args[0])):
                 self._second()
@@ -185,8 +176,7 @@ class Runner:
 
     def _second(self):
         self.clock.advance(1)
-        if self.terminal is not None:
-            self.terminal.tick()
+        self.terminal.settle()
 
     def _printed(self, job):
         self.jobs += 1
@@ -200,7 +190,7 @@ class Runner:
             escpos_to_png(job[1], base + ".png")
 
     def _snapshot(self, verb):
-        if not self.snapshots or self.terminal is None or self.terminal.screen is None:
+        if not self.snapshots or self.terminal.screen is None:
             return
         from tools.sim.render import lcd_png
         self.snap_no += 1
@@ -209,21 +199,16 @@ class Runner:
                 scr.selected_row())
 
     def _paper(self, args):
-        if self.printer is None:
-            from tools.sim.devices import Printer
-            self.printer = Printer()
         if args[0] == "out":
-            self.printer.paper_lines = 0
+            self.printer.paper_out()
         elif args[0] == "low":
-            self.printer.paper_lines = int(args[1])
+            self.printer.paper_low(int(args[1]))
         else:
-            self.printer.paper_lines = None
-            if self.terminal is not None:
-                self.terminal.paper_loaded()
+            self.printer.paper_in()
+        self.terminal.settle()
 
     def _answer_wait(self):
-        if self.terminal is not None:
-            self.terminal.answer_wait = 0.3 if self.paused else 10.0
+        self.terminal.answer_wait = 0.3 if self.paused else 10.0
 
     def _host(self, n, action):
         from tools.acquirer.testing import start_acquirer, stop_acquirer
@@ -239,7 +224,7 @@ class Runner:
             if self.acquirer is not None:
                 return
             self.acquirer, _ = start_acquirer(self.db, port=self.host_addr[1],
-                                              extra_args=self._host_clock(self.clock()))
+                                              extra_args=self._host_clock(self.clock.now()))
         elif action == "pause":
             self.acquirer.send_signal(signal.SIGSTOP)
             self.paused = True
@@ -260,13 +245,13 @@ class Runner:
                 if dot and head.isdigit():
                     items.append((head, label))
                     if text in label:
-                        term.key(head)
+                        self._keys(n, [head])
                         return
             page = tuple(items)
             if not items or page in seen and len(seen) > 1:
                 break
             seen.add(page)
-            term.key("DOWN")
+            self._keys(n, ["DOWN"])
         raise ExpectationFailed("line %d: no list item %r on the screen" % (n, text))
 
     def _expect(self, n, arg):
@@ -276,35 +261,33 @@ class Runner:
             if self._holds(what, text):
                 return
             if waited < EXPECT_WAIT:
-                if self.terminal is not None:
-                    self.terminal.pump(wait=0.05)
-                    if self._holds(what, text):
-                        return
+                self.terminal.settle(answer_wait=0.05)
+                if self._holds(what, text):
+                    return
                 self._second()
         raise ExpectationFailed("line %d: expected %s %r" % (n, what, text))
 
     def _holds(self, what, text):
-        term = self.terminal
+        screen = self.terminal.screen
         if what == "screen":
-            return term is not None and term.screen is not None and text in term.screen.text()
+            return screen is not None and text in screen.text()
         if what == "no-screen":
-            return term is None or term.screen is None or text not in term.screen.text()
+            return screen is None or text not in screen.text()
         if what == "receipt":
-            return self.printer is not None and text in self.printer.last_text()
+            return text in self.printer.last_text()
         if what == "receipts":
-            done = [j for j in (self.printer.jobs if self.printer else []) if j[2]]
-            return len(done) == int(text)
+            return len([j for j in self.printer.jobs if j[2]]) == int(text)
         return False
 
     def describe(self):
         """The screen and the last receipt, for a failure report."""
         out = []
-        if self.terminal is not None and self.terminal.screen is not None:
+        if self.terminal.screen is not None:
             out.append("screen:")
             out.extend("  |" + r for r in self.terminal.screen.rows())
         else:
             out.append("screen: (terminal off)")
-        if self.printer is not None and self.printer.jobs:
+        if self.printer.jobs:
             out.append("last receipt:")
             out.extend("  " + line for line in self.printer.last_text().splitlines())
         return "\n".join(out)

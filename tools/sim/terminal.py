@@ -1,124 +1,347 @@
-"""The firmware's App with virtual peripherals: carries out the engine's I/O effects."""
+"""The simulated terminal: the device's own start, shell, drivers and link (firmware/runtime/) on
+CPython, over the parts' fakes (drivers/fakes/).
+
+The runtime's board builder makes the magstripe reader over its decoder's fake UART, the Wi-Fi
+over the fake WLAN with CPython's socket and select, and the RTC over the simulator's clock. The
+simulator makes three parts itself, each the device's driver or its fake: the LCD driver over a
+fake bus (the panel's init on SPI would block 240 ms a boot), the keypad's fake (the matrix's
+debounce takes 40 ms of real time a key) and the printer driver paced on a clock that runs 1000
+times real time (at the board's rate a slip takes seconds). The shop's network leads every
+connection to the acquirer, whatever address the terminal's settings name.
+"""
+import asyncio
+import functools
 import os
-import sys
+import select
+import selectors
+import socket
+import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if os.path.join(ROOT, "firmware") not in sys.path:
-    sys.path.insert(0, os.path.join(ROOT, "firmware"))
+from tools.sim import ROOT, cards
+from tools.sim.render import whole_lines
 
-from pos.app import App  # noqa: E402
-from pos.engine import Connect, Disconnect, Exchange, Print, Probe, Restart  # noqa: E402
+from drivers.fakes.board import Board, FakeMachine, FakeNetwork
+from drivers.fakes.keypad import FakeKeypad
+from drivers.fakes.lcd import FakeBus
+from drivers.fakes.wifi import FakeWlan
+from drivers.lcd import ColorLcd
+from drivers.printer import Printer
+from pos import escpos, store
+from pos.engine import Exchange
+from pos.font import HEIGHT
+from pos.results import OK
+from runtime import device
 
-from tools.sim.devices import HostLink, Printer  # noqa: E402
+# The Wi-Fi networks in reach, {name: (password, RSSI)}, and the one the terminal is provisioned for.
+NETWORKS = {"Shop-WiFi": ("88888888", -60), "测试商户-5G": ("56781234", -70), "ChinaNet-2F": ("12345678", -82)}
+SHOP_WIFI = "Shop-WiFi"
 
-# The Wi-Fi networks the simulated terminal finds in a scan, the strongest first.
-SIM_NETWORKS = ("Shop-WiFi", "测试商户-5G", "ChinaNet-2F")
+FAST = 100      # the headless event loop's time against real time
+
+# The raster bytes of one slip line of text: `paper low N` ends the roll N such lines on.
+LINE_BYTES = len(escpos.raster_header(escpos.WIDTH_DOTS // 8, HEIGHT)) + escpos.WIDTH_DOTS // 8 * HEIGHT \
+    + len(escpos.feed(escpos.LINE_GAP))
+
+
+class SimBoard(Board):
+    """The test handheld's magstripe, Wi-Fi and RTC (no network time: the simulator's clock is
+    the time); its LCD, keypad and printer are made by the simulator."""
+    PARTS = {name: Board.PARTS[name] for name in ("magstripe", "wifi")}
+    PARTS["rtc"] = {"driver": "rtc.Clock", "source": "modem"}
+
+
+class Reset(Exception):
+    """machine.reset(): the board starts again; nothing after it runs."""
+
+
+class SimMachine(FakeMachine):
+    def reset(self):
+        raise Reset()
+
+
+class ShopSockets:
+    """The socket module of the shop's network: every address leads to the acquirer at addr."""
+
+    def __init__(self, addr):
+        self.addr = addr
+
+    def getaddrinfo(self, host, port, *args):
+        return socket.getaddrinfo(self.addr[0], self.addr[1], socket.AF_INET, socket.SOCK_STREAM)
+
+    def socket(self, *args):
+        return socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+
+
+class FastLoop(asyncio.SelectorEventLoop):
+    """The headless terminal's event loop, on which sleeps pass FAST times fast: the shell's scan
+    and the drivers' polls (the Wi-Fi's every 10 ms) take 0.1 ms, and the loop still sleeps in
+    between. The App's seconds are the simulated clock's and the drivers' timeouts read real
+    ticks: neither changes."""
+
+    def __init__(self):
+        asyncio.SelectorEventLoop.__init__(self, _FastSelector())
+
+    def time(self):
+        return time.monotonic() * FAST
+
+
+class _FastSelector(selectors.SelectSelector):
+    """select() waits to the microsecond (epoll and poll round a wait up to a millisecond)."""
+
+    def select(self, timeout=None):
+        return selectors.SelectSelector.select(self, None if timeout is None else timeout / FAST)
+
+
+class FastClock:
+    """Milliseconds that pass 1000 times faster than real ones: the printer driver's pace. (A higher
+    bytes_per_s would not do: the driver paces in whole milliseconds, at least one a 128-byte
+    write, a third of a second a slip.)"""
+
+    @staticmethod
+    def ticks():
+        return int(time.monotonic() * 1000000) & 0x3FFFFFFF
+
+    @staticmethod
+    async def sleep(ms):
+        await asyncio.sleep(ms / 1000000)
+
+
+class Slips:
+    """Every copy the printer part printed, as jobs (text, ESC/POS bytes, complete): the text from
+    the lines the driver was given, the bytes from what reached the printer fake (its sink) up to
+    where its paper ended, an interrupted copy cut to its whole lines."""
+
+    def __init__(self, paper, on_print=None):
+        self.paper = paper                  # the FakePrinter on the printer's UART
+        self.on_print = on_print
+        self.jobs = []
+        self._sent = None
+        paper.sink = self._sink
+
+    def _sink(self, data):
+        if self._sent is not None:
+            self._sent += data
+
+    def around(self, driver):
+        return _Recorded(driver, self)
+
+    def last_text(self):
+        return self.jobs[-1][0] if self.jobs else ""
+
+    @property
+    def has_paper(self):
+        p = self.paper
+        return p.paper_bytes is None or p.received < p.paper_bytes
+
+    def paper_out(self):
+        self.paper.paper_bytes = self.paper.received
+
+    def paper_low(self, lines):
+        self.paper.paper_bytes = self.paper.received + lines * LINE_BYTES
+
+    def paper_in(self):
+        self.paper.load_paper()
+
+    async def print(self, driver, lines, font, density):
+        """One copy printed by the driver, and recorded."""
+        start = self.paper.received
+        self._sent = bytearray()
+        try:
+            result = await driver.print_lines(lines, font, density)
+            data = self._sent
+        finally:
+            self._sent = None
+        end = self.paper.paper_bytes
+        if end is not None and end - start < len(data):
+            data = data[:max(0, end - start)]
+        text = [line[0] for line in lines]
+        if result != OK:
+            data, n = whole_lines(data)
+            text = text[:n]
+        job = ("\n".join(text), bytes(data), result == OK)
+        self.jobs.append(job)
+        if self.on_print:
+            self.on_print(job)
+        return result
+
+
+class _Recorded:
+    """The printer driver, each copy it prints recorded in slips."""
+
+    def __init__(self, driver, slips):
+        self.driver = driver
+        self.slips = slips
+
+    async def print_lines(self, lines, font, density=2):
+        return await self.slips.print(self.driver, lines, font, density)
+
+    def __getattr__(self, name):
+        return getattr(self.driver, name)
+
+
+def provision(flash):
+    """What `make provision` writes once: the test terminal's ids and TMK, the shop's Wi-Fi."""
+    os.makedirs(flash, exist_ok=True)
+    if store.load(flash, "provision") is None:
+        doc = cards.provision()
+        doc["wifi_ssid"], doc["wifi_password"] = SHOP_WIFI, NETWORKS[SHOP_WIFI][0]
+        store.save(flash, "provision", doc)
 
 
 class SimTerminal:
-    """One powered-on terminal. Dropping it without a word is a power loss."""
+    """The terminal's hardware, powered on (power_on: the device boots on the flash directory) or
+    off (power_off: dropped where it is, as by a power loss: the shell's tasks are cancelled
+    where they wait, so no code of the App runs after). Its asyncio loop runs only inside
+    settle() and run_for(); between them the terminal stands still.
 
-    def __init__(self, state_dir, clock, host_addr, provision, printer=None, on_print=None):
+    Headless the clock moves only when the caller advances it and the event loop's sleeps pass
+    FAST times fast (FastLoop); interactive the clock is real and so is the loop.
+    """
+
+    def __init__(self, flash, host_addr, clock, on_print=None):
+        self.flash = flash
         self.clock = clock
-        self.link = HostLink(host_addr)
-        self.printer = printer or Printer()
-        self.on_print = on_print
-        self.sent = None          # the Exchange effect whose answer we wait for
-        self.answer_wait = 10.0   # real seconds to wait for an answer before leaving it pending
-        self.state_dir = state_dir
-        self.app = App(state_dir, clock, provision, os.path.join(ROOT, "firmware", "assets"))
-        self.app.power_on()
-        self.pump()
+        self.answer_wait = 10.0     # real seconds settle() waits for an answer before leaving it pending
+        self.machine = SimMachine(clock)
+        wlan = FakeWlan({name: NETWORKS[name][0] for name in NETWORKS}, polls=0)
+        wlan.rssi_of = {name: NETWORKS[name][1] for name in NETWORKS}
+        self.network = FakeNetwork(wlan)
+        self.sockets = ShopSockets(host_addr)
+        self.keypad = FakeKeypad()
+        self.printer = Slips(self.machine.uarts[1], on_print)
+        self.shell = None
+        self.slots = None           # the flash root once the App ran from an update's slot
+        self.loop = asyncio.new_event_loop() if clock.real else FastLoop()
+        self._task = None
+        self._exchange = None       # the Exchange settle() first saw pending, and since when
+        self._since = 0.0
+
+    @property
+    def on(self):
+        return self.shell is not None
+
+    @property
+    def app(self):
+        return self.shell.app if self.shell else None
 
     @property
     def screen(self):
-        return self.app.screen
+        return self.shell.app.screen if self.shell else None
 
-    def key(self, k):
-        self.app.key(k)
-        self.pump()
+    # -- power -------------------------------------------------------------
 
-    def card(self, event):
-        self.app.card(event)
-        self.pump()
+    def power_on(self):
+        self.power_off()
+        self._boot()
 
-    def paper_loaded(self):
-        self.app.paper_loaded()
-        self.pump()
+    def power_off(self):
+        if self._task is not None:
+            self.loop.run_until_complete(self._cancel_all())
+            self._drop()
 
-    def tick(self):
-        self.app.tick()
-        self.pump()
+    def close(self):
+        self.power_off()
+        self.loop.close()
 
-    def pump(self, wait=None):
-        """Carry out pending I/O effects until the terminal waits for a person, time or the host."""
+    async def _cancel_all(self):
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _boot(self):
+        provision(self.flash)
+        on_idle = assets = None
+        if self.slots is not None:              # main.py's boot: bootsel picks the slot
+            import bootsel
+            assets = os.path.join(self.slots, bootsel.select(self.slots), "assets")
+            on_idle = functools.partial(bootsel.confirm, self.slots)     # device.main's
+        parts = {"lcd": ColorLcd(FakeBus(keep=False), 320, 240, "st7789"), "keypad": self.keypad,
+                 "printer": self.printer.around(Printer(self.machine.uarts[1], ticks=FastClock.ticks,
+                                                        sleep=FastClock.sleep))}
+        shell, _missing = device.start("firmware", self.machine, self.network, self.sockets, root=ROOT,
+                                       board=SimBoard, on_idle=on_idle, state=self.flash, select=select,
+                                       parts=parts)
+        if assets is not None:
+            # The code, font and catalogs stay firmware/'s; the slot is what the updater reads.
+            shell.app.assets_dir = assets
+        shell.ticks = self.clock.ticks
+        if not self.clock.real:
+            shell.recv_ms = 2               # the clock is read every 2 ms while an answer is awaited
+        self.shell = shell
+        self._task = self.loop.create_task(shell.run())
+
+    def _drop(self):
+        """What the power takes with it: the socket, the radio's association, the font file."""
+        self.shell.link.close()
+        self.shell.font.close()
+        self.network.wlan.active(False)
+        self.shell = self._task = None
+
+    def _restarted(self):
+        """True when the shell's task had ended in a reset and the terminal booted again (the slot
+        bootsel picks, when the App ran from an update's); anything else the shell raised is
+        raised here."""
+        task = self._task
+        if task is None or not task.done():
+            return False
+        error = task.exception()
+        if not isinstance(error, Reset):
+            raise error or RuntimeError("the shell stopped")
+        slot_dir = os.path.dirname(self.shell.app.assets_dir)
+        if os.path.basename(slot_dir) in ("slot_a", "slot_b"):
+            self.slots = os.path.dirname(slot_dir)
+        self._drop()
+        self._boot()
+        return True
+
+    # -- the merchant, the cardholder -------------------------------------------
+
+    def press(self, key):
+        self.keypad.press(key)
+        self.keypad.release(key)
+
+    def swipe(self, track2):
+        self.machine.uarts[0].swipe(";" + track2 + "?")
+
+    # -- time ----------------------------------------------------------------
+
+    def settle(self, answer_wait=None, passes=2):
+        """Run until the terminal is quiet: the keys and the card taken (the scan hands them to the
+        App as it reads them) and `passes` more passes of the shell's loop (the clock and the paper
+        are looked at once a pass; two make one whole), then no I/O effect pending, but for an
+        Exchange whose answer has not come within answer_wait real seconds (and whose wait has
+        read the clock since)."""
+        if self.on:
+            wait = self.answer_wait if answer_wait is None else answer_wait
+            self.loop.run_until_complete(self._quiet(wait, passes))
+
+    async def _quiet(self, answer_wait, passes):
+        mark = None
         while True:
-            effect = self.app.pending_io
-            if effect is None:
-                if self.sent is not None:      # the engine gave up on the answer (timeout)
-                    self.sent = None
-                return
-            if isinstance(effect, Connect):
-                self.app.resolve(self.link.connect())
-            elif isinstance(effect, Disconnect):
-                self.link.close()
-                self.app.resolve("OK")
-            elif isinstance(effect, Print):
-                result = self.printer.print_lines(effect.lines)
-                if self.on_print:
-                    self.on_print(self.printer.jobs[-1])
-                self.app.resolve(result)
-            elif isinstance(effect, Probe):
-                self.app.resolve(self.probe(effect.parts))
-            elif isinstance(effect, Exchange):
-                if self.sent is not effect:
-                    self.sent = effect
-                    if not self.link.send(bytes(effect.frame)):
-                        self.sent = None
-                        self.app.resolve("LINK_BROKEN")
-                        continue
-                    answer = self.link.poll(self.answer_wait if wait is None else wait)
-                else:
-                    answer = self.link.poll(0 if wait is None else wait)
-                if answer is None:
-                    return
-                self.sent = None
-                self.app.resolve(answer)
-            elif isinstance(effect, Restart):
-                # A new App boots on the same flash (the simulator's own code keeps running). When
-                # the App ran from a slot (<root>/slot_x/assets), bootsel picks the slot, as on a board.
-                self.link.close()
-                assets = self.app.assets_dir
-                slot_dir = os.path.dirname(assets)
-                if os.path.basename(slot_dir) in ("slot_a", "slot_b"):
-                    import bootsel
-                    root = os.path.dirname(slot_dir)
-                    assets = os.path.join(root, bootsel.select(root), "assets")
-                self.app = App(self.state_dir, self.clock, None, assets)
-                self.app.power_on()
+            if self._restarted() or self.keypad.waiting or self.machine.uarts[0].reads:
+                mark = None
+            elif mark is None:
+                mark = (self.shell.passes, self.clock.reads)
             else:
-                raise RuntimeError("unknown effect %r" % effect)
+                effect = self.shell.app.pending_io
+                if effect is None:
+                    if self.shell.passes >= mark[0] + passes:
+                        return
+                elif isinstance(effect, Exchange):
+                    if effect is not self._exchange:
+                        self._exchange, self._since = effect, time.monotonic()
+                    if time.monotonic() - self._since >= answer_wait and self.clock.reads > mark[1]:
+                        return
+            await asyncio.sleep(0.001)
 
-    def probe(self, parts):
-        """What the simulated drivers report for a self-check."""
-        found = {}
-        for part in parts:
-            if part == "printer":
-                out = self.printer.paper_lines == 0
-                found[part] = (not out, "paper out" if out else "")
-            elif part == "reader":
-                found[part] = (True, "magstripe")
-            elif part == "link":
-                up = self.link.connect() == "OK"
-                self.link.close()
-                found[part] = (up, "%s:%d" % self.link.addr)
-            elif part == "networks":
-                found[part] = (True, list(SIM_NETWORKS))
-            elif part == "flash":
-                st = os.statvfs(self.state_dir)
-                found[part] = (True, "%d KB free" % (st.f_bavail * st.f_frsize // 1024))
-        return found
+    def run_for(self, secs):
+        """Let the terminal run secs real seconds (interactive)."""
+        if self.on:
+            self.loop.run_until_complete(self._run_for(secs))
 
-    def power_loss(self):
-        self.link.close()
-        self.app = None
+    async def _run_for(self, secs):
+        end = time.monotonic() + secs
+        while time.monotonic() < end:
+            self._restarted()
+            await asyncio.sleep(0.01)

@@ -21,6 +21,11 @@ class FakeKeypad:
     def release(self, key):
         self._held.pop(key, None)
 
+    @property
+    def waiting(self):
+        """True while a press has not been reported by a scan yet."""
+        return bool(self._queued)
+
     def scan(self, now_ms):
         out = self._queued
         for key in self._held:

@@ -1,4 +1,4 @@
-# The modem's fakes, for tests and the device on fake hardware (host_tests/vm/devicekit.py): too
+# The modem's fakes, for tests and the device on fake hardware (board.py): too
 # big to sit in drivers/modem.py and still compile in a 110 KB heap; the device never imports them.
 # ScriptedUart plays a recorded AT dialogue; FakeModem behaves as a SIM7600
 # behind its UART. A peer (the host at the far end) is peer(host, port) -> a

@@ -6,7 +6,7 @@ from drivers.compat import ticks_diff, ticks_ms
 
 class FakePrinter:
     """A CSN-A2 on a fake UART (write/read as machine.UART), for tests and the device on fake
-    hardware (host_tests/vm/devicekit.py).
+    hardware (board.py).
 
     Answers every DLE EOT n in the byte stream as a module does, raster data
     included. paper_bytes: the roll ends after that many bytes (0: no paper).

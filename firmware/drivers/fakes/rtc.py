@@ -1,4 +1,4 @@
-# machine.RTC behind drivers.rtc, for tests and the device on fake hardware (host_tests/vm/devicekit.py).
+# machine.RTC behind drivers.rtc, for tests and the device on fake hardware (board.py).
 from drivers.rtc import weekday
 from pos.clock import civil, seconds
 

@@ -1,12 +1,13 @@
 # network.WLAN and the socket and select modules behind drivers.wifi, for tests and the device on
-# fake hardware (host_tests/vm/devicekit.py).
+# fake hardware (board.py).
 import errno
 
 from drivers.wifi import STAT_CONNECTING, STAT_GOT_IP, STAT_IDLE
 
 
 class FakeWlan:
-    """network.WLAN for tests: networks {ssid: password}; a join takes `polls` status() calls.
+    """network.WLAN for tests: networks {ssid: password}; a join takes `polls` status() calls
+    (0: it is done when connect() returns).
 
     drop() loses the association; fail (a status code) makes every join fail with it.
     """
@@ -47,6 +48,8 @@ class FakeWlan:
         self._ssid = ssid
         self._status = STAT_CONNECTING
         self._left = self.polls
+        if not self._left:
+            self.status()
 
     def disconnect(self):
         self._up = False

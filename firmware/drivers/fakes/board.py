@@ -1,0 +1,138 @@
+# A board on the host: fake `machine` and `network` modules for the runtime's board builder, and
+# the test handheld's parts and pins. The keypad is a matrix of fake pins, the magstripe and the
+# printer are the drivers' own fakes behind their UARTs, the RTC and the Wi-Fi are the fakes of
+# rtc.py and wifi.py. Shared by the device tests (host_tests/vm/devicekit.py) and the simulator
+# (tools/sim/terminal.py).
+from drivers.fakes.magstripe import FakeDecoderUart
+from drivers.fakes.printer import FakePrinter
+from drivers.fakes.rtc import FakeRtc
+
+KEYS = ("1", "2", "3", "CANCEL", "F1",
+        "4", "5", "6", "CLEAR", "F2",
+        "7", "8", "9", "ENTER", "F3",
+        "UP", "0", "DOWN", "FEED", "F4")
+ROWS = (4, 5, 6, 7)
+COLS = (15, 16, 41, 42, 2)
+
+
+class Board:
+    """A handheld with an ST7789, the 4x5 keys, a magstripe, the printer, Wi-Fi and the RTC."""
+    NAME = "test_handheld"
+    MCU = "esp32s3"
+    FLASH_MB = 8
+    PSRAM = False
+    PARTS = {
+        "lcd": {"driver": "lcd.ColorLcd", "controller": "st7789", "width": 320, "height": 240,
+                "spi": 2, "baudrate": 40000000, "sck": 12, "mosi": 11, "cs": 10, "dc": 9, "rst": 14},
+        "keypad": {"driver": "keypad.Keypad", "rows": ROWS, "cols": COLS, "keys": KEYS},
+        "magstripe": {"driver": "magstripe.Magstripe", "uart": 0, "baudrate": 9600, "tx": 43, "rx": 44},
+        "printer": {"driver": "printer.Printer", "uart": 1, "baudrate": 115200, "tx": 17, "rx": 18,
+                    "dots": 384, "bytes_per_s": 60000},
+        "wifi": {"driver": "wifi.Wifi"},
+        "rtc": {"driver": "rtc.Clock", "source": "ntp"},
+    }
+
+
+class Matrix:
+    """The key matrix behind the pins: a row driven low reads low on the pressed key's column."""
+
+    def __init__(self):
+        self.driven = None
+        self.pressed = None
+
+    def drive(self, row, level):
+        if level == 0:
+            self.driven = row
+        elif self.driven == row:
+            self.driven = None
+
+    def sense(self, col):
+        if self.pressed is None or self.driven is None:
+            return 1
+        i = KEYS.index(self.pressed)
+        return 0 if (i // len(COLS), i % len(COLS)) == (self.driven, col) else 1
+
+
+class _Pin:
+    OUT, IN, PULL_UP = 1, 0, 2
+
+    def __init__(self, machine, n, mode=None, pull=None):
+        self.machine = machine
+        self.n = n
+        self.level = 1
+
+    def value(self, level=None):
+        matrix = self.machine.matrix
+        if level is None:
+            return matrix.sense(COLS.index(self.n)) if self.n in COLS else self.level
+        self.level = level
+        if self.n in ROWS:
+            matrix.drive(ROWS.index(self.n), level)
+        return None
+
+
+class _Spi:
+    def __init__(self, *args, **kw):
+        self.written = 0
+
+    def write(self, data):
+        self.written += len(data)
+
+
+class _Wdt:
+    def __init__(self, timeout=0):
+        self.fed = 0
+
+    def feed(self):
+        self.fed += 1
+
+
+class FakeMachine:
+    """What the board builder asks of `machine`: pins, SPI, UARTs (the fakes), RTC, WDT, reset.
+    rtc: the machine.RTC (a FakeRtc unless given)."""
+
+    def __init__(self, rtc=None):
+        self.matrix = Matrix()
+        from drivers.fakes.icc import FakeIccBus
+        self.uarts = {0: FakeDecoderUart(), 1: FakePrinter(record=256)}
+        self.i2c = FakeIccBus()                 # the chip reader's coprocessor, no card in its slot
+        self.rtc = rtc if rtc is not None else FakeRtc()
+        self.wdt = None
+        self.resets = 0
+        machine = self
+
+        class Pin(_Pin):
+            def __init__(self, n, mode=None, pull=None):
+                _Pin.__init__(self, machine, n, mode, pull)
+        self.Pin = Pin
+
+    def SPI(self, *args, **kw):
+        self.spi = _Spi()
+        return self.spi
+
+    def UART(self, n, **kw):
+        return self.uarts[n]
+
+    def RTC(self):
+        return self.rtc
+
+    def I2C(self, *args, **kw):
+        return self.i2c
+
+    def WDT(self, timeout=0):
+        self.wdt = _Wdt(timeout)
+        return self.wdt
+
+    def reset(self):
+        self.resets += 1
+
+
+class FakeNetwork:
+    """`network` with one station interface, wlan (a FakeWlan)."""
+    STA_IF = 0
+
+    def __init__(self, wlan):
+        self.wlan = wlan
+
+    def WLAN(self, interface):
+        return self.wlan
