@@ -88,10 +88,10 @@ def test_the_strict_host_refuses_a_reversal_without_the_sales_pan_and_amount(hos
 # -- the simulated terminal against it ---------------------------------------
 
 def test_a_lost_answer_is_reversed_with_the_pan_and_the_next_sale_goes_through(host, tmp_path):
-    runner = scenario.Runner(host_addr=("127.0.0.1", host.port), state_dir=str(tmp_path / "flash"))
-    # The runner's own switch for a host that may not answer: it then waits 0.3 real seconds for
-    # an answer, not 10, before going on with the steps (the host answers the others at once).
-    runner.paused = True
+    # A host that withholds an answer: the steps wait 0.3 real seconds for one, not 10 (the host
+    # answers the others at once).
+    runner = scenario.Runner(host_addr=("127.0.0.1", host.port), state_dir=str(tmp_path / "flash"),
+                             answer_wait=0.3)
     try:
         runner.run(scenario.parse(LOGIN))
         host.withhold_next_sale()

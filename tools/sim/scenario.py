@@ -88,10 +88,15 @@ def _check(n, verb, args, names):
 
 
 class Runner:
-    """Runs scenario steps; starts its own acquirer unless given host_addr."""
+    """Runs scenario steps; starts its own acquirer unless given host_addr.
 
-    def __init__(self, host_addr=None, state_dir=None, snapshots=None, log=None):
+    answer_wait: real seconds a step waits for the host's answer before it goes on (the answer's
+    timeout itself runs on the simulated clock); 0.3 while the acquirer is paused.
+    """
+
+    def __init__(self, host_addr=None, state_dir=None, snapshots=None, log=None, answer_wait=10.0):
         self.log = log or (lambda s: None)
+        self.answer_wait = answer_wait
         self.tmp = tempfile.mkdtemp(prefix="pos-sim-")
         self.state_dir = state_dir or os.path.join(self.tmp, "flash")
         os.makedirs(self.state_dir, exist_ok=True)
@@ -112,6 +117,7 @@ class Runner:
         self.host_addr = host_addr
         self.clock = SimClock(START)
         self.terminal = SimTerminal(self.state_dir, host_addr, self.clock, self._printed)
+        self._answer_wait()
         self.printer = self.terminal.printer        # every copy printed in this run
         self.jobs = 0
         self.snap_no = 0
@@ -208,7 +214,7 @@ class Runner:
         self.terminal.settle()
 
     def _answer_wait(self):
-        self.terminal.answer_wait = 0.3 if self.paused else 10.0
+        self.terminal.answer_wait = min(0.3, self.answer_wait) if self.paused else self.answer_wait
 
     def _host(self, n, action):
         from tools.acquirer.testing import start_acquirer, stop_acquirer
