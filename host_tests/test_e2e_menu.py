@@ -6,19 +6,12 @@ import sqlite3
 import subprocess
 import sys
 
+from test_e2e import LOGIN
 from tools.sim import scenario
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "firmware"))
 
-LOGIN = """
-power-on
-type 01
-keys ENTER
-type 0000
-keys ENTER
-expect screen 欢迎使用
-"""
 SALE = """
 keys ENTER 1
 type {amount}

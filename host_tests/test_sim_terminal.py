@@ -6,24 +6,11 @@ import pytest
 from pos.engine import Connect, Disconnect, Exchange, Print
 from runtime import shell as runtime_shell
 from runtime.link import Link
+from test_e2e import LOGIN, SALE
 from tools.sim import scenario
 from tools.sim.terminal import LINE_BYTES, SimTerminal
 
-LOGIN = """
-power-on
-type 01
-keys ENTER
-type 0000
-keys ENTER
-expect screen 欢迎使用
-"""
-SALE = """
-keys ENTER 1
-type 2500
-keys ENTER
-swipe good
-pin 123456
-"""
+SALE = SALE.format(amount=2500, card="good")
 
 
 @pytest.fixture

@@ -273,6 +273,16 @@ class Terminal:
         for item in items:
             self.select(item)
 
+    def void(self, trace, track2=GOOD):
+        """撤销 of the sale with this voucher number, the supervisor's password given, up to its slips."""
+        self.menu("撤销")
+        self.supervisor()
+        self.type(str(trace))
+        self.keys("ENTER ENTER")
+        self.swipe(track2)
+        self.pin()
+        self.tear_off()
+
     def supervisor(self, password="123456"):
         assert "主管密码" in self.screen, self.screen
         self.type(password)

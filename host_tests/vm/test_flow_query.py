@@ -20,13 +20,7 @@ def _batch_of_every_state():
     term.sale(700)
     term.finish()
     voided = term.transactions("sale")[0]
-    term.menu("撤销")
-    term.supervisor()
-    term.type(str(voided["trace"]))
-    term.keys("ENTER ENTER")
-    term.swipe()
-    term.pin()
-    term.tear_off()
+    term.void(voided["trace"])
     term.finish()
     return term
 

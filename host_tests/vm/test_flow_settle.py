@@ -55,12 +55,7 @@ def test_a_balanced_settlement_prints_totals_rolls_the_journal_and_advances_the_
 def test_voided_sales_and_their_voids_leave_the_totals():
     term = _batch(2)
     sale = term.transactions("sale")[0]
-    term.menu("撤销")
-    term.supervisor()
-    term.type(str(sale["trace"]))
-    term.keys("ENTER ENTER")
-    term.swipe()
-    term.pin()
+    term.void(sale["trace"])
     term.finish()
     _settle(term)
     assert term.last_request("settle")[48][:15] == "000000001001" + "001"
