@@ -36,8 +36,8 @@ LINK_KEYS = ("wifi_ssid", "wifi_password", "apn")
 
 DEFAULT_OPERATORS = {"00": "123456", "01": "0000"}
 
-# Flow modules kept loaded between flows: the menus', and the reversal's (the money path imports it).
-_SHARED = ("idle", "reversal")
+# The flow module of the idle screen and the menus: loaded with the App, never dropped.
+_RESIDENT = "idle"
 
 
 def _flow(state, app):
@@ -45,13 +45,6 @@ def _flow(state, app):
     name = menu.row(state)[menu.MODULE]
     module = __import__("pos.flows." + name, None, None, ("run",))
     return module.run(app, state)
-
-
-def _unload(state):
-    """Drop a finished flow's module, so only the running flow's code takes RAM."""
-    name = menu.row(state)[menu.MODULE]
-    if name not in _SHARED:
-        sys.modules.pop("pos.flows." + name, None)
 
 
 class App:
@@ -82,6 +75,8 @@ class App:
         self.resume_settle = True    # an interrupted settlement resumes once after boot
         self.presented = None        # a card presented at the idle screen, for the sale it starts
         self.state = None
+        __import__("pos.flows." + _RESIDENT)
+        self._resident = tuple(sys.modules)     # what stays loaded: the App's modules and the idle screen's
 
     def _load_settings(self):
         """Settings (defaults, the provisioned merchant name and link, what is saved), journal and
@@ -180,10 +175,21 @@ class App:
     def screen(self):
         return self.engine.screen
 
+    def _unload(self):
+        """Drop every application module a finished flow loaded (its own, and the wire, crypto and
+        slips a transaction loads), so the idle screen holds only what it needs; the next flow
+        imports them again from flash."""
+        for name in list(sys.modules):
+            if name.startswith("pos.") and name not in self._resident:
+                del sys.modules[name]
+                package, _, child = name.rpartition(".")
+                if package in sys.modules:     # the package keeps its submodule as an attribute too
+                    delattr(sys.modules[package], child)
+
     def _enter(self, state):
         while True:
-            if self.state is not None and self.state != state:
-                _unload(self.state)
+            if self.state is not None and menu.row(self.state)[menu.MODULE] != _RESIDENT:
+                self._unload()
             self.state = state
             self.engine.now = self.clock()
             self.engine.start(_flow(state, self))

@@ -4,10 +4,15 @@
 # one line buffer (at most 1.5 KB), which the printer driver allocates once:
 # a buffer of that size allocated per slip or per line would soon find no
 # room in a fragmented 110 KB heap.
-from pos.font import HEIGHT
-from pos.receipt import BOLD, CENTER, DOUBLE, RIGHT
-
 from pos import const
+from pos.font import HEIGHT
+
+# A slip line's style: flags or-ed together (the layout, pos/receipt.py, sets them).
+NORMAL = const(0)
+BOLD = const(1)
+DOUBLE = const(2)  # twice as wide and as high: the title and the amount
+CENTER = const(4)
+RIGHT = const(8)
 
 WIDTH_DOTS = const(384)  # 58 mm paper, 8 dots/mm
 LINE_GAP = const(6)  # dots fed after each raster line

@@ -1,18 +1,12 @@
 # Slip layout: the sections of a UnionPay POS slip (签购单), top to bottom,
 # as (text, style) lines. Every line fits 58 mm paper: 384 dots, 48 half-width
 # cells of the 16-px font (CJK two cells), 24 cells for DOUBLE lines. The
-# layout knows nothing of the printer; pos.escpos turns the lines into bytes.
+# layout knows nothing of the printer; pos.escpos turns the lines into bytes,
+# and names the styles a line may have.
+from pos import const
+from pos.escpos import BOLD, CENTER, DOUBLE, NORMAL, RIGHT
 from pos.font import cells, is_wide, next_char, utf8
 from pos.money import format_fen
-
-from pos import const
-
-# Style flags, or-ed together.
-NORMAL = const(0)
-BOLD = const(1)
-DOUBLE = const(2)  # twice as wide and as high: the title and the amount
-CENTER = const(4)
-RIGHT = const(8)
 
 WIDTH_CELLS = const(48)
 

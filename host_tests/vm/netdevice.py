@@ -97,19 +97,21 @@ def main():
     print("app_from:", sys.modules["pos.app"].__file__)
     for row in shell.app.screen.text().split("\n"):
         print("screen:", row)
-    shell = dev = None
-    gc.collect()
-    print("heap_free_bytes:", gc.mem_free())
-    print("heap_in_use_bytes:", gc.mem_alloc() - len(IMAGE))
-    import micropython
-    micropython.qstr_info()          # "qstr pool: ..., n_total_bytes=N": the names interned in RAM
-    if failed:
-        print("failed:", failed[0])
-        sys.exit(1)
+    return failed[0] if failed else None
 
 
 try:
-    main()
+    failure = main()
 except MemoryError:
     print("out of memory")
     sys.exit(4)
+# Measured once main's locals (the device, the fake board, the script) are gone: what is left is
+# what the firmware keeps, the modules it loaded and their objects.
+gc.collect()
+print("heap_free_bytes:", gc.mem_free())
+print("heap_in_use_bytes:", gc.mem_alloc() - len(IMAGE))
+import micropython  # noqa: E402
+micropython.qstr_info()          # "qstr pool: ..., n_total_bytes=N": the names interned in RAM
+if failure:
+    print("failed:", failure)
+    sys.exit(1)

@@ -5,7 +5,7 @@ import sys
 from pos import escpos, receipt
 from pos.escpos import EscPosError
 from pos.font import Font
-from pos.receipt import BOLD, CENTER, DOUBLE, NORMAL, RIGHT
+from pos.escpos import BOLD, CENTER, DOUBLE, NORMAL, RIGHT
 from vmutil import raises
 from vmutil import font_path
 

@@ -1,7 +1,7 @@
 # Slip layout (pos/receipt.py): the sections of a UnionPay slip. VM-neutral.
 from pos import receipt
 from pos.font import Font, cells
-from pos.receipt import BOLD, CENTER, DOUBLE, RIGHT
+from pos.escpos import BOLD, CENTER, DOUBLE, RIGHT
 from vmutil import raises
 from vmutil import font_path
 

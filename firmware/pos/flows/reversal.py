@@ -13,9 +13,7 @@ This module is also the reversal_auto state: a reversal still pending at the
 idle screen is sent on its own, IDLE_WAIT_S after the idle screen first sees
 it, then RETRY_S after each try.
 """
-from binascii import hexlify, unhexlify
-
-from pos import cup, message, sealed, store
+from pos import store
 from pos.engine import Connect
 from pos.i18n import t
 from pos.menu import DONE
@@ -57,6 +55,8 @@ def schedule_auto(app, now):
 def arm(app, kind, values, record):
     """Save the reversal of a request about to be sent (values: its fields; record: the journal
     record of the original as reversed, kept for when the reversal completes)."""
+    from binascii import hexlify
+    from pos import cup, message, sealed
     fields = message.reversal_values(cup, kind, values, cup.REVERSAL_NO_ANSWER)
     del fields[39]
     doc = {"reason": cup.REVERSAL_NO_ANSWER, "tries": 0, "record": record, "fields": {}}
@@ -73,6 +73,8 @@ def arm(app, kind, values, record):
 
 def values(app, doc):
     """The 0400's fields from a saved reversal, its sealed card fields opened."""
+    from binascii import unhexlify
+    from pos import sealed
     out = {}
     for f in doc["fields"]:
         out[int(f)] = doc["fields"][f]
