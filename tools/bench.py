@@ -166,7 +166,7 @@ def device_boot(tree, port, heap_kb, image=None):
         store.save(state, "provision", terminal)
         store.save(state, "settings", {"wifi_ssid": "shop", "wifi_password": "secret",
                                        "host_addr": "127.0.0.1", "host_port": port})
-        extra = ["--romfs", image] if image else []
+        extra = (["--romfs", image] if image else []) + ["--every-driver"]
         kb = heap_kb + (os.path.getsize(image) + 2047) // 1024 if image else heap_kb
         r = subprocess.run([os.path.join(BIN, "micropython"), "-X", "heapsize=%dK" % kb,
                             os.path.join(ROOT, "host_tests", "vm", "netdevice.py"), tree, state] + extra + list(BOOT),

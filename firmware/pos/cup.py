@@ -1,6 +1,7 @@
 # The China UnionPay (CUP) POS profile, as data for pos/iso8583.py and
 # pos/message.py. Another acquirer's variant is another module shaped like
 # this one. Field by field description: docs/protocol.md.
+from pos import const
 
 # Frame: 2-byte length, TPDU, header, body. The answer swaps the TPDU's
 # destination (bytes 1-2) and source (bytes 3-4).
@@ -107,50 +108,46 @@ SETTLE_BALANCED = "1"
 SETTLE_UNBALANCED = "2"
 UPLOAD_PER_MESSAGE = 8
 
-# Transaction types, by name. The answer's MTI is the request's with its
-# third digit plus one. proc / type60 / net60 None: copied from the original
-# request (a reversal). tail60 is 60.4 + 60.5 (6 = magstripe, contact and
-# contactless reader; 0 = no IC condition). optional: request fields that may
-# be absent. 64 in fields: the request carries a MAC, and so must an answer
-# that approves. reversed: an answer that does not arrive is undone by a 0400.
-_CARD = (2, 3, 4, 11, 14, 22, 25, 26, 35, 41, 42, 49, 52, 53, 60, 64)
-_CARD_OPTIONAL = (2, 14, 26, 35, 52, 53)
-_ORIGINAL = (2, 3, 4, 11, 14, 22, 25, 26, 35, 38, 41, 42, 49, 52, 53, 60, 61, 64)
-_BILL = (2, 3, 4, 11, 14, 22, 25, 26, 35, 41, 42, 49, 52, 53, 60, 62, 64)
-_INQUIRY = (3, 11, 41, 42, 60, 62, 64)
-_UPLOAD = (11, 41, 42, 48, 60, 64)
-
-
-def _row(mti, proc, type60, net60, tail60, fields, optional=(), reversed=False):
-    return {"mti": mti, "proc": proc, "type60": type60, "net60": net60, "tail60": tail60,
-            "fields": fields, "optional": optional, "reversed": reversed}
-
+# Transaction types, by name: (MTI, processing code, 60.1, 60.3, 60.4 + 60.5, fields, optional
+# fields, reversed), read through pos/message.py's MTI, PROC, TYPE60, NET60, TAIL60, FIELDS,
+# OPTIONAL and REVERSED. The answer's MTI is the request's with its third digit plus one.
+# proc / type60 / net60 None: copied from the original request (a reversal). tail60 is
+# 60.4 + 60.5 (6 = magstripe, contact and contactless reader; 0 = no IC condition). optional:
+# request fields that may be absent. 64 in fields: the request carries a MAC, and so must an
+# answer that approves. reversed: an answer that does not arrive is undone by a 0400. Each row
+# is a constant tuple (a frozen build keeps them in flash).
+_CARD = const((2, 3, 4, 11, 14, 22, 25, 26, 35, 41, 42, 49, 52, 53, 60, 64))
+_CARD_OPTIONAL = const((2, 14, 26, 35, 52, 53))
+_ORIGINAL = const((2, 3, 4, 11, 14, 22, 25, 26, 35, 38, 41, 42, 49, 52, 53, 60, 61, 64))
+_BILL = const((2, 3, 4, 11, 14, 22, 25, 26, 35, 41, 42, 49, 52, 53, 60, 62, 64))
+_INQUIRY = const((3, 11, 41, 42, 60, 62, 64))
+_UPLOAD = const((11, 41, 42, 48, 60, 64))
 
 TRANSACTIONS = {
-    "signin": _row("0800", None, "00", "003", "", (11, 41, 42, 60, 63)),
-    "signoff": _row("0820", None, "00", "002", "", (11, 41, 42, 60, 63)),
-    "params": _row("0800", None, "00", "360", "", (11, 41, 42, 60, 64)),
-    "app_download": _row("0800", None, "00", "380", "", (11, 41, 42, 60, 62, 64)),
-    "backup": _row("0800", None, "00", "390", "", (11, 41, 42, 60, 62, 64)),
-    "restore": _row("0800", None, "00", "391", "", (11, 41, 42, 60, 62, 64)),
-    "sale": _row("0200", "000000", "22", "000", "60", _CARD, _CARD_OPTIONAL, True),
-    "void": _row("0200", "200000", "23", "000", "60",
-                 (2, 3, 4, 11, 14, 22, 25, 26, 35, 37, 38, 41, 42, 49, 52, 53, 60, 61, 64),
-                 _CARD_OPTIONAL + (38,), True),
-    "refund": _row("0220", "200000", "25", "000", "60",
-                   (2, 3, 4, 11, 14, 22, 25, 35, 37, 41, 42, 49, 60, 61, 64), (2, 14, 35), True),
-    "balance": _row("0200", "310000", "01", "000", "60",
-                    (2, 3, 11, 14, 22, 25, 26, 35, 41, 42, 49, 52, 53, 60, 64), (2, 14, 35)),
-    "preauth": _row("0100", "030000", "10", "000", "60", _CARD, _CARD_OPTIONAL, True),
-    "preauth_void": _row("0100", "200000", "11", "000", "60", _ORIGINAL, _CARD_OPTIONAL, True),
-    "preauth_complete": _row("0200", "000000", "20", "000", "60", _ORIGINAL, _CARD_OPTIONAL, True),
-    "bill_inquiry": _row("0100", "300000", "60", "000", "", _INQUIRY),
-    "bill_payment": _row("0200", "500000", "61", "000", "60", _BILL, _CARD_OPTIONAL, True),
-    "repay_inquiry": _row("0100", "300000", "62", "000", "", _INQUIRY),
-    "repayment": _row("0200", "400000", "63", "000", "60", _BILL, _CARD_OPTIONAL, True),
-    "settle": _row("0500", None, "00", "201", "", (11, 41, 42, 48, 49, 60, 63, 64)),
-    "upload": _row("0320", None, "00", "201", "", _UPLOAD),
-    "upload_end": _row("0320", None, "00", "202", "", _UPLOAD),
-    "reversal": _row("0400", None, None, None, "",
-                     (2, 3, 4, 11, 14, 22, 25, 38, 39, 41, 42, 49, 60, 61, 64), (2, 4, 14, 38, 61)),
+    "signin": ("0800", None, "00", "003", "", (11, 41, 42, 60, 63), (), False),
+    "signoff": ("0820", None, "00", "002", "", (11, 41, 42, 60, 63), (), False),
+    "params": ("0800", None, "00", "360", "", (11, 41, 42, 60, 64), (), False),
+    "app_download": ("0800", None, "00", "380", "", (11, 41, 42, 60, 62, 64), (), False),
+    "backup": ("0800", None, "00", "390", "", (11, 41, 42, 60, 62, 64), (), False),
+    "restore": ("0800", None, "00", "391", "", (11, 41, 42, 60, 62, 64), (), False),
+    "sale": ("0200", "000000", "22", "000", "60", _CARD, _CARD_OPTIONAL, True),
+    "void": ("0200", "200000", "23", "000", "60",
+             (2, 3, 4, 11, 14, 22, 25, 26, 35, 37, 38, 41, 42, 49, 52, 53, 60, 61, 64),
+             (2, 14, 26, 35, 52, 53, 38), True),
+    "refund": ("0220", "200000", "25", "000", "60",
+               (2, 3, 4, 11, 14, 22, 25, 35, 37, 41, 42, 49, 60, 61, 64), (2, 14, 35), True),
+    "balance": ("0200", "310000", "01", "000", "60",
+                (2, 3, 11, 14, 22, 25, 26, 35, 41, 42, 49, 52, 53, 60, 64), (2, 14, 35), False),
+    "preauth": ("0100", "030000", "10", "000", "60", _CARD, _CARD_OPTIONAL, True),
+    "preauth_void": ("0100", "200000", "11", "000", "60", _ORIGINAL, _CARD_OPTIONAL, True),
+    "preauth_complete": ("0200", "000000", "20", "000", "60", _ORIGINAL, _CARD_OPTIONAL, True),
+    "bill_inquiry": ("0100", "300000", "60", "000", "", _INQUIRY, (), False),
+    "bill_payment": ("0200", "500000", "61", "000", "60", _BILL, _CARD_OPTIONAL, True),
+    "repay_inquiry": ("0100", "300000", "62", "000", "", _INQUIRY, (), False),
+    "repayment": ("0200", "400000", "63", "000", "60", _BILL, _CARD_OPTIONAL, True),
+    "settle": ("0500", None, "00", "201", "", (11, 41, 42, 48, 49, 60, 63, 64), (), False),
+    "upload": ("0320", None, "00", "201", "", _UPLOAD, (), False),
+    "upload_end": ("0320", None, "00", "202", "", _UPLOAD, (), False),
+    "reversal": ("0400", None, None, None, "",
+                 (2, 3, 4, 11, 14, 22, 25, 38, 39, 41, 42, 49, 60, 61, 64), (2, 4, 14, 38, 61), False),
 }

@@ -7,7 +7,7 @@ operation; here no value ever reaches 2**30:
 - the state between rounds is each half expanded by E: 48 bits kept as two
   24-bit words (S-boxes 1-4, S-boxes 5-8), so a round key XORs in with two
   operations and each S-box index is a shift and a mask;
-- the SP tables give E(P(S(x))) for each S-box, already expanded, as two
+- the SP table gives E(P(S(x))) for each S-box, already expanded, as two
   24-bit words, so the new half is XORed in without re-expanding;
 - the initial and final permutations (and PC-1) are bit-matrix transposes,
   done with 16-entry tables on 16-bit quarters; the key schedule rotates
@@ -16,11 +16,14 @@ operation; here no value ever reaches 2**30:
 3DES runs the initial permutation once and the final permutation once (the
 ones between the three DES passes cancel). Key schedules are cached for the
 last few keys, because a terminal uses the same PIK and MAK for many blocks.
+
+The SP and PC-2 tables are bytes literals in pos/des_tables.py, made from
+FIPS 46-3 by tools/desgen.py: a frozen build keeps them in flash, and a word
+is three byte reads.
 """
 
-from array import array
-
 from pos import const
+from pos.des_tables import PC2, SP
 
 _CACHE_SIZE = const(4)
 _MASK28 = const(0xFFFFFFF)
@@ -29,32 +32,6 @@ _MASK28 = const(0xFFFFFFF)
 class DesError(ValueError):
     """A key or data length DES cannot use."""
 
-
-# FIPS 46-3 tables, bit numbers counted from 1 at the most significant bit.
-# S-boxes 1-8, four rows of 16 entries each, one hex digit per entry.
-_S_BOXES = (
-    "E4D12FB83A6C5907" "0F74E2D1A6CB9538" "41E8D62BFC973A50" "FC8249175B3EA06D"
-    "F18E6B34972DC05A" "3D47F28EC01A69B5" "0E7BA4D158C6932F" "D8A13F42B67C05E9"
-    "A09E63F51DC7B428" "D709346A285ECBF1" "D6498F30B12C5AE7" "1AD069874FE3B52C"
-    "7DE3069A1285BC4F" "D8B56F03472C1AE9" "A690CB7DF13E5284" "3F06A1D8945BC72E"
-    "2C417AB6853FD0E9" "EB2C47D150FA3986" "421BAD78F9C5630E" "B8C71E2D6F09A453"
-    "C1AF92680D34E75B" "AF427C9561DE0B38" "9EF528C3704A1DB6" "432C95FABE17608D"
-    "4B2EF08D3C975A61" "D0B7491AE35C2F86" "14BDC37EAF680592" "6BD814A7950FE23C"
-    "D2846FB1A93E50C7" "1FD8A374C56B0E92" "7B419CE206ADF358" "21E74A8DFC90356B"
-)
-
-_P = (
-    16, 7, 20, 21, 29, 12, 28, 17, 1, 15, 23, 26, 5, 18, 31, 10,
-    2, 8, 24, 14, 32, 27, 3, 9, 19, 13, 30, 6, 22, 11, 4, 25,
-)
-
-# PC-2 takes its first 24 bits from C (bits 1-28), the rest from D (29-56).
-_PC2 = (
-    14, 17, 11, 24, 1, 5, 3, 28, 15, 6, 21, 10,
-    23, 19, 12, 4, 26, 8, 16, 7, 27, 20, 13, 2,
-    41, 52, 31, 37, 47, 55, 30, 40, 51, 45, 33, 48,
-    44, 49, 39, 56, 34, 53, 46, 42, 50, 36, 29, 32,
-)
 
 _ROTATIONS = (1, 1, 2, 2, 2, 2, 2, 2, 1, 2, 2, 2, 2, 2, 2, 1)
 
@@ -71,8 +48,11 @@ _FP_B = (0, 0, 0, 0, 256, 256, 256, 256, 1, 1, 1, 1, 257, 257, 257, 257)
 # PC-1 is a transpose as well: key byte b gives C its bit columns 1, 2, 3 and
 # D its columns 7, 6, 5 at bits 20+b, 12+b, 4+b; column 4 of bytes 4-7 ends C
 # and of bytes 0-3 ends D (column 8 is parity).
-_PC1_C = tuple((h & 8) << 17 | (h & 4) << 10 | (h & 2) << 3 for h in range(16))
-_PC1_D = tuple((v & 2) << 19 | (v & 4) << 10 | (v & 8) << 1 for v in range(16))
+# _PC1_C[h] is (h & 8) << 17 | (h & 4) << 10 | (h & 2) << 3, _PC1_D[v] (v & 2) << 19 | (v & 4) << 10 | (v & 8) << 1.
+_PC1_C = (0, 0, 16, 16, 4096, 4096, 4112, 4112, 1048576, 1048576, 1048592, 1048592, 1052672, 1052672, 1052688,
+          1052688)
+_PC1_D = (0, 0, 1048576, 1048576, 4096, 4096, 1052672, 1052672, 16, 16, 1048592, 1048592, 4112, 4112, 1052688,
+          1052688)
 
 _ZERO_BLOCK = bytes(8)
 
@@ -83,59 +63,15 @@ def _spread(bits18):
             | ((bits18 & 0x3F0) << 2) | (bits18 & 0x3F))
 
 
-def _expand_1(hi16, lo16):
+def expand_1(hi16, lo16):
     """E bits 1-24 (S-boxes 1-4) of the half hi16:lo16: its bits 32, 1-17."""
     return _spread(((lo16 & 1) << 17) | (hi16 << 1) | (lo16 >> 15))
 
 
-def _expand_2(hi16, lo16):
+def expand_2(hi16, lo16):
     """E bits 25-48 (S-boxes 5-8) of the half hi16:lo16: its bits 16-32, 1."""
     return _spread(((hi16 & 1) << 17) | (lo16 << 1) | (hi16 >> 15))
 
-
-def _nibble_table(selection, first, in_bits):
-    """Entry 16*p + v: the output bits a bit selection takes from input nibble p valued v."""
-    table = array("I", bytes(in_bits * 16))
-    top = len(selection) - 1
-    for o in range(len(selection)):
-        src = selection[o] - first
-        p = src >> 2
-        bit = 8 >> (src & 3)
-        for v in range(16):
-            if v & bit:
-                table[p * 16 + v] |= 1 << (top - o)
-    return table
-
-
-def _sp_tables():
-    """E(P(S-box output)) per S-box and 6-bit input: 8 arrays of first words, 8 of second."""
-    into_1 = []
-    into_2 = []
-    for m in range(32):
-        k = _P.index(m + 1)
-        hi16 = 0x8000 >> k if k < 16 else 0
-        lo16 = 0x8000 >> (k - 16) if k >= 16 else 0
-        into_1.append(_expand_1(hi16, lo16))
-        into_2.append(_expand_2(hi16, lo16))
-    words_1 = []
-    words_2 = []
-    for box in range(8):
-        w1 = array("I", bytes(256))
-        w2 = array("I", bytes(256))
-        for x in range(64):
-            s = int(_S_BOXES[box * 64 + ((x >> 4) & 2 | x & 1) * 16 + ((x >> 1) & 15)], 16)
-            for t in range(4):
-                if s & (8 >> t):
-                    w1[x] ^= into_1[box * 4 + t]
-                    w2[x] ^= into_2[box * 4 + t]
-        words_1.append(w1)
-        words_2.append(w2)
-    return tuple(words_1), tuple(words_2)
-
-
-_SP_1, _SP_2 = _sp_tables()
-_PC2_C = _nibble_table(_PC2[:24], 1, 28)
-_PC2_D = _nibble_table(_PC2[24:], 29, 28)
 
 # (key, encryption passes, decryption passes), most recently used first.
 _schedules = []
@@ -158,8 +94,10 @@ def _round_keys(key8):
         k1 = k2 = 0
         for p in range(7):
             shift = 24 - 4 * p
-            k1 |= _PC2_C[p * 16 + ((c >> shift) & 15)]
-            k2 |= _PC2_D[p * 16 + ((d >> shift) & 15)]
+            i = 48 * p + 3 * ((c >> shift) & 15)
+            k1 |= PC2[i] << 16 | PC2[i + 1] << 8 | PC2[i + 2]
+            i = 336 + 48 * p + 3 * ((d >> shift) & 15)
+            k2 |= PC2[i] << 16 | PC2[i + 1] << 8 | PC2[i + 2]
         forward.append(k1)
         forward.append(k2)
     backward = []
@@ -210,38 +148,27 @@ def _crypt(passes, src, si, dst, di):
         rh |= ip_r[h] << b
         ll |= ip_l[v] << b
         rl |= ip_r[v] << b
-    l1 = _expand_1(lh, ll)
-    l2 = _expand_2(lh, ll)
-    r1 = _expand_1(rh, rl)
-    r2 = _expand_2(rh, rl)
-    a1, a2, a3, a4, a5, a6, a7, a8 = _SP_1
-    b1, b2, b3, b4, b5, b6, b7, b8 = _SP_2
+    l1 = expand_1(lh, ll)
+    l2 = expand_2(lh, ll)
+    r1 = expand_1(rh, rl)
+    r2 = expand_2(rh, rl)
+    sp = SP
     for ks in passes:
-        for n in range(0, 32, 4):
+        for n in range(0, 32, 2):
+            # f(R): each S-box's entry, E(P(S(input))) as two words, read from the SP bytes; S-box 8
+            # takes the lowest 6 bits of the second word, S-box 1 the highest of the first.
             x = r1 ^ ks[n]
-            y = r2 ^ ks[n + 1]
-            i1 = x >> 18
-            i2 = (x >> 12) & 63
-            i3 = (x >> 6) & 63
-            i4 = x & 63
-            i5 = y >> 18
-            i6 = (y >> 12) & 63
-            i7 = (y >> 6) & 63
-            i8 = y & 63
-            l1 ^= a1[i1] ^ a2[i2] ^ a3[i3] ^ a4[i4] ^ a5[i5] ^ a6[i6] ^ a7[i7] ^ a8[i8]
-            l2 ^= b1[i1] ^ b2[i2] ^ b3[i3] ^ b4[i4] ^ b5[i5] ^ b6[i6] ^ b7[i7] ^ b8[i8]
-            x = l1 ^ ks[n + 2]
-            y = l2 ^ ks[n + 3]
-            i1 = x >> 18
-            i2 = (x >> 12) & 63
-            i3 = (x >> 6) & 63
-            i4 = x & 63
-            i5 = y >> 18
-            i6 = (y >> 12) & 63
-            i7 = (y >> 6) & 63
-            i8 = y & 63
-            r1 ^= a1[i1] ^ a2[i2] ^ a3[i3] ^ a4[i4] ^ a5[i5] ^ a6[i6] ^ a7[i7] ^ a8[i8]
-            r2 ^= b1[i1] ^ b2[i2] ^ b3[i3] ^ b4[i4] ^ b5[i5] ^ b6[i6] ^ b7[i7] ^ b8[i8]
+            v = r2 ^ ks[n + 1]
+            w1 = w2 = 0
+            for o in range(2688, -1, -384):
+                if o == 1152:
+                    v = x
+                i = o + 6 * (v & 63)
+                w1 ^= sp[i] << 16 | sp[i + 1] << 8 | sp[i + 2]
+                w2 ^= sp[i + 3] << 16 | sp[i + 4] << 8 | sp[i + 5]
+                v >>= 6
+            l1, r1 = r1, l1 ^ w1
+            l2, r2 = r2, l2 ^ w2
         l1, r1 = r1, l1
         l2, r2 = r2, l2
     # Each word holds two preoutput bytes as the middle 4 bits of its 6-bit

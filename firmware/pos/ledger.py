@@ -122,10 +122,11 @@ def matches(journal, pred, limit=MAX_MATCHES, voided=None):
 def uploads(journal):
     """(60.1 type, trace, fen) of each transaction a batch upload sends: the settlement's debits and credits."""
     from pos import cup
+    from pos.message import TYPE60
     gone = voided(journal)
     for r in journal.records():
         if not is_transaction(r) or r.get("st") != "approved" or "amt" not in r:
             continue
         k = r["k"]
         if (k in DEBIT or k in CREDIT) and (r["batch"], r["trace"]) not in gone:
-            yield cup.TRANSACTIONS[k]["type60"], r["trace"], r["amt"]
+            yield cup.TRANSACTIONS[k][TYPE60], r["trace"], r["amt"]

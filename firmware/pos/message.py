@@ -8,6 +8,16 @@ from pos.rescodes import is_approved
 from pos import const
 
 _BODY_AT = const(13)  # frame offset of the body: 2 length + 5 TPDU + 6 header
+
+# A transaction type's row in a profile's TRANSACTIONS (pos/cup.py says what each is).
+MTI = const(0)
+PROC = const(1)
+TYPE60 = const(2)
+NET60 = const(3)
+TAIL60 = const(4)
+FIELDS = const(5)
+OPTIONAL = const(6)
+REVERSED = const(7)
 _NO_MAC = bytes(8)
 
 
@@ -25,10 +35,10 @@ def _field60(row, values):
     batch = values.get("batch")
     if type(batch) is not str or len(batch) != 6:
         raise CodecError("batch must be 6 digits", 60)
-    tail = values.get("tail60", row["tail60"])
+    tail = values.get("tail60", row[TAIL60])
     if type(tail) is not str:
         raise CodecError("tail60 must be str", 60)
-    return row["type60"] + batch + row["net60"] + tail
+    return row[TYPE60] + batch + row[NET60] + tail
 
 
 def answer_mti(mti):
@@ -55,20 +65,20 @@ def build(profile, kind, values, mac_fn=None):
     Field 64 is computed with mac_fn over iso8583.mac_data.
     """
     row = _row(profile, kind)
-    allowed = row["fields"]
-    msg = {0: row["mti"]}
-    proc = row["proc"]
+    allowed = row[FIELDS]
+    msg = {0: row[MTI]}
+    proc = row[PROC]
     if proc is not None:
         if values.get(3, proc) != proc:
             raise CodecError("%s has processing code %s" % (kind, proc), 3)
         msg[3] = proc
-    type60 = row["type60"]
+    type60 = row[TYPE60]
     if type60 is not None:
         f60 = values.get(60)
         if f60 is None:
             f60 = _field60(row, values)
-        elif type(f60) is not str or f60[:2] != type60 or f60[8:11] != row["net60"]:
-            raise CodecError("%s needs 60.1 %s and 60.3 %s" % (kind, type60, row["net60"]), 60)
+        elif type(f60) is not str or f60[:2] != type60 or f60[8:11] != row[NET60]:
+            raise CodecError("%s needs 60.1 %s and 60.3 %s" % (kind, type60, row[NET60]), 60)
         msg[60] = f60
     for k in values:
         if k == "batch" or k == "tail60":
@@ -79,7 +89,7 @@ def build(profile, kind, values, mac_fn=None):
             raise CodecError("not the caller's to give in %s" % kind, k if type(k) is int else None)
         if k not in msg:
             msg[k] = values[k]
-    optional = row["optional"]
+    optional = row[OPTIONAL]
     for k in allowed:
         if k not in msg and k != 64 and k not in optional:
             raise CodecError("missing from %s" % kind, k)
@@ -161,16 +171,16 @@ def reversal_values(profile, kind, values, reason):
     if reason not in profile.REVERSAL_REASONS:
         raise CodecError("no reversal reason %r" % (reason,), 39)
     row = _row(profile, kind)
-    if not row["reversed"]:
+    if not row[REVERSED]:
         raise CodecError("%s is never reversed" % kind)
-    allowed = profile.TRANSACTIONS["reversal"]["fields"]
+    allowed = profile.TRANSACTIONS["reversal"][FIELDS]
     out = {}
     for k in values:
         if type(k) is int and k in allowed:
             out[k] = values[k]
-    if row["proc"] is not None:
-        out[3] = row["proc"]
-    if row["type60"] is not None and 60 not in values:
+    if row[PROC] is not None:
+        out[3] = row[PROC]
+    if row[TYPE60] is not None and 60 not in values:
         out[60] = _field60(row, values)
     out[39] = reason
     return out

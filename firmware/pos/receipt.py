@@ -96,14 +96,26 @@ def _big(text, style):
         yield line, style
 
 
+class Slip:
+    """A slip's (text, style) lines, laid out anew each time it is iterated: a print job can be
+    retried whole, and the lines are never all in RAM at once (a slip's list would be ~4 KB of a
+    transaction's heap)."""
+
+    def __init__(self, layout, *args):
+        self._layout = layout
+        self._args = args
+
+    def __iter__(self):
+        return self._layout(*self._args)
+
+
 def slip_lines(txn, terminal, copy, reprint=False):
-    """The slip of one transaction: a list of (text, style), one per printed line.
+    """The slip of one transaction, one (text, style) a printed line.
 
     txn and terminal are dicts (see docs/printing.md); copy 0 is the merchant
-    copy (with the signature block), 1 the cardholder's, 2 the bank's. A list, not a
-    generator, so a print job can be retried and resumed at any line.
+    copy (with the signature block), 1 the cardholder's, 2 the bank's.
     """
-    return list(_slip(txn, terminal, copy, reprint))
+    return Slip(_slip, txn, terminal, copy, reprint)
 
 
 def _merchant(terminal, operator):
@@ -138,7 +150,7 @@ def settlement_lines(terminal, doc, kinds, reprint=False):
     doc: the settlement document (batch, sums, balanced, date, time, op);
     kinds: (type name, count, fen) of each type with transactions.
     """
-    return list(_settlement(terminal, doc, kinds, reprint))
+    return Slip(_settlement, terminal, doc, kinds, reprint)
 
 
 def _settlement(terminal, doc, kinds, reprint):

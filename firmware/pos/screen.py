@@ -25,11 +25,12 @@ def text_width(s):
 
 def fit(s, cols):
     """s cut to at most cols cells (a wide character never straddles the edge)."""
-    n = 0
-    for i in range(len(s)):
-        n += cell_width(s[i])
+    n = i = 0
+    for ch in s:
+        n += cell_width(ch)
         if n > cols:
             return s[:i]
+        i += 1
     return s
 
 
@@ -41,17 +42,16 @@ def center(s, cols):
 def wrap(s, cols):
     """s broken into lines of at most cols cells."""
     out = []
-    line = ""
-    n = 0
+    start = i = n = 0
     for ch in s:
         w = cell_width(ch)
         if n + w > cols:
-            out.append(line)
-            line, n = "", 0
-        line += ch
+            out.append(s[start:i])          # slices only: no string grown a character at a time
+            start, n = i, 0
         n += w
-    if line or not out:
-        out.append(line)
+        i += 1
+    if i > start or not out:
+        out.append(s[start:])
     return out
 
 

@@ -18,6 +18,7 @@ Rules:
   of a write then (each append is whole before it returns).
 """
 import gc
+import sys
 
 from drivers.compat import sleep_ms, ticks_diff, ticks_ms
 from pos.engine import carry_out
@@ -49,7 +50,7 @@ class Shell:
         self.readers = [parts[name] for name in ("magstripe",) if name in parts]
         self.shown = None
         self.running = True
-        self.out_of_memory = False      # set by the scanning task, handled by the loop
+        self.out_of_memory = None       # a MemoryError the scanning task met, handled by the loop
         self.status_ms = STATUS_MS      # how often the status task reads the battery and the signal
         self.scan_ms = SCAN_MS          # how often keys and readers are scanned and the loop runs
         self.recv_ms = RECV_SLICE_MS    # how long one wait for an answer lasts before the clock is read
@@ -83,8 +84,8 @@ class Shell:
         while self.running:
             try:
                 self._inputs(ticks_ms())
-            except MemoryError:
-                self.out_of_memory = True
+            except MemoryError as e:
+                self.out_of_memory = e
             await sleep_ms(self.scan_ms)
 
     async def _prepare(self):
@@ -164,7 +165,7 @@ class Shell:
             n += 1
             try:
                 if self.out_of_memory:
-                    raise MemoryError()
+                    raise self.out_of_memory
                 now = self.ticks()
                 if ticks_diff(now, last_tick) >= TICK_MS:
                     last_tick = now
@@ -173,8 +174,8 @@ class Shell:
                         self.wdt.feed()
                 await self._effects()
                 self._display()
-            except MemoryError:
-                await self._out_of_memory()
+            except MemoryError as e:
+                await self._out_of_memory(e)
             self.passes += 1
             await sleep_ms(self.scan_ms)
 
@@ -287,10 +288,12 @@ class Shell:
             on_idle, self.on_idle = self.on_idle, None
             on_idle()
 
-    async def _out_of_memory(self):
-        self.out_of_memory = False
+    async def _out_of_memory(self, e):
+        self.out_of_memory = None
         self.memory_errors += 1
         gc.collect()
+        if hasattr(sys, "print_exception"):
+            sys.print_exception(e)           # where it ran out, on the console an engineer reads
         if self.lcd is not None:
             from pos.i18n import t
             from pos.screen import Screen

@@ -24,9 +24,9 @@ def kind_of(fields):
     f60 = fields.get(60, "")
     for kind in cup.TRANSACTIONS:
         row = cup.TRANSACTIONS[kind]
-        if row["mti"] != fields[0]:
+        if row[message.MTI] != fields[0]:
             continue
-        if row["type60"] is None or (f60[:2] == row["type60"] and f60[8:11] == row["net60"]):
+        if row[message.TYPE60] is None or (f60[:2] == row[message.TYPE60] and f60[8:11] == row[message.NET60]):
             return kind
     return None
 
@@ -97,7 +97,7 @@ class Host:
             out[39], out[62] = self.give_backup(tlv.decode(req[62]))
         if extra and not bad_mac:
             out.update(extra)
-        if 64 in cup.TRANSACTIONS[kind]["fields"] and out.get(39) != "A0":
+        if 64 in cup.TRANSACTIONS[kind][message.FIELDS] and out.get(39) != "A0":
             out[64] = bytes(8)
         buf = bytearray(2) + cup.TPDU_ANSWER + cup.HEADER
         buf[9] |= self.requirement

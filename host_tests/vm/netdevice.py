@@ -1,14 +1,15 @@
 # The device on the MicroPython VM over the port's own sockets: devicekit's fake pins and UARTs
 # under the real drivers, board builder, runtime and App, its Wi-Fi's TCP going to a real
 # acquirer on loopback (host_tests/test_vm_device.py and `make bench` start one):
-#   micropython netdevice.py ROOT STATE [--romfs IMAGE] STEP...
+#   micropython netdevice.py ROOT STATE [--romfs IMAGE] [--every-driver] STEP...
 # ROOT holds firmware/ (sources or .mpy, and its assets) and host_tests/vm/; STATE is the
 # terminal's flash, its provision and settings (the acquirer's address and port among them)
 # written by the caller. --romfs: the firmware's code is imported from IMAGE, a ROMFS image of
 # firmware/'s .mpy files mounted at /rom, bytecode and constants used where they lie as on a
 # board's ROMFS partition; a devicekit in the image is taken before host_tests/vm's. On this port the image sits in the heap: it is read first, into one
 # buffer at the heap's start, and the figures printed are of the heap after it.
-# Every driver module is imported before the device starts, as `make bench` defines its figure.
+# --every-driver: every driver module is imported before the device starts, as `make bench`
+# defines its boot figure; without it the board builder imports the board's own, as on a board.
 # Steps, in order:
 #   keys K,K,...  the keys pressed on the matrix, one after the other
 #   swipe TRACK2  a card through the magstripe reader (the decoder adds the sentinels)
@@ -37,6 +38,9 @@ if STEPS[:1] == ["--romfs"]:
 else:
     IMAGE = b""
     sys.path.insert(0, ROOT + "/firmware")
+EVERY_DRIVER = STEPS[:1] == ["--every-driver"]
+if EVERY_DRIVER:
+    STEPS = STEPS[1:]
 
 DRIVERS = ("compat", "keypad", "lcd", "magstripe", "icc", "nfc", "printer", "at", "modem", "wifi", "buzzer",
            "battery", "rtc")
@@ -48,7 +52,7 @@ def main():
     import socket
     from devicekit import Board, Device, Scans, keys, until
     from runtime import device
-    for name in DRIVERS:
+    for name in DRIVERS if EVERY_DRIVER else ():
         __import__("drivers." + name)
 
     class LoopbackBoard(Board):
@@ -102,7 +106,8 @@ def main():
 
 try:
     failure = main()
-except MemoryError:
+except MemoryError as e:
+    sys.print_exception(e)
     print("out of memory")
     sys.exit(4)
 # Measured once main's locals (the device, the fake board, the script) are gone: what is left is

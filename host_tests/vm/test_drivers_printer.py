@@ -31,7 +31,7 @@ def font():
 
 
 def slip():
-    return receipt.slip_lines(TXN, TERMINAL, 0)
+    return list(receipt.slip_lines(TXN, TERMINAL, 0))
 
 
 def short_slip():

@@ -54,7 +54,7 @@ def test_init_feed_and_cut_bytes():
 
 
 def test_a_slip_is_one_chunk_per_line_the_last_ending_with_feed_and_cut():
-    lines = receipt.slip_lines(TXN, TERMINAL, 0)
+    lines = list(receipt.slip_lines(TXN, TERMINAL, 0))
     out = chunks(lines)
     assert len(out) == len(lines)
     for (text, _), chunk in zip(lines, out):
@@ -108,7 +108,7 @@ def test_bold_widens_every_stroke():
 
 
 def test_a_whole_slip_prints_with_one_line_buffer():
-    lines = receipt.slip_lines(TXN, TERMINAL, 0)
+    lines = list(receipt.slip_lines(TXN, TERMINAL, 0))
     f = font()
     if not ON_MICROPYTHON:
         assert sum(len(c) for c in escpos.render_slip(lines, f)) > 20000

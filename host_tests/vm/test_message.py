@@ -247,14 +247,14 @@ def test_every_transaction_type_names_its_mtis_and_fields():
     seen = set()
     for kind in cup.TRANSACTIONS:
         row = cup.TRANSACTIONS[kind]
-        assert len(row["mti"]) == 4 and row["mti"][2] in "02468", kind
-        for k in row["fields"] + row["optional"]:
+        assert len(row[message.MTI]) == 4 and row[message.MTI][2] in "02468", kind
+        for k in row[message.FIELDS] + row[message.OPTIONAL]:
             assert cup.FIELDS[k] is not None, (kind, k)
-        for k in row["optional"]:
-            assert k in row["fields"]
-        assert list(row["fields"]) == sorted(row["fields"]), kind
-        assert (3 in row["fields"]) == (row["proc"] is not None or kind == "reversal"), kind
-        key = (row["mti"], row["type60"], row["net60"])
+        for k in row[message.OPTIONAL]:
+            assert k in row[message.FIELDS]
+        assert list(row[message.FIELDS]) == sorted(row[message.FIELDS]), kind
+        assert (3 in row[message.FIELDS]) == (row[message.PROC] is not None or kind == "reversal"), kind
+        key = (row[message.MTI], row[message.TYPE60], row[message.NET60])
         assert key not in seen, kind  # the host tells the types apart by MTI, 60.1 and 60.3
         seen.add(key)
 

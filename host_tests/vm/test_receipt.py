@@ -30,7 +30,7 @@ TERMINAL = {"merchant_name": "测试商户便利店", "merchant_id": "8983100581
 
 
 def slip(copy=0, reprint=False, t=None, terminal=None):
-    return receipt.slip_lines(t or txn(), terminal or TERMINAL, copy, reprint)
+    return list(receipt.slip_lines(t or txn(), terminal or TERMINAL, copy, reprint))
 
 
 def text_of(lines):
@@ -215,7 +215,7 @@ def test_a_void_a_refund_and_a_pre_authorisation_void_print_their_amount_negativ
     for kind, negative in (("void", True), ("refund", True), ("preauth_void", True), ("sale", False),
                            ("preauth", False), ("preauth_complete", False), ("bill_payment", False),
                            ("repayment", False)):
-        lines = receipt.slip_lines(slip_txn(_record(kind), "工商银行"), TERMINAL, 0)
+        lines = list(receipt.slip_lines(slip_txn(_record(kind), "工商银行"), TERMINAL, 0))
         amount = lines[index_of(lines, "金额 AMOUNT RMB") + 1]
         assert amount == ("RMB -12.34" if negative else "RMB 12.34", BOLD | DOUBLE), (kind, amount)
 

@@ -93,9 +93,8 @@ class FakeMachine:
 
     def __init__(self, rtc=None):
         self.matrix = Matrix()
-        from drivers.fakes.icc import FakeIccBus
         self.uarts = {0: FakeDecoderUart(), 1: FakePrinter(record=256)}
-        self.i2c = FakeIccBus()                 # the chip reader's coprocessor, no card in its slot
+        self.i2c = None                         # the chip reader's coprocessor, once a board asks for its bus
         self.rtc = rtc if rtc is not None else FakeRtc()
         self.wdt = None
         self.resets = 0
@@ -117,6 +116,9 @@ class FakeMachine:
         return self.rtc
 
     def I2C(self, *args, **kw):
+        if self.i2c is None:
+            from drivers.fakes.icc import FakeIccBus
+            self.i2c = FakeIccBus()             # no card in its slot
         return self.i2c
 
     def WDT(self, timeout=0):

@@ -121,9 +121,9 @@ def stamp(app, kind, values):
     trace = app.counters.next_trace()
     values[11] = "%06d" % trace
     values[41], values[42] = app.terminal_id, app.merchant_id
-    if 49 in row["fields"]:
+    if 49 in row[message.FIELDS]:
         values[49] = cup.CURRENCY
-    if row["type60"] is not None and 60 not in values:
+    if row[message.TYPE60] is not None and 60 not in values:
         values["batch"] = "%06d" % app.counters.batch
     return trace
 
@@ -151,7 +151,7 @@ def exchange(app, kind, frame, expect, mac_key=None, title="", check=None):
         return None, (NO_ANSWER if answer == TIMEOUT else BROKEN)
     try:
         requirement, fields = message.parse(cup, answer, None if mac_key is None else mac_function(mac_key),
-                                            message.answer_mti(cup.TRANSACTIONS[kind]["mti"]))
+                                            message.answer_mti(cup.TRANSACTIONS[kind][message.MTI]))
         for f in expect:
             if fields.get(f) != expect[f] and not (f == 4 and _partial_ok(kind, fields, expect[4])):
                 raise CodecError("field %d not echoed" % f, f)
@@ -230,19 +230,18 @@ def financial(app, values, record, title, done=None, lines=(), check=None, card_
     record["trace"], record["batch"] = stamp(app, kind, values), app.counters.batch
     day, hms = clock.stamp(app.clock())
     record["date"], record["time"] = day, hms
-    frame = message.build(cup, kind, values, mac_function(app.mak))
-    if row["reversed"]:
-        failed = dict(record)
-        failed["st"] = "reversed"
-        reversal.arm(app, kind, values, failed)
+    if row[message.REVERSED]:
+        reversal.arm(app, kind, values, record)
     expect = {11: values[11], 41: app.terminal_id}
     if 4 in values:
         expect[4] = values[4]
-    fields, why = yield from exchange(app, kind, frame, expect, app.mak, title, check)
+    fields, why = yield from exchange(app, kind, message.build(cup, kind, values, mac_function(app.mak)), expect,
+                                      app.mak, title, check)
+    expect = None
     yield from hang_up()
     if fields is None:
         text = WHY_TEXT[why]
-        if row["reversed"]:
+        if row[message.REVERSED]:
             reversal.set_reason(app, REVERSAL_REASON[why])
         elif why in (NO_ANSWER, BROKEN):
             text = "no_answer"

@@ -1,7 +1,7 @@
 """Printing a transaction's slip copies, resumable after paper out or power loss; what a slip says of a
 journal record (the issuer by the card's BIN, a reversing amount negative); the types' names and the
 batch totals' rows the screens share with the slips."""
-from pos import const, ledger, receipt
+from pos import const, receipt
 from pos.engine import Print, Show, WaitPaper
 from pos.results import OK, PAPER_OUT
 from pos.i18n import Catalog, t
@@ -99,8 +99,9 @@ def slip_txn(record, issuer_name):
 def total_rows(by_kind, sums):
     """The batch totals on a screen (当批汇总, 结算), in the settlement slip's columns: a heading, a row
     a type with transactions, then debit and credit. by_kind, sums: as ledger.totals gives them."""
+    from pos.ledger import KINDS
     rows = [receipt.columns(t("totals_type"), t("totals_count"), t("totals_amount"), _LCD_CELLS)]
-    for k in ledger.KINDS:
+    for k in KINDS:
         entry = by_kind.get(k)
         if entry:
             rows.append(receipt.columns(short_name(k), str(entry[0]), format_fen(entry[1]), _LCD_CELLS))

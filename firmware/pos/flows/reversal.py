@@ -53,12 +53,14 @@ def schedule_auto(app, now):
 
 
 def arm(app, kind, values, record):
-    """Save the reversal of a request about to be sent (values: its fields; record: the journal
-    record of the original as reversed, kept for when the reversal completes)."""
+    """Save the reversal of a request about to be sent (values: its fields; record: its journal
+    record, kept as "reversed" for when the reversal completes)."""
     from binascii import hexlify
     from pos import cup, message, sealed
     fields = message.reversal_values(cup, kind, values, cup.REVERSAL_NO_ANSWER)
     del fields[39]
+    record = dict(record)
+    record["st"] = "reversed"
     doc = {"reason": cup.REVERSAL_NO_ANSWER, "tries": 0, "record": record, "fields": {}}
     card = []
     for f in fields:
