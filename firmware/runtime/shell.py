@@ -209,6 +209,7 @@ class Shell:
                         app.paper_loaded()
                 return
             self._display()
+            gc.collect()                        # before the link's or the printer's buffers: the flow's garbage first
             result = await carry_out(self, effect)
             if app.pending_io is effect:        # the App's own timeout may have ended the wait
                 app.resolve(result)
