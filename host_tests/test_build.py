@@ -223,6 +223,8 @@ def test_freeze_writes_a_manifest_whose_paths_resolve(tree):
     shipped = [f for _top, _dirs, files in os.walk(os.path.join(out, "slot_a")) for f in files]
     assert not [f for f in shipped if f.endswith(".mpy")]     # frozen code is never shadowed from the slot
     assert not os.path.exists(os.path.join(out, build.FREEZE_CHECK))
+    frozen_mpy = [size for _, path, _, size in report.modules if path.startswith(build.FREEZE_CHECK + "/")]
+    assert len(frozen_mpy) == len(frozen) - 1 and "frozen_bytes_small: %d" % sum(frozen_mpy) in report.text()
 
 
 def test_romfs_puts_the_code_in_an_image_and_none_in_the_slot(tree):
