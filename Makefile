@@ -1,6 +1,6 @@
 # Terminal firmware, simulator and acquirer host.
 #   make sim    the terminal simulator against a local acquirer host (FRESH=1: its flash and the host's store afresh)
-#   make test   every test: pytest on CPython, the VM-neutral tests on MicroPython, mpy-cross
+#   make test   every test: pytest on CPython, the VM-neutral and device tests on the 32-bit frozen MicroPython, mpy-cross
 #   make bench  benchmarks, printed as `name: value` lines
 #   make upy32  the 32-bit unix MicroPython with the firmware frozen (build/upy32/micropython), built once;
 #               MICROPY_SRC= a source tarball or checkout (default ../shared/micropython/micropython-1.28.0.tar.gz,
@@ -26,12 +26,12 @@ $(STAMP): requirements.txt
 sim: $(STAMP)
 	$(PY) -m tools.sim $(if $(FRESH),--fresh) $(SIMARGS)
 
-test: test-mpy test-vm test-host
+test: upy32 test-mpy test-vm test-host
 
 test-host: $(STAMP)
 	$(PY) -m pytest -q host_tests
 
-test-vm: $(STAMP)
+test-vm: upy32
 	$(PY) -m tools.vmtests --heap $(HEAP)
 
 # The 32-bit frozen VM (tools/upy32.py), built when a frozen file, the manifest or the source changed;
