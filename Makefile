@@ -28,7 +28,7 @@ sim: $(STAMP)
 
 test: upy32 test-mpy test-vm test-host
 
-test-host: $(STAMP)
+test-host: upy32
 	$(PY) -m pytest -q host_tests
 
 test-vm: upy32
