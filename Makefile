@@ -46,7 +46,7 @@ test-mpy: $(STAMP)
 	  $(MPYX) -march=xtensawin -o /tmp/mpycheck.mpy $$f; n=$$((n+1)); done; \
 	  echo "mpy-cross: $$n files compiled for xtensawin"
 
-bench: $(STAMP)
+bench: upy32
 	$(PY) -m tools.bench
 
 # Regenerate the bitmap font from Debian's unifont (installed here if missing).
