@@ -62,12 +62,13 @@ gbtable: $(STAMP)
 clean:
 	rm -rf $(VENV) build .pytest_cache
 
-# The device tree of one board in build/BOARD (FREEZE=1 also writes its manifest.py; ROMFS=1 puts
-# the code in build/BOARD/romfs.img instead of the slot).
+# The device tree of one board in build/BOARD (FREEZE=1 also writes its manifest.py; IMAGE=1 also
+# builds MicroPython for the board with it frozen, where ESP-IDF is installed; ROMFS=1 puts the code
+# in build/BOARD/romfs.img instead of the slot).
 .PHONY: firmware flash provision
 firmware: $(STAMP)
 	@test -n "$(BOARD)" || { echo "usage: make firmware BOARD=name (one of: $(basename $(notdir $(wildcard boards/*.py))))"; exit 2; }
-	$(PY) -m tools.build firmware --board $(BOARD) $(if $(FREEZE),--freeze) $(if $(ROMFS),--romfs)
+	$(PY) -m tools.build firmware --board $(BOARD) $(if $(FREEZE),--freeze) $(if $(IMAGE),--image) $(if $(ROMFS),--romfs)
 
 # Build, then copy it to a board running MicroPython (DRY=1: print the mpremote commands only).
 flash: firmware

@@ -1,6 +1,6 @@
 """The device's filesystem for one board, built from the firmware tree as it is.
 
-    python -m tools.build firmware --board NAME [--out build/NAME] [--version V] [--freeze | --romfs]
+    python -m tools.build firmware --board NAME [--out build/NAME] [--version V] [--freeze [--image] | --romfs]
 
 Writes docs/device.md's layout into build/NAME/:
 
@@ -11,6 +11,7 @@ Writes docs/device.md's layout into build/NAME/:
                        assets/ (every file of firmware/assets/), board.py, VERSION
     SIZES.txt          the size report (not copied to the device)
     manifest.py        with --freeze: the same modules frozen into a custom MicroPython
+                       (--image: that MicroPython built, with ESP-IDF, into build/NAME.image/)
     romfs.img          with --romfs: the same modules as .mpy in a ROMFS image, for a
                        MicroPython built with ROMFS (`mpremote romfs deploy`)
 
@@ -687,6 +688,35 @@ def write_board_manifest(out, src, shipped, board):
     write_manifest(path, header, ["$(PORT_DIR)/boards/manifest.py"], modules)
 
 
+def idf_missing(environ=None):
+    """What of ESP-IDF a build of MicroPython's ESP32 port needs and this shell lacks: [] when none."""
+    environ = os.environ if environ is None else environ
+    missing = []
+    if not environ.get("IDF_PATH"):
+        missing.append("IDF_PATH is not set")
+    if shutil.which("idf.py", path=environ.get("PATH")) is None:
+        missing.append("idf.py is not on PATH")
+    return missing
+
+
+def esp32_image(out, board):
+    """MicroPython's ESP32 port built for the board's MCU with out/manifest.py frozen, from the source
+    tools/upy32.py takes (MICROPY_SRC); the path of its firmware.bin. Needs ESP-IDF (idf_missing)."""
+    from tools import upy32
+    image = out + ".image"
+    os.makedirs(image, exist_ok=True)
+    with open(os.path.join(image, "build.log"), "w") as log:
+        src = upy32.source_dir(upy32.source_spec(), log)
+        port = os.path.join(src, "ports", "esp32")
+        mcu_board = "BOARD=" + MICROPYTHON_BOARDS[board["MCU"]]
+        upy32.run_logged(["make", "-C", os.path.join(src, "mpy-cross")], log)
+        if os.path.isdir(os.path.join(src, ".git")):
+            upy32.run_logged(["make", "-C", port, mcu_board, "submodules"], log)
+        upy32.run_logged(["make", "-C", port, mcu_board, "BUILD=" + image,
+                          "FROZEN_MANIFEST=" + os.path.join(out, "manifest.py")], log)
+    return os.path.join(image, "firmware.bin")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m tools.build", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -695,11 +725,22 @@ def main(argv=None):
     ap.add_argument("--out", help="output directory (build/BOARD)")
     ap.add_argument("--version", help="slot_a/VERSION (default: git describe --always --dirty)")
     ap.add_argument("--freeze", action="store_true", help="also write manifest.py for a custom MicroPython build")
+    ap.add_argument("--image", action="store_true",
+                    help="with --freeze: build that MicroPython for the board's MCU (needs ESP-IDF: IDF_PATH, idf.py)")
     ap.add_argument("--romfs", action="store_true",
                     help="the modules in romfs.img, for a MicroPython built with ROMFS, instead of in the slot")
     args = ap.parse_args(argv)
+    if args.image:
+        missing = idf_missing()
+        if missing:
+            print("build failed: the ESP32 image needs ESP-IDF (the version MicroPython's ports/esp32/README.md"
+                  " names; `. $IDF_PATH/export.sh` sets it up): %s" % "; ".join(missing), file=sys.stderr)
+            return 1
     try:
-        report = build(args.src, args.board, args.out, args.version, args.freeze, romfs=args.romfs)
+        report = build(args.src, args.board, args.out, args.version, args.freeze or args.image, romfs=args.romfs)
+        sys.stdout.write(report.text())
+        if args.image:
+            print("image: %s" % esp32_image(report.out, report.board))
     except SizeError as e:
         sys.stdout.write(e.report.text())
         print("build failed: %s" % e, file=sys.stderr)
@@ -707,7 +748,6 @@ def main(argv=None):
     except BuildError as e:
         print("build failed: %s" % e, file=sys.stderr)
         return 1
-    sys.stdout.write(report.text())
     return 0
 
 
