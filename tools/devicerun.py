@@ -82,7 +82,7 @@ def write_batch(state, sales):
 def write_slot(top, version, linked=False):
     """An application slot of the countertop as `make firmware` lays one out, its code aside (a
     frozen build's): board.py, VERSION, and the firmware's assets, linked (a slot the device runs
-    from) or copied without the fonts (an image to publish: regular files, ~50 KB)."""
+    from) or copied without the fonts (an image to publish: regular files, 47 KB)."""
     assets = os.path.join(FIRMWARE, "assets")
     os.makedirs(os.path.join(top, "assets"))
     for name in os.listdir(assets):
