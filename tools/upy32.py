@@ -168,20 +168,20 @@ def _check_gcc32():
         raise Upy32Error("gcc cannot build 32-bit programs: install gcc-multilib (`make upy32` does, with apt)")
 
 
-def current_stamp(environ=None):
+def current_stamp():
     """(source spec, stamp) of the VM as the repository and MICROPY_SRC stand; writes its manifest."""
-    spec = source_spec(environ)
+    spec = source_spec()
     modules = frozen_modules()
     write_unix_manifest(MANIFEST, modules)
     return spec, stamp(spec, _read(MANIFEST), [os.path.join(base, rel) for rel, base in modules])
 
 
-def ensure(environ=None):
+def ensure():
     """The path of the 32-bit frozen VM, built first when its stamp is not the current one."""
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)          # one build at a time; the others wait and find it made
-        spec, want = current_stamp(environ)
+        spec, want = current_stamp()
         stamp_path = os.path.join(OUT, "stamp")
         if _read(stamp_path) == want and os.path.exists(BINARY):
             return BINARY
