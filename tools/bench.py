@@ -1,6 +1,7 @@
-"""make bench: the figures, as `name: value` lines."""
+"""make bench: the figures, as `name: value` lines (docs/architecture.md, "Memory, and how make
+bench measures it"). The heap figures come from the 32-bit VM with the firmware frozen
+(tools/upy32.py), but those named _64bit, from the 64-bit VM of PyPI with the firmware as .mpy."""
 import glob
-import json
 import os
 import re
 import shutil
@@ -9,8 +10,11 @@ import sys
 import tempfile
 import timeit
 
+from tools import devicerun, upy32
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
+VM_64 = os.path.join(BIN, "micropython")
 
 
 def mpy_total():
@@ -41,37 +45,23 @@ def mpy_tree(dest):
                         os.path.join(ROOT, "host_tests", "vm", name + ".py")], check=True)
 
 
-def _sale_record(trace, day="20261123", fen=None):
-    return {"k": "sale", "st": "approved", "op": "01", "amt": 1000 + trace if fen is None else fen,
-            "pan": "622202*********0017", "entry": "swipe", "batch": 1, "trace": trace, "date": day,
-            "time": "101500", "rc": "00", "ref": "101500%06d" % trace, "auth": "%06d" % trace,
-            "iss": "ICBC", "acq": "99990000"}
-
-
 def fixtures(dest):
     """Terminals' flash written with the firmware's own journal and store: a batch of 500 sales
     (each with its two printed copies) to settle, and a 5,000-record journal to query."""
-    sys.path.insert(0, os.path.join(ROOT, "firmware"))
     from pos import store
     from pos.journal import Journal
     settle = os.path.join(dest, "fixtures", "settle500")
-    os.makedirs(settle)
-    journal = Journal(settle, 1024 * 1024)
-    for trace in range(1, 501):
-        journal.append(_sale_record(trace))
-        for copy in (0, 1):
-            journal.append({"k": "printed", "batch": 1, "trace": trace, "copy": copy})
-    store.save(settle, "counters", {"trace": 500, "batch": 1})
+    devicerun.write_batch(settle, 500)
     store.save(settle, "settings", {"journal_max_bytes": 1024 * 1024})
     query = os.path.join(dest, "fixtures", "query5000")
     os.makedirs(query)
     journal = Journal(query, 4 * 1024 * 1024)
     for trace in range(1, 5001):
-        journal.append(_sale_record(trace, "202611%02d" % (13 + trace % 10)))
+        journal.append(devicerun.sale_record(trace, "202611%02d" % (13 + trace % 10)))
 
 
-def vm(tree, heap_kb, *args):
-    r = subprocess.run([os.path.join(BIN, "micropython"), "-X", "heapsize=%dK" % heap_kb,
+def vm(micropython, tree, heap_kb, *args):
+    r = subprocess.run([micropython, "-X", "heapsize=%dK" % heap_kb,
                         os.path.join(ROOT, "tools", "bench_vm.py"), tree] + list(args),
                        capture_output=True, text=True)
     return r.returncode, r.stdout + r.stderr
@@ -87,13 +77,14 @@ def figures(out):
     return found
 
 
-# Exit status of a bench_vm.py run: 0 done, 3 out of memory in the flow, 4 before it.
+# Exit status of a bench_vm.py or netdevice.py run: 0 done, 3 out of memory in the flow, 4 before
+# it (netdevice: anywhere, a MemoryError the shell recovered from too).
 DONE = 0
 
 
-def smallest_heap(run, start=512):
+def smallest_heap(run, start=160):
     """(H, output at H): the smallest heap in KB found, walking down, at which run(kb) -> (exit
-    status, output) is done; SystemExit when it is not done at start.
+    status, output) is done; (None, output) when it is not done at start.
 
     The collector makes the outcome near the limit chaotic (a run at H - 3
     may pass where H - 1 failed), so no bisection: from start the sizes are
@@ -102,7 +93,7 @@ def smallest_heap(run, start=512):
     """
     rc, out = run(start)
     if rc != DONE:
-        raise SystemExit("not done in %d KB:\n%s" % (start, out))
+        return None, out
     kb = start
     for step in (8, 1):
         while kb - step > 0:
@@ -121,21 +112,17 @@ def working_heap(tree, flow, start=65536):
     flow has exactly N bytes to work in. N is walked down, 4 KB and then 256
     bytes at a time, to the first N at which the flow fails.
     """
-    rc, out = vm(tree, 1024, "flow", flow, "reserve=%d" % start)
+    rc, out = vm(VM_64, tree, 1024, "flow", flow, "reserve=%d" % start)
     if rc != DONE:
         raise SystemExit("%s does not complete in %d bytes:\n%s" % (flow, start, out))
     n = start
     for step in (4096, 256):
         while n - step > 0:
-            rc, next_out = vm(tree, 1024, "flow", flow, "reserve=%d" % (n - step))
+            rc, next_out = vm(VM_64, tree, 1024, "flow", flow, "reserve=%d" % (n - step))
             if rc != DONE:
                 break
             n, out = n - step, next_out
     return int(figures(out)["free_heap_bytes"])
-
-
-# The device booted to its idle screen: the operator logged in, the terminal signed in.
-BOOT = ("until 操作员号", "keys 0,1,ENTER,0,0,0,0,ENTER", "until 欢迎使用")
 
 
 def romfs_image(tree):
@@ -155,61 +142,71 @@ def romfs_image(tree):
     return path
 
 
-def device_boot(tree, port, heap_kb, image=None):
-    """(exit status, output): host_tests/vm/netdevice.py booted to the idle screen against the
-    acquirer at port, on a fresh flash, in heap_kb of heap (plus the image's size, for --romfs)."""
-    sys.path.insert(0, os.path.join(ROOT, "firmware"))
-    from pos import store
-    with open(os.path.join(ROOT, "tools", "testdata", "testdata.json"), encoding="utf-8") as f:
-        terminal = json.load(f)["terminal"]
-    with tempfile.TemporaryDirectory() as state:
-        store.save(state, "provision", terminal)
-        store.save(state, "settings", {"wifi_ssid": "shop", "wifi_password": "secret",
-                                       "host_addr": "127.0.0.1", "host_port": port})
-        extra = (["--romfs", image] if image else []) + ["--every-driver"]
-        kb = heap_kb + (os.path.getsize(image) + 2047) // 1024 if image else heap_kb
-        r = subprocess.run([os.path.join(BIN, "micropython"), "-X", "heapsize=%dK" % kb,
-                            os.path.join(ROOT, "host_tests", "vm", "netdevice.py"), tree, state] + extra + list(BOOT),
-                           capture_output=True, text=True, timeout=300)
-    return r.returncode, r.stdout + r.stderr
-
-
-def boot_figures(tree):
-    """The device on the VM, every driver imported, booted against the acquirer on loopback (the
-    VM's heap holds the firmware and fake pins, no scripted host): with the firmware as .mpy files
-    (bytecode loaded into the heap), and from a ROMFS image (bytecode left in flash)."""
+def device_runs(vm32):
+    """{figure name: run(kb) -> (exit status, output)}: the device on the 32-bit frozen VM, each run
+    on a fresh flash against an acquirer of its own on loopback (one that answered an earlier run
+    would answer a trace number it saw again as it did then)."""
     from tools.acquirer.testing import start_acquirer, stop_acquirer
-    db = tempfile.mkdtemp(prefix="pos-bench-acq-")
-    acquirer, port = start_acquirer(os.path.join(db, "acquirer.db"), extra_args=["--clock", "2026-11-23T10:00:00"])
-    try:
-        rc, out = device_boot(tree, port, 110)
-        print("boot_free_heap_bytes:", figures(out)["heap_free_bytes"] if rc == DONE
-              else "out of memory in a 110 KB heap")
-        image = romfs_image(tree)
-        for tag, img in (("boot", None), ("boot_romfs", image)):
-            kb, out = smallest_heap(lambda kb: device_boot(tree, port, kb, img), 320)
-            print("%s_smallest_heapsize_kb: %d" % (tag, kb))
-            print("%s_heap_in_use_bytes: %s" % (tag, figures(out)["heap_in_use_bytes"]))
-            print("%s_qstr_pool_bytes: %s" % (tag, re.search(r"n_total_bytes=(\d+)", out).group(1)))
-    finally:
-        stop_acquirer(acquirer)
-        shutil.rmtree(db, ignore_errors=True)
+
+    def on_flash(steps, prepare=None, **settings):
+        def run(kb):
+            with tempfile.TemporaryDirectory() as tmp:
+                db = os.path.join(tmp, "acquirer.db")
+                acquirer, port = start_acquirer(db, extra_args=devicerun.CLOCK)
+                try:
+                    state = os.path.join(tmp, "state")
+                    options = prepare(tmp, db) if prepare else []
+                    devicerun.provision(state, port, **settings)
+                    return devicerun.run(vm32, state, steps, kb, options)
+                finally:
+                    stop_acquirer(acquirer)
+        return run
+
+    def batch(tmp, db):
+        devicerun.write_batch(os.path.join(tmp, "state"), 500)
+        return []
+
+    def updatable(tmp, db):
+        return ["--slot", devicerun.updatable_flash(os.path.join(tmp, "flash"), os.path.join(tmp, "image"), db)]
+
+    sales = devicerun.sale_with_slips(12345) + devicerun.sale_with_slips(500)
+    def every_driver(tmp, db):
+        return ["--every-driver"]
+
+    return {"boot": on_flash(devicerun.BOOT, every_driver), "sale": on_flash(devicerun.BOOT + sales),
+            "settle500": on_flash(devicerun.BOOT + devicerun.SETTLE, batch, journal_max_bytes=1024 * 1024),
+            "update": on_flash(devicerun.UPDATE, updatable)}
 
 
-def device_figures(tree):
-    """Issue 5's: free heap after boot, firmware bytes per board, LCD and printer speed."""
-    boot_figures(tree)
+def device_figures(vm32):
+    """The device on the 32-bit frozen VM against the acquirer on loopback: the heap after boot
+    in the board's 110 KB, and the smallest heap each merchant's run completes in."""
+    runs = device_runs(vm32)
+    rc, out = runs["boot"](devicerun.HEAP_KB)
+    found = figures(out)
+    if rc == DONE:
+        print("boot_heap_in_use_bytes:", found["heap_in_use_bytes"])
+        print("boot_free_heap_bytes:", found["heap_free_bytes"])
+        print("boot_qstr_pool_bytes:", re.search(r"n_total_bytes=(\d+)", out).group(1))
+    else:
+        print("boot_heap_in_use_bytes: out of memory in a %d KB heap" % devicerun.HEAP_KB)
+    for name in ("sale", "settle500", "update"):
+        kb, out = smallest_heap(runs[name])
+        print("%s_smallest_heapsize_kb: %s" % (name, kb if kb else "not done in 160 KB"))
+
+
+def board_figures(vm32):
+    """Each board's firmware size (.mpy and frozen), the LCD's and the printer's speed."""
     for board in sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, "boards", "*.py"))):
         with tempfile.TemporaryDirectory() as out_dir:
-            r = subprocess.run([sys.executable, "-m", "tools.build", "firmware", "--board", board, "--out", out_dir],
-                               cwd=ROOT, capture_output=True, text=True)
+            r = subprocess.run([sys.executable, "-m", "tools.build", "firmware", "--board", board, "--freeze",
+                                "--out", out_dir], cwd=ROOT, capture_output=True, text=True)
         found = figures(r.stdout)
-        name = "firmware_bytes_" + board
-        print("%s: %s" % (name, found.get(name, "build failed")))
+        for name in ("firmware_bytes_" + board, "frozen_bytes_" + board):
+            print("%s: %s" % (name, found.get(name, "build failed")))
     font = os.path.join(ROOT, "firmware", "assets", "font16.bin")
     for script, name in (("bench_display_vm.py", "lcd_full_screen_ms"), ("bench_printer_vm.py", "printer_bytes_per_s")):
-        r = subprocess.run([os.path.join(BIN, "micropython"), os.path.join(ROOT, "tools", script), font],
-                           cwd=ROOT, capture_output=True, text=True)
+        r = subprocess.run([vm32, os.path.join(ROOT, "tools", script), font], cwd=ROOT, capture_output=True, text=True)
         print("%s: %s" % (name, figures(r.stdout).get(name, "failed: " + r.stderr.strip()[-80:])))
 
 
@@ -233,24 +230,28 @@ def codec_ratio():
 
 
 def main():
+    vm32 = upy32.ensure()
     print("mpy_total_bytes:", mpy_total())
     tree = tempfile.mkdtemp(prefix="pos-bench-")
-    mpy_tree(tree)
-    fixtures(tree)
-    for what in ("imports", "timing", "query"):
-        rc, out = vm(tree, 1024, what)
-        if rc:
-            sys.stdout.write(out)
-            return rc
-        for name, value in figures(out).items():
-            print("%s: %s" % (name, value))
-    for flow in ("sale", "bill", "settle500"):
-        print("%s_peak_working_heap_bytes: %d" % (flow, working_heap(tree, flow)))
-        rc, out = vm(tree, 1024, "flow", flow, "sample")
-        name = flow + "_sampled_live_heap_bytes"
-        print("%s: %s" % (name, figures(out)[name]))
-    print("sale_smallest_heapsize_kb:", smallest_heap(lambda kb: vm(tree, kb, "flow", "sale", "lazy"))[0])
-    device_figures(tree)
+    try:
+        mpy_tree(tree)
+        fixtures(tree)
+        for micropython, what, suffix in ((VM_64, "imports", "_64bit"), (vm32, "timing", ""), (vm32, "query", "")):
+            rc, out = vm(micropython, tree, 1024, what)
+            if rc:
+                sys.stdout.write(out)
+                return rc
+            for name, value in figures(out).items():
+                print("%s%s: %s" % (name, suffix, value))
+        for flow in ("sale", "bill", "settle500"):
+            print("%s_peak_working_heap_bytes_64bit: %d" % (flow, working_heap(tree, flow)))
+            rc, out = vm(VM_64, tree, 1024, "flow", flow, "sample")
+            name = flow + "_sampled_live_heap_bytes"
+            print("%s_64bit: %s" % (name, figures(out)[name]))
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+    device_figures(vm32)
+    board_figures(vm32)
     print("codec_time_ratio_vs_pyiso8583: %.2f" % codec_ratio())
     return 0
 

@@ -6,8 +6,9 @@
 # row sent again each run, and prints
 #   lcd_full_screen_ms: <mean over RUNS runs>
 #   lcd_full_screen_bytes: <bytes one screen puts on the SPI bus>
-# The drivers are imported from the firmware tree the font belongs to
-# (FONT_PATH/../..), else from this repository's firmware/.
+# The drivers are the VM's frozen ones where it has them (tools/upy32.py), else
+# imported from the firmware tree the font belongs to (FONT_PATH/../..), else
+# from this repository's firmware/.
 import sys
 
 try:
@@ -25,8 +26,9 @@ FONT = sys.argv[1]
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 10
 HERE = sys.argv[0].rsplit("/", 1)[0] if "/" in sys.argv[0] else "."
 ASSETS = FONT.rsplit("/", 1)[0] if "/" in FONT else "."
-sys.path.insert(0, HERE + "/../firmware")
-sys.path.insert(0, ASSETS + "/..")
+AFTER_FROZEN = sys.path.index(".frozen") + 1 if ".frozen" in sys.path else 0
+sys.path.insert(AFTER_FROZEN, HERE + "/../firmware")
+sys.path.insert(AFTER_FROZEN, ASSETS + "/..")
 
 from drivers.lcd import ColorLcd  # noqa: E402
 from drivers.fakes.lcd import FakeBus

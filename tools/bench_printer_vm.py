@@ -10,7 +10,8 @@ import sys
 import time
 
 HERE = sys.argv[0].rsplit("/", 1)[0] if "/" in sys.argv[0] else "."
-sys.path.insert(0, HERE + "/../firmware")
+# After the VM's frozen modules: on the 32-bit frozen VM (tools/upy32.py) its firmware is measured.
+sys.path.insert(sys.path.index(".frozen") + 1 if ".frozen" in sys.path else 0, HERE + "/../firmware")
 
 from drivers.fakes.printer import FakePrinter  # noqa: E402
 from drivers.printer import Printer  # noqa: E402

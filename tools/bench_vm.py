@@ -6,10 +6,12 @@
 # TREE holds firmware/ as .mpy files (bytecode in RAM, as on a board without
 # frozen modules), host_tests/vm/ (the scripted host of the flow tests) and
 # fixtures/NAME/ (a terminal's flash to start from, written by tools/bench.py).
-# MODE: "all" imports every firmware module first (the default), "lazy"
-# imports as the terminal does, "sample" also prints the live heap sampled
-# after gc.collect() at every step (a lower bound: it misses peaks inside one),
-# "reserve=N" takes the heap's free tail but N bytes before the flow starts.
+# On a VM with the firmware and the kits frozen (tools/upy32.py: bench.py runs
+# timing and query there) the frozen modules come before TREE's; imports and
+# flow run on the 64-bit VM from PyPI, whose figures bench.py names _64bit.
+# MODE: every firmware module is imported first; "sample" also prints the live
+# heap sampled after gc.collect() at every step (a lower bound: it misses peaks
+# inside one), "reserve=N" takes the heap's free tail but N bytes before the flow starts.
 #
 # Flows: sale (12345 fen, swiped, PIN, both slips), bill (the 128.50 gas
 # bill: inquiry, check, card, PIN, both vouchers), settle500 (a batch of 500
@@ -31,8 +33,9 @@ import sys
 import time
 
 TREE = sys.argv[1]
-sys.path.insert(0, TREE + "/firmware")
-sys.path.insert(0, TREE + "/host_tests/vm")
+AFTER_FROZEN = sys.path.index(".frozen") + 1     # a VM's frozen firmware and kits before the tree's
+sys.path.insert(AFTER_FROZEN, TREE + "/firmware")
+sys.path.insert(AFTER_FROZEN, TREE + "/host_tests/vm")
 
 MODULES = ("app", "clock", "cup", "des", "editors", "engine", "escpos", "font", "i18n", "iso8583", "journal",
            "ledger", "mac", "menu", "message", "money", "operators", "pinblock", "receipt", "rescodes", "screen",
@@ -194,9 +197,8 @@ def flow(name, mode):
         except OSError:
             os.mkdir(state)
         dev = Device(mode == "sample")
-        if mode != "lazy":
-            for module in MODULES:
-                __import__("pos." + module)
+        for module in MODULES:
+            __import__("pos." + module)
         from pos import app
         term = dev.term = app.App(state, lambda: now[0], PROVISION, TREE + "/firmware/assets")
         term.power_on()
@@ -266,7 +268,7 @@ def main():
     if what == "imports":
         imports()
     elif what == "flow":
-        flow(sys.argv[3], sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] != "-v" else "all")
+        flow(sys.argv[3], sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] != "-v" else "")
     elif what == "timing":
         timing()
     elif what == "query":

@@ -1,6 +1,6 @@
 """The device's filesystem for one board, built from the firmware tree as it is.
 
-    python -m tools.build firmware --board NAME [--out build/NAME] [--version V] [--freeze | --romfs]
+    python -m tools.build firmware --board NAME [--out build/NAME] [--version V] [--freeze [--image] | --romfs]
 
 Writes docs/device.md's layout into build/NAME/:
 
@@ -11,6 +11,7 @@ Writes docs/device.md's layout into build/NAME/:
                        assets/ (every file of firmware/assets/), board.py, VERSION
     SIZES.txt          the size report (not copied to the device)
     manifest.py        with --freeze: the same modules frozen into a custom MicroPython
+                       (--image: that MicroPython built, with ESP-IDF, into build/NAME.image/)
     romfs.img          with --romfs: the same modules as .mpy in a ROMFS image, for a
                        MicroPython built with ROMFS (`mpremote romfs deploy`)
 
@@ -463,6 +464,7 @@ class Report:
         self.notes = []
         self.flash = {}
         self.romfs = None         # with --romfs: romfs.img's bytes
+        self.frozen = False       # with --freeze: the modules are frozen, not in the slot
 
     @property
     def mpy_bytes(self):
@@ -471,6 +473,11 @@ class Report:
     @property
     def py_bytes(self):
         return sum(py for _, _, py, _ in self.modules)
+
+    @property
+    def frozen_bytes(self):
+        """The .mpy bytes of the modules manifest.py freezes from the firmware tree (board.py aside)."""
+        return sum(size for _, path, _, size in self.modules if path.startswith(FREEZE_CHECK + "/"))
 
     @property
     def asset_bytes(self):
@@ -503,7 +510,32 @@ class Report:
         if self.notes:
             lines += [""] + self.notes
         lines += ["", "firmware_bytes_%s: %d" % (b["NAME"], self.mpy_bytes)]
+        if self.frozen:
+            lines.append("frozen_bytes_%s: %d" % (b["NAME"], self.frozen_bytes))
         return "\n".join(lines) + "\n"
+
+
+def board_names(boards_dir):
+    return sorted(f[:-3] for f in os.listdir(boards_dir) if f.endswith(".py") and not f.startswith("_"))
+
+
+def board_modules(src, board_name, boards_dir=None):
+    """(board, {module name: source path} of what ships, notes of the walk) of a board."""
+    boards_dir = boards_dir or os.path.join(_repo_of(src), "boards")
+    board_path = os.path.join(boards_dir, board_name + ".py")
+    if not os.path.isfile(board_path):
+        known = board_names(boards_dir) if os.path.isdir(boards_dir) else []
+        raise BuildError("no board %s in %s (boards: %s)" % (board_name, boards_dir, ", ".join(known) or "none"))
+    board = load_board(board_path)
+    shipped, notes = discover(src, board, board_path, boards_dir)
+    return board, shipped, notes
+
+
+def frozen(shipped):
+    """Of the modules that ship, those a frozen MicroPython freezes: the ESP32 image's and the
+    32-bit unix VM's (tools/upy32.py) alike. /main.py and /bootsel stay on the filesystem; the
+    board file is frozen from the slot it ships in."""
+    return {name: path for name, path in shipped.items() if name not in ROOT_MODULES and name != BOARD_MODULE}
 
 
 def build(src, board_name, out=None, version=None, freeze=False, boards_dir=None, check_size=True, romfs=False):
@@ -515,17 +547,11 @@ def build(src, board_name, out=None, version=None, freeze=False, boards_dir=None
     if freeze and romfs:
         raise BuildError("--freeze and --romfs both keep the code out of RAM, in two different images: choose one")
     src = os.path.abspath(src)
-    boards_dir = boards_dir or os.path.join(_repo_of(src), "boards")
-    board_path = os.path.join(boards_dir, board_name + ".py")
-    if not os.path.isfile(board_path):
-        known = sorted(f[:-3] for f in os.listdir(boards_dir) if f.endswith(".py")) if os.path.isdir(boards_dir) else []
-        raise BuildError("no board %s in %s (boards: %s)" % (board_name, boards_dir, ", ".join(known) or "none"))
-    board = load_board(board_path)
+    board, shipped, notes = board_modules(src, board_name, boards_dir)
     if board["FLASH_MB"] not in VFS_BYTES:
         raise BuildError("board %s: no vfs partition size known for %d MB of flash (tools/build.py VFS_BYTES)"
                          % (board_name, board["FLASH_MB"]))
     version = version or git_version(src)
-    shipped, notes = discover(src, board, board_path, boards_dir)
     out = os.path.abspath(out or os.path.join(_repo_of(src), "build", board_name))
     _prepare_out(out)
     slot = os.path.join(out, "slot_a")
@@ -567,6 +593,7 @@ def build(src, board_name, out=None, version=None, freeze=False, boards_dir=None
 
     report = Report(board, version, out)
     report.notes = notes
+    report.frozen = freeze
     for name, path, dest, _ in jobs:
         report.modules.append((name, dest, os.path.getsize(path), os.path.getsize(os.path.join(out, dest))))
     shutil.rmtree(os.path.join(out, FREEZE_CHECK), ignore_errors=True)
@@ -605,7 +632,7 @@ def build(src, board_name, out=None, version=None, freeze=False, boards_dir=None
     vfs = VFS_BYTES[board["FLASH_MB"]]
     report.flash = {"slot": slot_bytes, "top": top_bytes, "state": state_bytes, "needed": needed, "vfs": vfs}
     if freeze:
-        write_manifest(out, src, shipped, board)
+        write_board_manifest(out, src, shipped, board)
     text = report.text()
     with open(os.path.join(out, "SIZES.txt"), "w", encoding="utf-8") as f:
         f.write(text)
@@ -632,27 +659,62 @@ def write_romfs(out):
     return len(image)
 
 
-def write_manifest(out, src, shipped, board):
-    """manifest.py for `make BOARD=... FROZEN_MANIFEST=.../manifest.py` in micropython/ports/esp32.
+def write_manifest(path, header, includes, modules):
+    """A manifest.py at path for a MicroPython build's FROZEN_MANIFEST: header (comment lines),
+    the manifests it includes, then each module, (file relative to its base, base directory).
 
-    The port's own manifest is included first (it freezes asyncio and the
-    networking bundle the firmware counts as built-in). The application modules
-    are frozen from their .py sources, so the MicroPython being built compiles
-    them with its own mpy-cross; relative paths resolve against this file.
-    /main.py and /bootsel stay on the filesystem.
+    Bases are written relative to the manifest, which makemanifest resolves against its own
+    directory; the modules are frozen from their .py sources, so the MicroPython being built
+    compiles them with its own mpy-cross.
     """
-    base = os.path.relpath(src, out).replace(os.sep, "/")
-    lines = ['# Generated by tools/build.py: the firmware frozen into a custom MicroPython image.',
-             '# cd micropython/ports/esp32 && make BOARD=%s FROZEN_MANIFEST=%s'
-             % (MICROPYTHON_BOARDS[board["MCU"]], os.path.join(out, "manifest.py")),
-             'include("$(PORT_DIR)/boards/manifest.py")',
-             'module("board.py", base_path="slot_a")']
-    for name, path in sorted(shipped.items()):
-        if name in ROOT_MODULES or name == BOARD_MODULE:
-            continue
-        lines.append('module("%s", base_path="%s")' % (_rel_source(src, path), base))
-    with open(os.path.join(out, "manifest.py"), "w") as f:
+    here = os.path.dirname(os.path.abspath(path))
+    lines = ["# " + line for line in header]
+    lines += ['include("%s")' % inc for inc in includes]
+    for rel, base in modules:
+        lines.append('module("%s", base_path="%s")' % (rel, os.path.relpath(base, here).replace(os.sep, "/")))
+    with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+def write_board_manifest(out, src, shipped, board):
+    """out/manifest.py for `make BOARD=... FROZEN_MANIFEST=.../manifest.py` in micropython/ports/esp32:
+    the port's own manifest first (it freezes asyncio and the networking bundle the firmware
+    counts as built-in), the board file from the slot, then the firmware's frozen modules."""
+    path = os.path.join(out, "manifest.py")
+    header = ["Generated by tools/build.py: the firmware frozen into a custom MicroPython image.",
+              "cd micropython/ports/esp32 && make BOARD=%s FROZEN_MANIFEST=%s" % (MICROPYTHON_BOARDS[board["MCU"]], path)]
+    modules = [("board.py", os.path.join(out, "slot_a"))]
+    modules += [(_rel_source(src, p), src) for _name, p in sorted(frozen(shipped).items())]
+    write_manifest(path, header, ["$(PORT_DIR)/boards/manifest.py"], modules)
+
+
+def idf_missing(environ=None):
+    """What of ESP-IDF a build of MicroPython's ESP32 port needs and this shell lacks: [] when none."""
+    environ = os.environ if environ is None else environ
+    missing = []
+    if not environ.get("IDF_PATH"):
+        missing.append("IDF_PATH is not set")
+    if shutil.which("idf.py", path=environ.get("PATH")) is None:
+        missing.append("idf.py is not on PATH")
+    return missing
+
+
+def esp32_image(out, board):
+    """MicroPython's ESP32 port built for the board's MCU with out/manifest.py frozen, from the source
+    tools/upy32.py takes (MICROPY_SRC); the path of its firmware.bin. Needs ESP-IDF (idf_missing)."""
+    from tools import upy32
+    image = out + ".image"
+    os.makedirs(image, exist_ok=True)
+    with open(os.path.join(image, "build.log"), "w") as log:
+        src = upy32.source_dir(upy32.source_spec(), log)
+        port = os.path.join(src, "ports", "esp32")
+        mcu_board = "BOARD=" + MICROPYTHON_BOARDS[board["MCU"]]
+        upy32.run_logged(["make", "-C", os.path.join(src, "mpy-cross")], log)
+        if os.path.isdir(os.path.join(src, ".git")):
+            upy32.run_logged(["make", "-C", port, mcu_board, "submodules"], log)
+        upy32.run_logged(["make", "-C", port, mcu_board, "BUILD=" + image,
+                          "FROZEN_MANIFEST=" + os.path.join(out, "manifest.py")], log)
+    return os.path.join(image, "firmware.bin")
 
 
 def main(argv=None):
@@ -663,11 +725,22 @@ def main(argv=None):
     ap.add_argument("--out", help="output directory (build/BOARD)")
     ap.add_argument("--version", help="slot_a/VERSION (default: git describe --always --dirty)")
     ap.add_argument("--freeze", action="store_true", help="also write manifest.py for a custom MicroPython build")
+    ap.add_argument("--image", action="store_true",
+                    help="with --freeze: build that MicroPython for the board's MCU (needs ESP-IDF: IDF_PATH, idf.py)")
     ap.add_argument("--romfs", action="store_true",
                     help="the modules in romfs.img, for a MicroPython built with ROMFS, instead of in the slot")
     args = ap.parse_args(argv)
+    if args.image:
+        missing = idf_missing()
+        if missing:
+            print("build failed: the ESP32 image needs ESP-IDF (the version MicroPython's ports/esp32/README.md"
+                  " names; `. $IDF_PATH/export.sh` sets it up): %s" % "; ".join(missing), file=sys.stderr)
+            return 1
     try:
-        report = build(args.src, args.board, args.out, args.version, args.freeze, romfs=args.romfs)
+        report = build(args.src, args.board, args.out, args.version, args.freeze or args.image, romfs=args.romfs)
+        sys.stdout.write(report.text())
+        if args.image:
+            print("image: %s" % esp32_image(report.out, report.board))
     except SizeError as e:
         sys.stdout.write(e.report.text())
         print("build failed: %s" % e, file=sys.stderr)
@@ -675,7 +748,6 @@ def main(argv=None):
     except BuildError as e:
         print("build failed: %s" % e, file=sys.stderr)
         return 1
-    sys.stdout.write(report.text())
     return 0
 
 

@@ -140,12 +140,30 @@ async def login(shell, dev, scans):
 
 
 def run(shell, script):
-    """The shell's loop and script() (a coroutine function) together, until script returns."""
-    async def both():
-        task = asyncio.create_task(shell.run())
+    """The shell's loop and script() (a coroutine function) together, until script returns. A
+    MemoryError the shell recovered from ends the run at once and is raised: a clean run has none."""
+    failed = []
+
+    async def steps():
         try:
             await script()
+        except Exception as e:      # kept for the caller, not left to the loop's handler
+            failed.append(e)
+
+    async def both():
+        task = asyncio.create_task(shell.run())
+        script_task = asyncio.create_task(steps())
+        try:
+            while not script_task.done():
+                if shell.memory_errors:
+                    script_task.cancel()
+                    break
+                await sleep_ms(10)
         finally:
             shell.stop()
             await task
     asyncio.run(both())
+    if shell.memory_errors:
+        raise MemoryError("the shell recovered from %d MemoryError" % shell.memory_errors)
+    if failed:
+        raise failed[0]

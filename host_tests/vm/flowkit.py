@@ -48,7 +48,7 @@ class Host:
         self.kinds = []
         self.seq = 0
         self.backup = None        # what 0800/390 stored, 391 serves
-        self.uploading = None
+        self.uploading = None     # the pieces of a 390 upload so far (a list: no copy of the whole per piece)
         self.image = None         # what 0800/380 serves: manifest, signature, files {path: bytes} (updkit.Image)
 
     def answer(self, frame):
@@ -115,14 +115,16 @@ class Host:
         import hashlib
         from binascii import hexlify
         offset = int(items["OF"])
-        so_far = b"" if offset == 0 else self.uploading
-        if so_far is None or offset != len(so_far):
+        if offset == 0:
+            self.uploading = []
+        if self.uploading is None or offset != sum(len(piece) for piece in self.uploading):
             return "12"
-        self.uploading = so_far + items["DA"]
-        if len(self.uploading) == int(items["SZ"]):
-            if items.get("CK") != hexlify(hashlib.sha256(self.uploading).digest()):
+        self.uploading.append(items["DA"])
+        if offset + len(items["DA"]) == int(items["SZ"]):
+            whole = b"".join(self.uploading)
+            if items.get("CK") != hexlify(hashlib.sha256(whole).digest()):
                 return "12"
-            self.backup = self.uploading
+            self.backup = whole
         return "00"
 
     def give_backup(self, items):

@@ -1,23 +1,26 @@
 # The device on the MicroPython VM over the port's own sockets: devicekit's fake pins and UARTs
 # under the real drivers, board builder, runtime and App, its Wi-Fi's TCP going to a real
-# acquirer on loopback (host_tests/test_vm_device.py and `make bench` start one):
-#   micropython netdevice.py ROOT STATE [--romfs IMAGE] [--every-driver] STEP...
-# ROOT holds firmware/ (sources or .mpy, and its assets) and host_tests/vm/; STATE is the
-# terminal's flash, its provision and settings (the acquirer's address and port among them)
-# written by the caller. --romfs: the firmware's code is imported from IMAGE, a ROMFS image of
-# firmware/'s .mpy files mounted at /rom, bytecode and constants used where they lie as on a
-# board's ROMFS partition; a devicekit in the image is taken before host_tests/vm's. On this port the image sits in the heap: it is read first, into one
-# buffer at the heap's start, and the figures printed are of the heap after it.
+# acquirer on loopback (tools/devicerun.py runs it for host_tests/test_vm_device.py and `make bench`):
+#   micropython netdevice.py ROOT STATE [--romfs IMAGE] [--slot DIR] [--every-driver] STEP...
+# ROOT holds firmware/ (sources or .mpy, and its assets) and host_tests/vm/; on a VM with them
+# frozen (tools/upy32.py) the frozen ones are what runs, and ROOT gives the assets only. STATE is
+# the terminal's flash, its provision and settings (the acquirer's address and port among them)
+# written by the caller. --slot: the application slot the device runs from (its assets, board
+# file and VERSION: an update goes into the slot beside it), ROOT/firmware unless given.
+# --romfs: the firmware's code is imported from IMAGE, a ROMFS image of firmware/'s .mpy files
+# mounted at /rom ahead of anything frozen, bytecode and constants used where they lie as on a
+# board's ROMFS partition; a devicekit in the image is taken before host_tests/vm's. On this
+# port the image sits in the heap: it is read first, into one buffer at the heap's start, and
+# the figures printed are of the heap after it.
 # --every-driver: every driver module is imported before the device starts, as `make bench`
 # defines its boot figure; without it the board builder imports the board's own, as on a board.
 # Steps, in order:
 #   keys K,K,...  the keys pressed on the matrix, one after the other
 #   swipe TRACK2  a card through the magstripe reader (the decoder adds the sentinels)
-#   until TEXT    TEXT on the screen within 20 s
+#   until TEXT    TEXT on the screen within 60 s
 # Prints "printer_bytes: N" (what reached the printer), "app_from: FILE" (where pos.app was
-# loaded from), "screen: <row>" lines of the last
-# screen and, after a collection, the heap free and in use ("heap_free_bytes: ...") and the
-# qstr pool's line (micropython.qstr_info()). Exit
+# loaded from), "screen: <row>" lines of the last screen and, after a collection, the heap free
+# and in use ("heap_free_bytes: ...") and the qstr pool's line (micropython.qstr_info()). Exit
 # status 0; 1 when a step failed (and why); 4 on MemoryError, the shell's recovered ones too.
 import gc
 import sys
@@ -25,34 +28,35 @@ import sys
 ROOT = sys.argv[1]
 STATE = sys.argv[2]
 STEPS = sys.argv[3:]
-sys.path.insert(0, ROOT + "/host_tests/vm")
-if STEPS[:1] == ["--romfs"]:
+OPTIONS = {}
+while STEPS[:1] in (["--romfs"], ["--slot"], ["--every-driver"]):
+    flag = STEPS.pop(0)
+    OPTIONS[flag] = flag == "--every-driver" or STEPS.pop(0)
+SLOT = OPTIONS.get("--slot", ROOT + "/firmware")
+AFTER_FROZEN = sys.path.index(".frozen") + 1
+sys.path.insert(AFTER_FROZEN, ROOT + "/host_tests/vm")
+if "--romfs" in OPTIONS:
     import os
     import vfs
-    IMAGE = bytearray(os.stat(STEPS[1])[6])
-    with open(STEPS[1], "rb") as f:
+    IMAGE = bytearray(os.stat(OPTIONS["--romfs"])[6])
+    with open(OPTIONS["--romfs"], "rb") as f:
         f.readinto(IMAGE)
     vfs.mount(vfs.VfsRom(IMAGE), "/rom")
-    STEPS = STEPS[2:]
     sys.path.insert(0, "/rom")
 else:
     IMAGE = b""
-    sys.path.insert(0, ROOT + "/firmware")
-EVERY_DRIVER = STEPS[:1] == ["--every-driver"]
-if EVERY_DRIVER:
-    STEPS = STEPS[1:]
+    sys.path.insert(AFTER_FROZEN, ROOT + "/firmware")
 
 DRIVERS = ("compat", "keypad", "lcd", "magstripe", "icc", "nfc", "printer", "at", "modem", "wifi", "buzzer",
            "battery", "rtc")
 
 
 def main():
-    import asyncio
     import select
     import socket
-    from devicekit import Board, Device, Scans, keys, until
+    from devicekit import Board, Device, Scans, keys, run, until
     from runtime import device
-    for name in DRIVERS if EVERY_DRIVER else ():
+    for name in DRIVERS if "--every-driver" in OPTIONS else ():
         __import__("drivers." + name)
 
     class LoopbackBoard(Board):
@@ -61,7 +65,8 @@ def main():
         PARTS["rtc"] = {"driver": "rtc.Clock", "source": "modem"}
 
     dev = Device(net=socket)
-    shell, _ = device.start("firmware", dev.machine, dev.network, socket, root=ROOT, board=LoopbackBoard,
+    root, _, slot = SLOT.rpartition("/")
+    shell, _ = device.start(slot, dev.machine, dev.network, socket, root=root, board=LoopbackBoard,
                             state=STATE, select=select)
     scans = Scans(shell.keypad)
     failed = []
@@ -74,29 +79,14 @@ def main():
             elif verb == "swipe":
                 dev.swipe(";" + arg + "?")
             elif verb == "until":
-                await until(shell, arg, 20000)
+                await until(shell, arg, 60000)
             else:
                 raise ValueError("unknown step %r" % step)
 
-    async def both():
-        task = asyncio.create_task(shell.run())
-        steps = asyncio.create_task(script())
-        try:
-            while not steps.done():
-                if shell.memory_errors:          # the shell recovered from one: not a clean run
-                    steps.cancel()
-                    break
-                await asyncio.sleep_ms(10)
-            else:
-                await steps
-        except AssertionError as e:
-            failed.append(str(e))
-        finally:
-            shell.stop()
-            await task
-    asyncio.run(both())
-    if shell.memory_errors:
-        raise MemoryError
+    try:
+        run(shell, script)
+    except AssertionError as e:
+        failed.append(str(e))
     print("printer_bytes:", dev.printer.received)
     print("app_from:", sys.modules["pos.app"].__file__)
     for row in shell.app.screen.text().split("\n"):

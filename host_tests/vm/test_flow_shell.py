@@ -131,7 +131,9 @@ class Rig:
         await self.press("0 1 ENTER 0 0 0 0 ENTER")
         await self.until("欢迎使用")
 
-    def run(self, script):
+    def run(self, script, memory_errors=0):
+        """script(rig) beside the shell's loop; the shell must have recovered from memory_errors
+        MemoryErrors on the way, none unless a test makes one."""
         async def both():
             task = asyncio.create_task(self.shell.run())
             try:
@@ -141,6 +143,7 @@ class Rig:
                 await task
         asyncio.run(both())
         rmtree(self.dir)
+        assert self.shell.memory_errors == memory_errors, self.shell.memory_errors
 
 
 def test_a_sale_through_the_shell_reaches_the_host_the_printer_and_the_lcd():
@@ -182,8 +185,7 @@ def test_a_memory_error_is_reported_and_the_terminal_goes_back_to_its_screen():
         r.reader.fail_once = True
         await r.until("内存不足")
         await r.until("欢迎使用", 5000)
-    rig.run(script)
-    assert rig.shell.memory_errors == 1
+    rig.run(script, memory_errors=1)
 
 
 def test_paper_loaded_while_the_app_waits_prints_the_copy():

@@ -40,12 +40,12 @@ def raises(exc_type, fn, *args):
 
 
 def asset_path(name):
-    """A file of firmware/assets, found from this directory (MicroPython may lack __file__)."""
-    try:
-        here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-        return here + "/../../firmware/assets/" + name
-    except NameError:
-        return "firmware/assets/" + name
+    """A file of firmware/assets, found from this directory; frozen (no directory in __file__), or
+    on a MicroPython without __file__, from the working directory, the tests' root."""
+    here = globals().get("__file__", "")
+    if "/" in here:
+        return here.rsplit("/", 1)[0] + "/../../firmware/assets/" + name
+    return "firmware/assets/" + name
 
 
 def font_path():
