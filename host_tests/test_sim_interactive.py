@@ -133,7 +133,7 @@ def test_sale_through_the_keyboard(session, tmp_path):
     _press(ui, win, "129", curses.KEY_BACKSPACE, "345")
     assert "123.45" in session.term.screen.text()
     _press(ui, win, curses.KEY_ENTER)
-    _wait(ui, win, "请刷卡")
+    _wait(ui, win, "插卡或刷卡")
 
     _press(ui, win, "c")
     assert "1=good" in win.text() and "2=poor" in win.text()
@@ -278,7 +278,7 @@ def test_the_terminal_runs_on_chinas_time_and_the_acquirer_agrees_at_sign_in(tmp
 
 def _sale(ui, win):
     _press(ui, win, 10, "1", "2500", 10)
-    _wait(ui, win, "请刷卡")
+    _wait(ui, win, "插卡或刷卡")
     _press(ui, win, "c", "1")
     _wait(ui, win, "请输入密码")
     _press(ui, win, "123456", 10)

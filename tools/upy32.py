@@ -202,7 +202,9 @@ def ensure():
             run_logged(["make", "-C", os.path.join(src, "mpy-cross"), jobs], log)
             run_logged(["make", "-C", os.path.join(src, "ports", "unix"), jobs] + list(MAKE_FLAGS) +
                        ["BUILD=" + objects, "FROZEN_MANIFEST=" + MANIFEST], log)
-        shutil.copy2(os.path.join(objects, "micropython"), BINARY)
+        # A new file renamed over the old: a VM still running from the old binary keeps it.
+        shutil.copy2(os.path.join(objects, "micropython"), BINARY + ".new")
+        os.replace(BINARY + ".new", BINARY)
         for path, text in ((base_path, base), (stamp_path, want)):
             with open(path, "w") as f:
                 f.write(text)

@@ -1,7 +1,7 @@
 """The terminal application: the menu state machine running flows on the engine.
 
 Whoever runs the terminal (device runtime, simulator, test) feeds it events
-(`key`, `card`, `paper_loaded`, `tick`, `resolve`) and carries out the engine's
+(`key`, `card`, `card_removed`, `paper_loaded`, `tick`, `resolve`) and carries out the engine's
 pending I/O effect. `clock()` returns local wall-clock seconds (Unix epoch).
 """
 import sys
@@ -148,6 +148,10 @@ class App:
         self.engine.paper_loaded()
         self._follow()
 
+    def card_removed(self):
+        self.engine.card_removed()
+        self._follow()
+
     def tick(self):
         self.engine.tick(self.clock())
         self._follow()
@@ -165,6 +169,11 @@ class App:
     def wants_card(self):
         """True while a card presented would be taken: the shell polls the chip slot and the field then."""
         return self.engine.wants_card
+
+    @property
+    def wants_removal(self):
+        """True while a flow waits for the chip card to leave the slot: the shell polls it then."""
+        return self.engine.wants_removal
 
     @property
     def wants_paper(self):

@@ -3,9 +3,9 @@
 Rules:
 - A flow yields an effect and receives its result; it never reads a clock,
   sleeps or touches a driver.
-- Screen effects (Ask, Show, ReadCard, WaitPaper) are resolved here from key,
-  card and printer events; I/O effects (Connect, Exchange, Disconnect, Print,
-  Probe, Restart) are carried out by whoever runs the engine (the runtime's
+- Screen effects (Ask, Show, ReadCard, RemoveCard, WaitPaper) are resolved
+  here from key, card and printer events; I/O effects (Connect, Exchange,
+  Disconnect, Apdu, Beep, Print, Probe, Restart) are carried out by whoever runs the engine (the runtime's
   shell, a test kit, the bench) through one table, HANDLERS: each effect's
   handler is that runner's method of the name the table gives, and its result
   goes back through `resolve()`.
@@ -61,6 +61,15 @@ class ReadCard(Effect):
         self.editor = manual
 
 
+class RemoveCard(Effect):
+    """Wait until the card leaves the chip slot (请拔卡); result: OK, or TIMEOUT. A key does not end
+    it: a card left in the slot is still asked for."""
+
+    def __init__(self, screen, timeout=60):
+        self.screen = screen
+        self.timeout = timeout
+
+
 class WaitPaper(Effect):
     """Wait until the printer has paper; result: OK (paper loaded, or ENTER to try again), CANCEL or TIMEOUT."""
 
@@ -88,6 +97,22 @@ class Exchange(Effect):
 
 
 class Disconnect(Effect):
+    io = True
+
+
+class Apdu(Effect):
+    """One command to the chip card in `reader` ("icc", the slot, or "nfc", the field); result:
+    the card's answer (data, SW1, SW2) as bytes, CARD_GONE or CARD_ERROR."""
+    io = True
+
+    def __init__(self, reader, command, screen=None):
+        self.reader = reader
+        self.command = command
+        self.screen = screen
+
+
+class Beep(Effect):
+    """The buzzer: the contactless card may leave the field. Result: OK."""
     io = True
 
 
@@ -133,6 +158,8 @@ HANDLERS = {
     Connect: "connect",
     Exchange: "exchange",
     Disconnect: "disconnect",
+    Apdu: "apdu",
+    Beep: "beep",
     Print: "print_slip",
     Probe: "probe",
     Restart: "restart",
@@ -178,6 +205,15 @@ class Engine:
         """True while a card presented would end the wait (the shell polls the chip slot then)."""
         e = self.effect
         return e is not None and e.takes_card
+
+    @property
+    def wants_removal(self):
+        """True while the flow waits for the chip card to leave the slot."""
+        return isinstance(self.effect, RemoveCard)
+
+    def card_removed(self):
+        if isinstance(self.effect, RemoveCard):
+            self._advance(OK)
 
     @property
     def wants_paper(self):

@@ -7,4 +7,6 @@ LINK_DOWN = "LINK_DOWN"            # Connect: no link came up, nothing was sent
 LINK_BROKEN = "LINK_BROKEN"        # Exchange: the link failed with the request out
 PAPER_OUT = "PAPER_OUT"            # Print: print the copy again once paper is in
 PRINTER_ERROR = "PRINTER_ERROR"
+CARD_GONE = "CARD_GONE"            # Apdu: the card left the slot or the field
+CARD_ERROR = "CARD_ERROR"          # Apdu: the reader could not talk to the card
 GAVE_UP = (CANCEL, TIMEOUT)        # what ends an input without a value

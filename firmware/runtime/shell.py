@@ -24,7 +24,7 @@ import sys
 
 from drivers.compat import sleep_ms, ticks_diff, ticks_ms
 from pos.engine import carry_out
-from pos.results import LINK_BROKEN, OK, PRINTER_ERROR
+from pos.results import CARD_ERROR, CARD_GONE, LINK_BROKEN, OK, PRINTER_ERROR
 from pos.menu import LOW_BATTERY
 
 SCAN_MS = 10
@@ -32,6 +32,7 @@ TICK_MS = 1000
 STATUS_MS = 10000
 RECV_SLICE_MS = 100
 CHIP_POLL_MS = 200
+CARD_GONE_ERRORS = ("IccCardGone", "NfcCardGone")   # the readers' own: the card left
 # Bytes allocated between two collections: garbage reclaimed early keeps the heap in fewer pieces (two
 # sales with slips need a 68 KB heap so, 74 KB when the heap is collected only once it is full).
 GC_EVERY = 8192
@@ -135,33 +136,38 @@ class Shell:
     async def _chip_cards(self):
         """While the App waits for a card: a card inserted in the chip slot is powered (its ATR is
         the event, ("insert", atr hex); a mute or malformed one is ("card_error", "chip")), a card
-        on the contactless field is ("tap", uid hex). The App decides what it does with them."""
+        on the contactless field is ("tap", uid hex). The App decides what it does with them. A
+        card taken out of the slot is powered off, and ends the App's 请拔卡 wait."""
         from binascii import hexlify
         icc, nfc = self.parts.get("icc"), self.parts.get("nfc")
         inserted = False
         while self.running:
-            if self.app.wants_card:
-                if icc is not None:
+            app = self.app
+            if icc is not None and (app.wants_card or app.wants_removal or inserted):
+                try:
+                    present = icc.present()
+                except Exception:            # a coprocessor that does not answer is no card
+                    present = False
+                if present and not inserted and app.wants_card:
+                    inserted = True
                     try:
-                        present = icc.present()
-                    except Exception:            # a coprocessor that does not answer is no card
-                        present = False
-                    if present and not inserted:
-                        inserted = True
-                        try:
-                            event = ("insert", hexlify(await icc.power_on()).decode())
-                        except Exception:        # mute card, truncated or malformed ATR
-                            event = ("card_error", "chip")
-                        self.app.card(event)
-                    elif not present:
-                        inserted = False
-                if nfc is not None and self.app.wants_card:
-                    try:
-                        uid = await nfc.poll()
-                    except Exception:
-                        uid = None
-                    if uid:
-                        self.app.card(("tap", hexlify(uid).decode()))
+                        event = ("insert", hexlify(await icc.power_on()).decode())
+                    except Exception:        # mute card, truncated or malformed ATR
+                        event = ("card_error", "chip")
+                    app.card(event)
+                elif not present:
+                    if inserted:
+                        icc.power_off()
+                    inserted = False
+                    if app.wants_removal:
+                        app.card_removed()
+            if nfc is not None and app.wants_card:
+                try:
+                    uid = await nfc.poll()
+                except Exception:
+                    uid = None
+                if uid:
+                    app.card(("tap", hexlify(uid).decode()))
             await sleep_ms(CHIP_POLL_MS)
 
     async def _loop(self, steps):
@@ -231,6 +237,20 @@ class Shell:
         if self.printer is None:
             return PRINTER_ERROR
         return await self.printer.print_lines(effect.lines, self.font, self.app.settings.get("density", 2))
+
+    async def apdu(self, effect):
+        reader = self.parts.get(effect.reader)
+        if reader is None:
+            return CARD_ERROR
+        try:
+            return await reader.apdu(effect.command)
+        except Exception as e:               # the readers' IccCardGone / NfcCardGone, or a reader fault
+            return CARD_GONE if type(e).__name__ in CARD_GONE_ERRORS else CARD_ERROR
+
+    async def beep(self, effect):
+        if self.buzzer is not None:
+            self.buzzer.beep()
+        return OK
 
     async def restart(self, effect):
         self.link.close()

@@ -6,8 +6,8 @@
 from pos import cup, des, iso8583, mac, message, tlv
 from pos.app import App
 from pos.engine import carry_out
-from pos.results import OK, PAPER_OUT
-from vmutil import START, rmtree, tmpdir
+from pos.results import CARD_GONE, OK, PAPER_OUT
+from vmutil import START, asset_path, rmtree, tmpdir
 
 TMK = b"\x01\x23\x45\x67\x89\xab\xcd\xef\xfe\xdc\xba\x98\x76\x54\x32\x10"
 PIK = b"\x11" * 8 + b"\x22" * 8
@@ -17,6 +17,8 @@ PROVISION = {"terminal_id": "12345678", "merchant_id": "123456789012345", "merch
 GOOD = "6222021000000000017=30121010000000000"
 POOR = "6222021000000000025=30121010000000000"
 CREDIT = "6258070000000000060=30121010000000000"
+EMV_CARDS = asset_path("../../tools/testdata/emv_cards.json")     # the test chip cards (tools/emvperso.py)
+IMK_AC = b"\x4b\x9a\x14\xcd\x42\xed\x16\xd0\x5c\xec\xed\xef\x7a\xa8\xbe\x25"   # the test cards' issuer key
 
 
 def kind_of(fields):
@@ -50,6 +52,7 @@ class Host:
         self.backup = None        # what 0800/390 stored, 391 serves
         self.uploading = None     # the pieces of a 390 upload so far (a list: no copy of the whole per piece)
         self.image = None         # what 0800/380 serves: manifest, signature, files {path: bytes} (updkit.Image)
+        self.scripts = b""        # issuer scripts (71 / 72 templates) added to a chip answer's field 55
 
     def answer(self, frame):
         _tpdu, _header, body = iso8583.unframe(frame)
@@ -97,6 +100,8 @@ class Host:
             out[39], out[62] = self.give_backup(tlv.decode(req[62]))
         if extra and not bad_mac:
             out.update(extra)
+        if 55 in req and 55 not in out and kind != "reversal":
+            out[55] = self.issuer_data(req, out[39])
         if 64 in cup.TRANSACTIONS[kind][message.FIELDS] and out.get(39) != "A0":
             out[64] = bytes(8)
         buf = bytearray(2) + cup.TPDU_ANSWER + cup.HEADER
@@ -109,6 +114,15 @@ class Host:
             if bad_mac:
                 buf[-1] ^= 1
         return bytes(buf)
+
+    def issuer_data(self, req, code):
+        """Field 55 of a chip answer: 91, the ARPC of the request's ARQC and the ARC, then scripts."""
+        from drivers.fakes import chipcard
+        from pos.emv import tlv as ber
+        icc = ber.flatten(req[55])
+        sk = chipcard.session_key(chipcard.icc_master_key(IMK_AC, req[2], req[23][-2:]), icc[0x9F36])
+        arc = code.encode()
+        return ber.encode(0x91, chipcard.arpc(sk, icc[0x9F26], arc) + arc) + self.scripts
 
     def take_backup(self, items):
         """39 of a 390 answer; the pieces are kept in order, the whole once its SHA-256 checks."""
@@ -165,6 +179,22 @@ def run_io(app, runner):
         app.resolve(result)
 
 
+def chip_card(name, **behaviour):
+    """The virtual chip card of that test card (drivers/fakes/chipcard.py)."""
+    from drivers.fakes import chipcard
+    card, imk = chipcard.load(EMV_CARDS, name)
+    return chipcard.ChipCard(card, imk, **behaviour)
+
+
+def give_ca_keys(term):
+    """The test CA's public key on the terminal's flash, as the host's 370 download leaves it."""
+    import json
+    from pos import store
+    with open(EMV_CARDS) as f:
+        ca = json.load(f)["ca"]
+    store.save(term.dir, "capk", {ca["rid"] + ":" + ca["index"]: [ca["modulus"], int(ca["exponent"], 16)]})
+
+
 class Terminal:
     """One terminal on flash in a fresh directory; close() removes it."""
 
@@ -176,6 +206,7 @@ class Terminal:
         self.paper = True
         self.link = OK           # what a Connect gets: OK, or LINK_DOWN for a link that does not come up
         self.restarts = 0        # Restart effects carried out (the App goes on: a test boots a new one)
+        self.chip = None         # the card in the chip slot (drivers/fakes/chipcard.py's ChipCard)
         self.probe_answers = {"printer": (True, ""), "reader": (True, "magstripe"), "link": (True, "wifi"),
                       "flash": (True, "1024 KB free"), "networks": (True, ["Shop-WiFi", "茶楼-2F"])}
         self.app = App(self.dir, lambda: self.now[0], PROVISION, "firmware/assets")
@@ -226,6 +257,25 @@ class Terminal:
     def restart(self, e):
         self.restarts += 1
         return OK
+
+    def apdu(self, e):
+        return CARD_GONE if self.chip is None else self.chip(e.command)
+
+    def beep(self, e):
+        return OK
+
+    def insert(self, card):
+        """A chip card (a ChipCard) into the slot; the reader powers it and the App gets its ATR."""
+        from binascii import hexlify
+        from drivers.fakes.chipcard import ATR
+        self.chip = card
+        self.app.card(("insert", hexlify(ATR).decode()))
+        self.pump()
+
+    def remove(self):
+        self.chip = None
+        self.app.card_removed()
+        self.pump()
 
     def advance(self, secs):
         for _ in range(secs):

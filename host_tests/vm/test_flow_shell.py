@@ -153,7 +153,7 @@ def test_a_sale_through_the_shell_reaches_the_host_the_printer_and_the_lcd():
         await r.login()
         assert r.idle_seen == [True]
         await r.press("ENTER 1 1 0 0 ENTER")
-        await r.until("请刷卡")
+        await r.until("插卡或刷卡")
         r.reader.events.append(("swipe", GOOD))
         await r.until("请输入密码")
         await r.press("1 2 3 4 5 6 ENTER")

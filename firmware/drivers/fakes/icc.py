@@ -6,7 +6,8 @@ from drivers.icc import (CMD_APDU, CMD_POWER_OFF, CMD_POWER_ON, CMD_STATUS, ST_B
 class FakeCard:
     """A card for FakeIccBus: its ATR (None: mute) and answers by command bytes.
 
-    answers: {command bytes: R-APDU bytes}; anything else gets 6D 00.
+    answers: {command bytes: R-APDU bytes}, anything else getting 6D 00; or a function of the
+    command bytes giving the R-APDU (a virtual card: drivers/fakes/chipcard.py).
     remove_at: the card is pulled out during that APDU (1 = the first).
     """
 
@@ -74,7 +75,8 @@ class FakeIccBus:
             self.card = None
             self.powered = False
             return self._reply(ST_REMOVED)
-        self._reply(ST_OK, card.answers.get(data, b"\x6d\x00"))
+        answers = card.answers
+        self._reply(ST_OK, answers(bytes(data)) if callable(answers) else answers.get(data, b"\x6d\x00"))
 
     def remove(self):
         self.card = None

@@ -12,7 +12,8 @@ _IN_LIST_PASSIVE_TARGET = 0x4A
 
 
 class FakeCardA:
-    """A type A card for FakePn532: UID, and its answers by command bytes (else 6D 00)."""
+    """A type A card for FakePn532: UID, and its answers by command bytes (else 6D 00), or a
+    function of the command giving the answer (a virtual card: drivers/fakes/chipcard.py)."""
 
     def __init__(self, uid, answers=None, gone_at=None, sens_res=b"\x00\x04", sel_res=0x20,
                  ats=b"\x06\x75\x77\x81\x02\x80"):
@@ -76,7 +77,8 @@ class FakePn532:
             if card.gone_at == len(card.commands):
                 self.card = None
                 return b"\x01"
-            return b"\x00" + card.answers.get(bytes(data[1:]), b"\x6d\x00")
+            command, answers = bytes(data[1:]), card.answers
+            return b"\x00" + (answers(command) if callable(answers) else answers.get(command, b"\x6d\x00"))
         return None
 
     def writeto(self, addr, buf):

@@ -2,7 +2,7 @@
 
 缴费 → 燃气 / 水费 / 电费 → 请输入户号 → the host's biller answers with the
 holder (户名), the utility (缴费单位), the amount due (应缴金额) and the
-period → the merchant checks them with the customer → 确认 → 请刷卡 → PIN →
+period → the merchant checks them with the customer → 确认 → 请插卡或刷卡 → PIN →
 缴费成功 and the 缴费凭证 slips. The inquiry moves no money; cancelling at
 the check sends nothing more. Nothing due: 无欠费. Where the utility takes
 any amount (prepaid meters) the merchant keys it, the due amount offered.

@@ -2,10 +2,13 @@
 
 A card is a dict {"pan", "expiry", "track2", "entry"} held in RAM for one
 transaction only; the journal and slips get mask_pan(pan). A card inserted
-in the chip slot or tapped comes as ("insert", ATR) or ("tap", UID) from the
-same ReadCard effect; until chip (EMV) transactions come, the merchant is
-asked to swipe it instead, as terminals do for a chip they cannot read. A
-card presented at the idle screen (app.presented) is the first one read.
+in the chip slot comes as ("insert", ATR) from the same ReadCard effect and is
+read through the chip kernel (flows/chip.py: "entry" "chip", its "psn" and the
+kernel's session in "emv"); a chip card swiped is asked to be inserted, and a
+chip that could not be read MAX_TRIES times lets its stripe be swiped, marked
+as a fallback. Contactless cards (("tap", UID)) are asked to be inserted or
+swiped until qPBOC comes. A card presented at the idle screen (app.presented)
+is the first one read.
 """
 from pos import cup
 from pos.editors import DigitsEditor, PinEditor
@@ -18,19 +21,22 @@ from pos.screen import Screen
 from pos.track2 import Track2Error, luhn_ok, mask_pan, parse_track2
 
 MAX_TRIES = 3
-# Field 22: how the PAN was read (01 keyed, 02 swipe) and whether a PIN was entered (1) or not (2).
-_ENTRY_MODE = {("swipe", True): "021", ("swipe", False): "022", ("keyed", True): "011", ("keyed", False): "012"}
+# Field 22: how the PAN was read (01 keyed, 02 swipe, 05 chip, 07 contactless), then 1 with a PIN, 2 without.
+_ENTRY_MODE = {"keyed": "01", "swipe": "02", "chip": "05", "tap": "07"}
 
 
-def read(app, title, lines, prompt=None, keyed=False):
-    """A card, or None when cancelled, left alone, or unreadable MAX_TRIES times."""
+def read(app, title, lines, prompt=None, keyed=False, emv=None):
+    """A card, or None when cancelled, left alone, or unreadable MAX_TRIES times. emv: (9C, amount
+    in fen) when a chip card takes part in the transaction (flows/chip.py), None otherwise."""
     timeout = app.settings["idle_timeout"]
-    prompt = prompt or t("swipe_card")
-    for _ in range(MAX_TRIES):
+    chip_failed = 0
+    for _ in range(MAX_TRIES * 2):
+        fallback = chip_failed >= MAX_TRIES
+        shown = [prompt or t("swipe_card")] if prompt or fallback else [t("insert_or_swipe")]
         event, app.presented = app.presented, None
         if event is None:
             manual = DigitsEditor(13, 19, too_short="card_no_too_short") if keyed else None
-            event = yield ReadCard(Screen(title, list(lines) + [prompt], t("key_card_no") if keyed else None),
+            event = yield ReadCard(Screen(title, list(lines) + shown, t("key_card_no") if keyed else None),
                                    timeout, manual)
         if event in GAVE_UP:
             return None
@@ -39,17 +45,32 @@ def read(app, title, lines, prompt=None, keyed=False):
                 return {"pan": event[1], "expiry": None, "track2": None, "entry": "keyed"}
             yield from notice(app, title, [t("bad_card_no")], 5)
             continue
-        if event[0] in ("insert", "tap"):   # no chip (EMV) transaction yet: the magstripe instead
-            yield from notice(app, title, [t("chip_use_swipe")], 5)
+        if event[0] == "insert" and not fallback:
+            from pos.flows import chip
+            card = yield from chip.read(app, title, lines, "icc", emv)
+            if card is not None:
+                return card
+            chip_failed += 1
+            continue
+        if event[0] == "tap" or event[0] == "insert":   # no contactless kernel yet; a chip given up on
+            yield from notice(app, title, [t("swipe_card" if fallback else "chip_use_insert")], 5)
             continue
         if event[0] != "swipe":              # ("card_error", why): the reader could not read it
+            chip_failed += event[1] == "chip"
             yield from notice(app, title, [t("card_unreadable")], 5)
             continue
         try:
-            pan, expiry, _service = parse_track2(event[1])
-            return {"pan": pan, "expiry": expiry, "track2": event[1].strip(";?"), "entry": "swipe"}
+            pan, expiry, service = parse_track2(event[1])
         except Track2Error:
             yield from notice(app, title, [t("card_unreadable")], 5)
+            continue
+        if service[:1] in ("2", "6") and not fallback:
+            yield from notice(app, title, [t("insert_card")], 5)     # a chip card goes in the slot
+            continue
+        card = {"pan": pan, "expiry": expiry, "track2": event[1].strip(";?"), "entry": "swipe"}
+        if fallback and service[:1] in ("2", "6"):
+            card["fallback"] = True
+        return card
     return None
 
 
@@ -80,31 +101,74 @@ def pin_block(app, title, lines, pan):
     return block
 
 
-def with_pin(app, title, lines, prompt=None, check=None):
+def with_pin(app, title, lines, prompt=None, check=None, emv=None):
     """A card and its PIN: (card, the request fields that carry them) or None when cancelled.
 
     check(card) -> an i18n key refusing the card (another card than the original, say) or None.
+    emv: (9C, amount in fen) for a transaction a chip card takes part in: the PIN is asked when
+    its CVM list wants an online PIN, and its first GENERATE AC made (field 55). A chip card is
+    asked out of the slot on the way out when the transaction ends here.
     """
-    card = yield from read(app, title, lines, prompt)
+    card = yield from read(app, title, lines, prompt, emv=emv)
     if card is None:
         return None
     why = check(card) if check is not None else None
     if why is not None:
         yield from notice(app, title, [t(why)])
+        yield from done(app, title, card)
         return None
-    block = yield from pin_block(app, title, list(lines) + [t("card_no") + ": " + masked(card)], card["pan"])
-    if block is None:
-        return None
+    s = card.get("emv")
+    block = None
+    if s is not None and emv is not None:
+        from pos.emv import kernel
+        wants_pin = kernel.cardholder(s) == "pin"
+    else:
+        wants_pin = True
+    if wants_pin:
+        block = yield from pin_block(app, title, list(lines) + [t("card_no") + ": " + masked(card)], card["pan"])
+        if block is None:
+            yield from done(app, title, card)
+            return None
+    if s is not None and emv is not None:
+        from pos.flows import chip
+        if not (yield from chip.first_ac(app, title, card)):
+            yield from done(app, title, card)
+            return None
     return card, fields(card, block)
 
 
+def done(app, title, card):
+    """The end of a card's part: a chip card is asked out of the slot (请拔卡)."""
+    if card is not None and card.get("entry") == "chip":
+        from pos.flows import chip
+        yield from chip.take_out(app, title)
+
+
+def card_step(app, card):
+    """The money path's card step for this card: the chip's second GENERATE AC, or None."""
+    s = card.get("emv")
+    if s is None or 0x9F26 not in s.t:
+        return None
+    from pos.flows import chip
+    return chip.step(app, card)
+
+
 def fields(card, block=None):
-    """The request fields that carry the card (2, 14, 22, 35) and the PIN (26, 52, 53)."""
-    values = {2: card["pan"], 22: _ENTRY_MODE[(card["entry"], block is not None)], 25: "00"}
+    """The request fields that carry the card (2, 14, 22, 23, 35, 55; 60.5 of a fallback) and the
+    PIN (26, 52, 53)."""
+    values = {2: card["pan"], 22: _ENTRY_MODE[card["entry"]] + ("1" if block is not None else "2"), 25: "00"}
     if card["expiry"]:
         values[14] = card["expiry"]
     if card["track2"]:
         values[35] = card["track2"]
+    if card.get("psn"):
+        values[23] = "0" + card["psn"]
+    s = card.get("emv")
+    if s is not None and 0x9F26 in s.t:
+        from pos.emv import kernel
+        values[55] = kernel.field55(s)
+    if card.get("fallback"):
+        values["tail60"] = "62"
     if block is not None:
         values[26] = "12"
         values[52] = block

@@ -218,8 +218,9 @@ def financial(app, values, record, title, done=None, lines=(), check=None, card_
     record: from new_record(), with what the flow adds for its kind. done: the result screen's
     title (None: no slips and no result screen, the flow shows its own, as 余额查询 does);
     lines: the flow's lines under the amount. check(fields) checks an approval's data (raising
-    CodecError: the answer is garbled). card_step(fields) is the card's say after a host's
-    approval: None, or the reversal reason of a card that declines it.
+    CodecError: the answer is garbled). card_step(fields) (a generator function) gives the
+    answer to the card, whatever it was (fields None: no answer came), and returns the card's say
+    on an approval: None, or the reversal reason of a card that declines it.
 
     Returns the approving answer's fields, or None once the merchant was told why not.
     """
@@ -239,6 +240,9 @@ def financial(app, values, record, title, done=None, lines=(), check=None, card_
                                       app.mak, title, check)
     expect = None
     yield from hang_up()
+    card_says = None
+    if card_step is not None:
+        card_says = yield from card_step(fields)
     if fields is None:
         text = WHY_TEXT[why]
         if row[message.REVERSED]:
@@ -259,13 +263,11 @@ def financial(app, values, record, title, done=None, lines=(), check=None, card_
         reversal.clear(app)
         yield from tell_declined(app, fields, lines)
         return None
-    if card_step is not None:
-        reason = card_step(fields)
-        if reason is not None:
-            # The host approved what the card refuses: undone by the armed reversal.
-            reversal.set_reason(app, reason)
-            yield from notice(app, t("declined"), [t("card_declined")])
-            return None
+    if card_says is not None:
+        # The host approved what the card refuses: undone by the armed reversal.
+        reversal.set_reason(app, card_says)
+        yield from notice(app, t("declined"), [t("card_declined")])
+        return None
     asked = record.get("amt")
     if 4 in values and fields.get(4) != values[4]:
         record["amt"] = int(fields[4])

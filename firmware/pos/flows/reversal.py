@@ -4,7 +4,8 @@ The money path (flows/online.py) arms it once the link is up and before the
 request is sent, and clears it only once a valid answer is journaled or a
 0410 accepts it; it sends it (`online.send_pending`) before any other request.
 The 0400 is the original without its PIN and track data (26, 35, 36, 52, 53)
-plus the reason in 39: the host matches it by terminal, batch and trace, or
+plus the reason in 39, a chip card's field 55 cut to 95, 9F10, 9F36 and DF31 (the
+script results) as the card left them: the host matches it by terminal, batch and trace, or
 by PAN and amount. The PAN and expiry (2, 14) it must send again lie on flash
 only sealed under the terminal's data key (pos/sealed.py) and go with the
 document.
@@ -62,6 +63,9 @@ def arm(app, kind, values, record):
     record = dict(record)
     record["st"] = "reversed"
     doc = {"reason": cup.REVERSAL_NO_ANSWER, "tries": 0, "record": record, "fields": {}}
+    icc = fields.pop(55, None)
+    if icc:
+        doc["icc"] = hexlify(_icc(icc)).decode()
     card = []
     for f in fields:
         if f in cup.SEALED:
@@ -87,8 +91,29 @@ def values(app, doc):
                 out[int(f)] = value
         except (ValueError, sealed.SealError):
             pass        # sealed under another TMK: the 0400 goes without them, and the host may refuse it
+    if "icc" in doc:
+        out[55] = unhexlify(doc["icc"])
     out[39] = doc["reason"]
     return out
+
+
+def _icc(data):
+    """Of a request's field 55, what its reversal carries: TVR, issuer application data, ATC."""
+    from pos.emv import kernel, tlv
+    try:
+        found = tlv.flatten(data)
+    except tlv.TlvError:
+        return b""
+    return b"".join(tlv.encode(tag, found[tag]) for tag in kernel.REVERSAL55 if tag in found)
+
+
+def set_icc(app, data):
+    """The reversal's field 55 as the card left it after its second GENERATE AC (scripts' DF31 too)."""
+    from binascii import hexlify
+    doc = pending(app)
+    if doc is not None and data:
+        doc["icc"] = hexlify(data).decode()
+        save(app, doc)
 
 
 def set_reason(app, reason):

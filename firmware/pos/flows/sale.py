@@ -1,7 +1,8 @@
 """消费: amount → card → PIN → 0200 (MAC) → 0210 (MAC verified) → journal → slips.
 
-Read top to bottom it is the merchant guide: 请输入金额, 请刷卡, 请输入密码,
-then 交易成功 with the authorisation code and the slips, or 交易失败 and why.
+Read top to bottom it is the merchant guide: 请输入金额, 请插卡或刷卡, 请输入密码,
+then 交易成功 with the authorisation code and the slips, or 交易失败 and why; a chip
+card's second GENERATE AC has the last word on the host's approval, and 请拔卡 ends it.
 A card swiped at the idle screen starts it, and is the card it takes.
 """
 from pos.flows import card, online
@@ -20,11 +21,12 @@ def run(app, state):
     if amount is None:
         app.presented = None
         return DONE
-    got = yield from card.with_pin(app, title, [online.amount_line(amount)])
+    got = yield from card.with_pin(app, title, [online.amount_line(amount)], emv=("00", amount))
     if got is None:
         return DONE
     c, values = got
     values[4] = amount_field(amount)
     yield from online.financial(app, values, online.new_record(app, "sale", amount, c), title, t("approved"),
-                                [card.masked(c)])
+                                [card.masked(c)], card_step=card.card_step(app, c))
+    yield from card.done(app, title, c)
     return DONE

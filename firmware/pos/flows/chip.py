@@ -1,0 +1,116 @@
+"""插卡: a chip card through the kernel (pos/emv/kernel.py), as the card flows use it.
+
+    read        the application chosen (请选择应用 when the card has several), its data read,
+                authenticated offline and checked: the card dict, or None once the merchant was told
+    first_ac    after the cardholder's PIN: the first GENERATE AC; False when the card declines
+    step        the money path's card step: the host's answer into the card, the second
+                GENERATE AC deciding (TC approves; AAC, or the card gone, undoes the approval)
+    take_out    请拔卡 until the card leaves the slot (card.done calls it for a chip card)
+
+While the card works the screen says 请勿拔卡. The card dict of a chip card carries "emv", the
+kernel's Session, for the request's field 55 and the card step.
+"""
+from pos import clock
+from pos.emv import kernel
+from pos.editors import ListEditor
+from pos.engine import RemoveCard
+from pos.flows.common import ask, notice
+from pos.i18n import t
+from pos.results import GAVE_UP
+from pos.screen import Screen
+
+REMOVE_WAIT_S = 120
+
+
+def capks(app):
+    """The CA public keys the host gave (0800, 60.3 370): {(RID hex, index): (modulus, exponent)}."""
+    from binascii import unhexlify
+    from pos import store
+    doc = store.load(app.dir, "capk") or {}
+    out = {}
+    for key in doc:
+        rid, _, index = key.partition(":")
+        modulus, exponent = doc[key]
+        out[(rid, int(index, 16))] = (unhexlify(modulus), exponent)
+    return out
+
+
+def read(app, title, lines, reader, emv):
+    """The card in reader ("icc") read through the kernel. emv: (9C transaction type hex, amount
+    in fen) for a transaction the card takes part in; None to read its number only (void, refund)."""
+    day, hms = clock.stamp(app.clock())
+    kind, amount = emv or ("00", 0)
+    s = kernel.Session(reader, Screen(title, list(lines) + [t("chip_working")]), amount, kind, day, hms,
+                       app.counters.trace % 999999 + 1, app.terminal_id)
+    try:
+        apps = yield from kernel.candidates(s)
+        while apps:
+            choice = 0
+            if len(apps) > 1:
+                choice = yield from ask(app, t("choose_app"), [], ListEditor([a[1] or a[0] for a in apps]))
+                if choice in GAVE_UP:
+                    return None
+            try:
+                yield from kernel.initiate(s, apps[choice][0])
+                break
+            except kernel.CardError as e:
+                if e.args[0] != "chip_not_accepted":
+                    raise
+                del apps[choice]                 # the card refuses it here: the others remain
+        if not apps:
+            raise kernel.CardError("chip_not_accepted")
+        yield from kernel.read_records(s)
+        if emv is not None:
+            yield from kernel.authenticate(s, capks(app), day[2:8])
+            kernel.restrict(s, day[2:8])
+    except kernel.CardGone:
+        yield from notice(app, title, [t("card_removed")], 5)
+        return None
+    except kernel.CardError as e:
+        yield from notice(app, title, [t(e.args[0])], 5)
+        return None
+    expiry = s.t.get(0x5F24)
+    return {"pan": s.pan, "expiry": kernel.hexstr(expiry)[:4] if expiry else None, "track2": kernel.track2(s),
+            "entry": "chip", "psn": kernel.hexstr(s.t.get(0x5F34, b"\x00"))[-2:], "emv": s}
+
+
+def first_ac(app, title, card):
+    """The first GENERATE AC of a card read with emv: True for an ARQC (go online)."""
+    s = card["emv"]
+    try:
+        cid = yield from kernel.first_ac(s)
+    except kernel.CardGone:
+        yield from notice(app, title, [t("card_removed")], 5)
+        return False
+    except kernel.CardError as e:
+        yield from notice(app, title, [t(e.args[0])], 5)
+        return False
+    if cid != kernel.ARQC:
+        yield from notice(app, t("declined"), [t("card_declined")])
+        return False
+    return True
+
+
+def step(app, card):
+    """The card step of online.financial for a chip card that gave an ARQC: step(fields) runs the
+    host's answer (None: none came) through the card and returns None when the card takes an
+    approval, else the reversal's reason (06: the card declined it, or left before it could say)."""
+    from pos import cup
+    from pos.flows import reversal
+    s = card["emv"]
+
+    def run(fields):
+        code = fields.get(39) if fields is not None else None
+        answer55 = fields.get(55, b"") if fields is not None else b""
+        try:
+            cid = yield from kernel.complete(s, answer55, code)
+        except (kernel.CardGone, kernel.CardError):
+            cid = None
+        reversal.set_icc(app, kernel.reversal55(s))
+        return None if cid == kernel.TC else cup.REVERSAL_OTHER
+    return run
+
+
+def take_out(app, title):
+    """请拔卡 until the chip card leaves the slot."""
+    yield RemoveCard(Screen(title, [t("remove_card")]), REMOVE_WAIT_S)

@@ -1,0 +1,173 @@
+# 插卡: chip sales through the kernel against the scripted host, the virtual cards of
+# tools/testdata/emv_cards.json answering the APDUs (drivers/fakes/chipcard.py).
+from flowkit import Terminal, chip_card, give_ca_keys
+from pos import store
+from pos.results import CARD_GONE
+from pos.emv import tlv
+
+
+def _terminal():
+    term = Terminal()
+    term.login()
+    give_ca_keys(term)
+    return term
+
+
+def _insert_for_sale(term, fen, card):
+    term.menu("消费")
+    term.type(str(fen))
+    term.keys("ENTER")
+    assert "请插卡或刷卡" in term.screen, term.screen
+    term.insert(card)
+
+
+def test_a_chip_sale_goes_online_with_its_cryptogram_and_the_card_takes_the_approval():
+    term = _terminal()
+    card = chip_card("chip")
+    _insert_for_sale(term, 12345, card)
+    assert "请输入密码" in term.screen, term.screen
+    term.pin()
+    term.tear_off()
+    assert "交易成功" in term.screen, term.screen
+    term.keys("ENTER")
+    assert "请拔卡" in term.screen, term.screen
+    term.remove()
+    assert "欢迎使用" in term.screen, term.screen
+    req = term.last_request("sale")
+    assert req[22] == "051" and req[23] == "001" and req[2] == "6222021000000010008"
+    assert req[35].startswith("6222021000000010008=3012201") and req[14] == "3012"
+    icc = tlv.flatten(req[55])
+    for tag in (0x9F26, 0x9F27, 0x9F10, 0x9F37, 0x9F36, 0x95, 0x9A, 0x9C, 0x9F02, 0x5F2A, 0x82, 0x9F1A, 0x9F03,
+                0x9F33, 0x9F34, 0x9F35, 0x9F1E, 0x84, 0x9F09, 0x9F41):
+        assert tag in icc, hex(tag)
+    assert icc[0x9F02] == b"\x00\x00\x00\x01\x23\x45" and icc[0x84] == b"\xa0\x00\x00\x03\x33\x01\x01\x01"
+    assert icc[0x9F27] == b"\x80"                    # an ARQC
+    assert icc[0x95][0] & 0x48 == 0, icc[0x95]        # DDA done and passed (no SDA / DDA failure)
+    ins = [c[:2] for c in card.commands]
+    assert ins.count(b"\x80\xae") == 2 and b"\x00\x82" in ins and b"\x00\x88" in ins
+    assert card.cid == 0x40                          # the second GENERATE AC gave a TC
+    [sale] = term.transactions("sale")
+    assert sale["st"] == "approved" and sale["entry"] == "chip" and sale["pan"] == "622202*********0008"
+    assert store.load(term.dir, "reversal") is None and len(term.slips) == 2
+    term.close()
+
+
+def test_a_card_that_refuses_the_hosts_approval_is_reversed_with_its_icc_data():
+    term = _terminal()
+    _insert_for_sale(term, 500, chip_card("chip_aac", second_ac_aac=True))
+    term.pin()
+    assert "卡片拒绝交易" in term.screen, term.screen
+    doc = store.load(term.dir, "reversal")
+    assert doc["reason"] == "06" and term.transactions("sale") == []
+    icc = tlv.flatten(bytes.fromhex(doc["icc"]))
+    assert sorted(icc) == sorted((0x95, 0x9F10, 0x9F36))
+    term.keys("ENTER")
+    assert "请拔卡" in term.screen
+    term.remove()
+    term.sale(700)                                   # the reversal goes first, with its field 55
+    assert term.host.kinds[-2:] == ["reversal", "sale"]
+    rev = term.last_request("reversal")
+    assert rev[39] == "06" and rev[2] == "6222021000000010032" and 0x9F36 in tlv.flatten(rev[55])
+    term.close()
+
+
+def test_no_answer_ends_in_the_cards_aac_and_a_reversal_for_no_answer():
+    term = _terminal()
+    term.host.rules["sale"] = lambda req: "timeout"
+    card = chip_card("chip")
+    _insert_for_sale(term, 500, card)
+    term.pin()
+    assert card.cid == 0x00                          # the card declined offline: unable to go online
+    doc = store.load(term.dir, "reversal")
+    assert doc["reason"] == "98" and 0x9F10 in tlv.flatten(bytes.fromhex(doc["icc"]))
+    term.close()
+
+
+def test_a_host_decline_is_told_and_the_card_ends_with_an_aac():
+    term = _terminal()
+    term.host.rules["sale"] = lambda req: {39: "51"}
+    card = chip_card("chip_poor")
+    _insert_for_sale(term, 5000, card)
+    term.pin()
+    assert "余额不足" in term.screen and card.cid == 0x00
+    assert [r["st"] for r in term.transactions("sale")] == ["declined"]
+    assert store.load(term.dir, "reversal") is None
+    term.close()
+
+
+def test_two_applications_are_offered_and_the_one_picked_is_used():
+    term = _terminal()
+    _insert_for_sale(term, 800, chip_card("chip_two"))
+    assert "请选择应用" in term.screen and "借记" in term.screen and "贷记" in term.screen, term.screen
+    term.select("贷记")
+    term.pin()
+    term.tear_off()
+    assert "交易成功" in term.screen, term.screen
+    assert tlv.flatten(term.last_request("sale")[55])[0x84] == b"\xa0\x00\x00\x03\x33\x01\x01\x02"
+    term.close()
+
+
+def test_a_bad_signature_is_in_the_tvr_and_the_host_still_decides():
+    term = _terminal()
+    _insert_for_sale(term, 900, chip_card("chip_badsig"))
+    term.pin()
+    term.tear_off()
+    assert "交易成功" in term.screen, term.screen
+    assert tlv.flatten(term.last_request("sale")[55])[0x95][0] & 0x08      # DDA failed
+    term.close()
+
+
+def test_without_the_ca_key_offline_authentication_fails_and_says_so():
+    term = Terminal()
+    term.login()
+    _insert_for_sale(term, 900, chip_card("chip"))
+    term.pin()
+    tvr = tlv.flatten(term.last_request("sale")[55])[0x95]
+    assert tvr[0] & 0x28 == 0x28, tvr                # ICC data missing, DDA failed
+    term.close()
+
+
+def test_the_card_pulled_out_after_the_approval_reverses_it():
+    term = _terminal()
+    card = chip_card("chip")
+
+    def pulled(command):                             # gone at the EXTERNAL AUTHENTICATE
+        if command[:2] == b"\x00\x82":
+            term.chip = None
+            return CARD_GONE
+        return card(command)
+    _insert_for_sale(term, 600, pulled)
+    term.pin()
+    assert "卡片拒绝交易" in term.screen, term.screen
+    assert store.load(term.dir, "reversal")["reason"] == "06" and term.transactions("sale") == []
+    term.close()
+
+
+def test_a_chip_card_swiped_is_asked_into_the_slot():
+    term = _terminal()
+    term.menu("消费")
+    term.type("100")
+    term.keys("ENTER")
+    term.swipe("6222021000000010008=30122010000000000")
+    assert "请插卡" in term.screen, term.screen
+    term.close()
+
+
+def test_a_chip_that_cannot_be_read_three_times_falls_back_to_its_stripe():
+    term = _terminal()
+    term.menu("消费")
+    term.type("100")
+    term.keys("ENTER")
+    for _ in range(3):
+        term.app.card(("card_error", "chip"))
+        term.pump()
+        assert "读卡失败" in term.screen, term.screen
+        term.keys("ENTER")
+    assert "请刷卡" in term.screen, term.screen
+    term.swipe("6222021000000010040=30122010000000000")
+    term.pin()
+    term.tear_off()
+    assert "交易成功" in term.screen, term.screen
+    req = term.last_request("sale")
+    assert req[22] == "021" and req[60][11:13] == "62" and 55 not in req
+    term.close()
