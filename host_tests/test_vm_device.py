@@ -90,7 +90,7 @@ def test_a_gas_bill_is_paid_at_the_biller_and_printed(vm, acquirer, tmp_path):
     db, port = acquirer
     rc, out, journal = _device(vm, tmp_path, port, BOOT + [
         "keys ENTER,6,1", "until 燃气", "keys 1,0,0,0,1,2,3,4,5,6,ENTER", "until 128.50", "keys ENTER",
-        "until 插卡或刷卡", "swipe " + devicerun.track2("good"), "until 请输入密码", "keys 1,2,3,4,5,6,ENTER",
+        "until 刷卡", "swipe " + devicerun.track2("good"), "until 请输入密码", "keys 1,2,3,4,5,6,ENTER",
         "until 请撕下", "keys ENTER", "until 缴费成功"])
     assert rc == 0, out
     [bill] = [b for b in _host(db, "bills") if b["account"] == "1000123456"]

@@ -43,7 +43,7 @@ def track2(name):
 
 def sale(fen, card="good"):
     """From the idle screen up to the PIN entered."""
-    return ["keys ENTER,1," + ",".join(str(fen)) + ",ENTER", "until 插卡或刷卡", "swipe " + track2(card),
+    return ["keys ENTER,1," + ",".join(str(fen)) + ",ENTER", "until 刷卡", "swipe " + track2(card),
             "until 请输入密码", "keys 1,2,3,4,5,6,ENTER"]
 
 

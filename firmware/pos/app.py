@@ -74,6 +74,7 @@ class App:
         self.signal = None           # ("wifi" or "4g", bars 0-4) of the link, from the runtime
         self.resume_settle = True    # an interrupted settlement resumes once after boot
         self.presented = None        # a card presented at the idle screen, for the sale it starts
+        self.readers = ("icc", "nfc")  # the chip readers the board has (the runtime's), for the card prompt
         self.state = None
         __import__("pos.flows." + _RESIDENT)
         self._resident = tuple(sys.modules)     # what stays loaded: the App's modules and the idle screen's

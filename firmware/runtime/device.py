@@ -57,6 +57,7 @@ def start(slot, machine, network=None, socket=None, root="", board=None, on_idle
         if lcd is not None:
             _screen(lcd, font, i18n.t("not_provisioned"), [i18n.t("provision_first")])
         raise NotProvisioned(str(e))
+    app.readers = tuple(name for name in ("icc", "nfc") if name in parts)
     link = Link(app.settings, parts.get("wifi"), parts.get("modem"))
     wdt = machine.WDT(timeout=30000) if hasattr(machine, "WDT") else None
     statvfs = getattr(os, "statvfs", None)

@@ -207,6 +207,8 @@ class Terminal:
         self.link = OK           # what a Connect gets: OK, or LINK_DOWN for a link that does not come up
         self.restarts = 0        # Restart effects carried out (the App goes on: a test boots a new one)
         self.chip = None         # the card in the chip slot (drivers/fakes/chipcard.py's ChipCard)
+        self.field = None        # the card on the contactless field
+        self.beeps = 0
         self.probe_answers = {"printer": (True, ""), "reader": (True, "magstripe"), "link": (True, "wifi"),
                       "flash": (True, "1024 KB free"), "networks": (True, ["Shop-WiFi", "茶楼-2F"])}
         self.app = App(self.dir, lambda: self.now[0], PROVISION, "firmware/assets")
@@ -259,9 +261,11 @@ class Terminal:
         return OK
 
     def apdu(self, e):
-        return CARD_GONE if self.chip is None else self.chip(e.command)
+        card = self.chip if e.reader == "icc" else self.field
+        return CARD_GONE if card is None else card(e.command)
 
     def beep(self, e):
+        self.beeps += 1
         return OK
 
     def insert(self, card):
@@ -270,6 +274,13 @@ class Terminal:
         from drivers.fakes.chipcard import ATR
         self.chip = card
         self.app.card(("insert", hexlify(ATR).decode()))
+        self.pump()
+
+    def tap(self, card):
+        """A contactless card (a ChipCard) on the field; it stays until taken away (field = None)."""
+        self.field = card
+        self.beeps = 0
+        self.app.card(("tap", "04a1b2c3"))
         self.pump()
 
     def remove(self):

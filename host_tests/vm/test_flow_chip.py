@@ -171,3 +171,52 @@ def test_a_chip_that_cannot_be_read_three_times_falls_back_to_its_stripe():
     req = term.last_request("sale")
     assert req[22] == "021" and req[60][11:13] == "62" and 55 not in req
     term.close()
+
+
+def _tap_for_sale(term, fen, card):
+    term.menu("消费")
+    term.type(str(fen))
+    term.keys("ENTER")
+    assert "请挥卡" in term.screen, term.screen
+    term.tap(card)
+
+
+def test_a_tap_at_or_under_the_limit_needs_no_pin_and_the_host_decides_alone():
+    term = _terminal()
+    card = chip_card("tap")
+    _tap_for_sale(term, 100000, card)                 # 1000.00: the 小额免密 limit itself
+    assert term.beeps == 1
+    term.tear_off()
+    assert "交易成功" in term.screen, term.screen
+    req = term.last_request("sale")
+    assert req[22] == "072" and 52 not in req and req[23] == "001" and req[2] == "6222021000000010073"
+    icc = tlv.flatten(req[55])
+    assert icc[0x9F27] == b"\x80" and icc[0x9F66][1] & 0x40 == 0 and icc[0x95][0] & 0x80   # no ODA on a tap
+    assert [c[:2] for c in card.commands].count(b"\x80\xae") == 0        # no GENERATE AC: the GPO gave the ARQC
+    [sale] = term.transactions("sale")
+    assert sale["entry"] == "tap" and sale["st"] == "approved"
+    term.keys("ENTER")
+    assert "欢迎使用" in term.screen, term.screen     # nothing to take out of a slot
+    term.close()
+
+
+def test_a_tap_over_the_limit_asks_for_the_online_pin():
+    term = _terminal()
+    _tap_for_sale(term, 100001, chip_card("tap_credit"))
+    assert "请输入密码" in term.screen, term.screen
+    term.pin()
+    term.tear_off()
+    assert "交易成功" in term.screen, term.screen
+    req = term.last_request("sale")
+    assert req[22] == "071" and 52 in req and req[2] == "6258070000000010069"
+    assert tlv.flatten(req[55])[0x9F66][1] & 0x40
+    term.close()
+
+
+def test_a_tap_without_an_answer_is_reversed_as_a_swipe_is():
+    term = _terminal()
+    term.host.rules["sale"] = lambda req: "timeout"
+    _tap_for_sale(term, 500, chip_card("tap"))
+    doc = store.load(term.dir, "reversal")
+    assert doc["reason"] == "98" and 0x9F36 in tlv.flatten(bytes.fromhex(doc["icc"]))
+    term.close()

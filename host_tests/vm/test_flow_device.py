@@ -32,7 +32,7 @@ def test_a_sale_on_the_device_from_the_keypad_to_the_printer():
     async def script():
         await login(shell, dev, scans)
         await keys(dev, scans, "ENTER 1 1 2 3 4 5 ENTER")
-        await until(shell, "插卡或刷卡")
+        await until(shell, "刷卡")
         dev.swipe(";" + GOOD + "?")      # the decoder sends track 2 between its sentinels
         await until(shell, "请输入密码")
         await keys(dev, scans, "1 2 3 4 5 6 ENTER")
@@ -171,7 +171,7 @@ def test_the_wifi_dropping_mid_sale_reverses_it_over_4g_before_the_next_sale():
 
     async def sale(amount):
         await keys(dev, scans, "ENTER 1 " + " ".join(amount) + " ENTER")
-        await until(shell, "插卡或刷卡")
+        await until(shell, "刷卡")
         dev.swipe(";" + GOOD + "?")
         await until(shell, "请输入密码")
         await keys(dev, scans, "1 2 3 4 5 6 ENTER")
@@ -216,18 +216,18 @@ def test_a_chip_without_an_application_here_is_refused_and_a_bad_atr_is_a_read_e
     async def script():
         await login(shell, dev, scans)
         await keys(dev, scans, "ENTER 1 1 0 0 ENTER")
-        await until(shell, "插卡或刷卡")
+        await until(shell, "刷卡")
         bus.card = FakeCard(bytes.fromhex("3B6F00008031E06B"))       # cut short: a truncated ATR
         await until(shell, "读卡失败")
         bus.card = None
         await keys(dev, scans, "ENTER")                  # the message read, the card taken out
-        await until(shell, "插卡或刷卡")
+        await until(shell, "刷卡")
         await sleep_ms(500)                               # a hand takes longer than the reader's poll
         bus.card = FakeCard(bytes.fromhex("3B6F00008031E06B010305 02E0555555555555".replace(" ", "")))
         await until(shell, "芯片应用不能受理")           # it answers 6D00 to every command
         bus.card = None
         await keys(dev, scans, "ENTER")
-        await until(shell, "插卡或刷卡")
+        await until(shell, "刷卡")
         dev.swipe(";" + GOOD + "?")
         await until(shell, "请输入密码")
         await keys(dev, scans, "1 2 3 4 5 6 ENTER")

@@ -66,7 +66,7 @@ ARQC = const(0x80)
 
 # The request's field 55, in this order (docs/protocol.md, field 55).
 FIELD55 = (0x9F26, 0x9F27, 0x9F10, 0x9F37, 0x9F36, 0x95, 0x9A, 0x9C, 0x9F02, 0x5F2A, 0x82, 0x9F1A, 0x9F03,
-           0x9F33, 0x9F34, 0x9F35, 0x9F1E, 0x84, 0x9F09, 0x9F41)
+           0x9F33, 0x9F34, 0x9F35, 0x9F1E, 0x84, 0x9F09, 0x9F41, 0x9F66)      # 9F66 of a tap only
 REVERSAL55 = (0x95, 0x9F10, 0x9F36, 0xDF31)
 UNABLE_ONLINE = b"Z3"                    # 8A of the second GENERATE AC when no answer came
 
@@ -143,7 +143,7 @@ def command(s, apdu):
     return answer[:-2], answer[-2] << 8 | answer[-1]
 
 
-def _apdu(cla, ins, p1, p2, data=None, le=True):
+def apdu(cla, ins, p1, p2, data=None, le=True):
     head = bytes((cla, ins, p1, p2))
     if data is None:
         return head + b"\x00"
@@ -151,7 +151,7 @@ def _apdu(cla, ins, p1, p2, data=None, le=True):
 
 
 def _select(s, name):
-    return (yield from command(s, _apdu(0x00, 0xA4, 0x04, 0x00, name)))
+    return (yield from command(s, apdu(0x00, 0xA4, 0x04, 0x00, name)))
 
 
 def _parse(data):
@@ -171,7 +171,7 @@ def candidates(s, aids=AIDS):
         sfi = tlv.find(data, 0x88)
         number = 1
         while sfi and len(sfi) == 1 and number <= 10:
-            rec, sw = yield from command(s, _apdu(0x00, 0xB2, number, sfi[0] << 3 | 4))
+            rec, sw = yield from command(s, apdu(0x00, 0xB2, number, sfi[0] << 3 | 4))
             if sw != 0x9000:
                 break
             try:
@@ -221,7 +221,7 @@ def initiate(s, aid):
         pdol_data = tlv.build_dol(pdol, s.values())
     except tlv.TlvError:
         raise CardError("card_unreadable")
-    data, sw = yield from command(s, _apdu(0x80, 0xA8, 0x00, 0x00, tlv.encode(0x83, pdol_data)))
+    data, sw = yield from command(s, apdu(0x80, 0xA8, 0x00, 0x00, tlv.encode(0x83, pdol_data)))
     if sw == 0x6985:
         raise CardError("chip_not_accepted")
     if sw != 0x9000 or not data:
@@ -238,15 +238,16 @@ def initiate(s, aid):
         raise CardError("card_unreadable")
 
 
-def read_records(s):
-    """Every record the AFL names into s; the ones it marks for ODA kept in s.oda_data."""
+def read_records(s, required=(0x5A, 0x5F24, 0x8C, 0x8D)):
+    """Every record the AFL names into s; the ones it marks for ODA kept in s.oda_data. A tag of
+    required missing: CardError."""
     afl = s.t[0x94]
     for i in range(0, len(afl), 4):
         sfi, first, last, oda = afl[i] >> 3, afl[i + 1], afl[i + 2], afl[i + 3]
         if not 1 <= sfi <= 30 or first == 0 or last < first or oda > last - first + 1:
             raise CardError("card_unreadable")
         for number in range(first, last + 1):
-            data, sw = yield from command(s, _apdu(0x00, 0xB2, number, sfi << 3 | 4))
+            data, sw = yield from command(s, apdu(0x00, 0xB2, number, sfi << 3 | 4))
             if sw != 0x9000:
                 raise CardError("card_unreadable")
             try:
@@ -258,7 +259,7 @@ def read_records(s):
                 raise CardError("card_unreadable")
             if number - first < oda:
                 s.oda_data.extend(body if sfi <= 10 else data)
-    for tag in (0x5A, 0x5F24, 0x8C, 0x8D):
+    for tag in required:
         if tag not in s.t:
             s.set(ICC_DATA_MISSING)
             raise CardError("card_unreadable")
@@ -307,7 +308,7 @@ def authenticate(s, capks, today):
         icc = oda.icc_key(issuer, s.t.get(0x9F46, b""), s.t.get(0x9F48, b""), s.t.get(0x9F47, b"\x03"), static,
                           pan, today)
         ddol = s.t.get(0x9F49, b"\x9f\x37\x04")
-        data, sw = yield from command(s, _apdu(0x00, 0x88, 0x00, 0x00, tlv.build_dol(ddol, s.values())))
+        data, sw = yield from command(s, apdu(0x00, 0x88, 0x00, 0x00, tlv.build_dol(ddol, s.values())))
         if sw != 0x9000:
             raise oda.OdaError("INTERNAL AUTHENTICATE refused")
         sdad = tlv.find(data, 0x9F4B) if data[:1] == b"\x77" else tlv.find(data, 0x80)
@@ -414,7 +415,7 @@ def _generate_ac(s, asked, dol):
         data = tlv.build_dol(dol, s.values())
     except tlv.TlvError:
         raise CardError("card_unreadable")
-    answer, sw = yield from command(s, _apdu(0x80, 0xAE, asked, 0x00, data))
+    answer, sw = yield from command(s, apdu(0x80, 0xAE, asked, 0x00, data))
     if sw != 0x9000 or not answer:
         raise CardError("card_unreadable")
     if answer[0] == 0x80:                    # format 1: CID, ATC, AC, IAD
@@ -466,7 +467,7 @@ def complete(s, answer55, code):
             arpc = bytes(value)
     if arpc is not None and s.t[0x82][0] & 0x04:
         s.done(TSI_ISSUER_AUTH)
-        _data, sw = yield from command(s, _apdu(0x00, 0x82, 0x00, 0x00, arpc, le=False))
+        _data, sw = yield from command(s, apdu(0x00, 0x82, 0x00, 0x00, arpc, le=False))
         s.set(ISSUER_AUTH_FAILED, sw != 0x9000)
     approved = code is not None and rescodes.is_approved(code)
     s.t[0x8A] = code.encode() if code is not None else UNABLE_ONLINE

@@ -2,13 +2,12 @@
 
 A card is a dict {"pan", "expiry", "track2", "entry"} held in RAM for one
 transaction only; the journal and slips get mask_pan(pan). A card inserted
-in the chip slot comes as ("insert", ATR) from the same ReadCard effect and is
-read through the chip kernel (flows/chip.py: "entry" "chip", its "psn" and the
-kernel's session in "emv"); a chip card swiped is asked to be inserted, and a
-chip that could not be read MAX_TRIES times lets its stripe be swiped, marked
-as a fallback. Contactless cards (("tap", UID)) are asked to be inserted or
-swiped until qPBOC comes. A card presented at the idle screen (app.presented)
-is the first one read.
+in the chip slot (("insert", ATR)) or tapped (("tap", UID)) comes from the same
+ReadCard effect and is read through the chip kernel (flows/chip.py: "entry"
+"chip" or "tap", its "psn" and the kernel's session in "emv"); a chip card
+swiped is asked to be inserted, and a chip that could not be read MAX_TRIES
+times lets its stripe be swiped, marked as a fallback. A card presented at the
+idle screen (app.presented) is the first one read.
 """
 from pos import cup
 from pos.editors import DigitsEditor, PinEditor
@@ -32,7 +31,9 @@ def read(app, title, lines, prompt=None, keyed=False, emv=None):
     chip_failed = 0
     for _ in range(MAX_TRIES * 2):
         fallback = chip_failed >= MAX_TRIES
-        shown = [prompt or t("swipe_card")] if prompt or fallback else [t("insert_or_swipe")]
+        shown = [prompt or t("swipe_card")] if prompt or fallback else [card_prompt(app)]
+        if "nfc" in app.readers and not fallback:
+            shown.append(t("tap_card"))
         event, app.presented = app.presented, None
         if event is None:
             manual = DigitsEditor(13, 19, too_short="card_no_too_short") if keyed else None
@@ -45,15 +46,15 @@ def read(app, title, lines, prompt=None, keyed=False, emv=None):
                 return {"pan": event[1], "expiry": None, "track2": None, "entry": "keyed"}
             yield from notice(app, title, [t("bad_card_no")], 5)
             continue
-        if event[0] == "insert" and not fallback:
+        if event[0] in ("insert", "tap") and not fallback:
             from pos.flows import chip
-            card = yield from chip.read(app, title, lines, "icc", emv)
+            card = yield from chip.read(app, title, lines, "icc" if event[0] == "insert" else "nfc", emv)
             if card is not None:
                 return card
-            chip_failed += 1
+            chip_failed += event[0] == "insert"
             continue
-        if event[0] == "tap" or event[0] == "insert":   # no contactless kernel yet; a chip given up on
-            yield from notice(app, title, [t("swipe_card" if fallback else "chip_use_insert")], 5)
+        if event[0] in ("insert", "tap"):    # the chip given up on: its stripe
+            yield from notice(app, title, [t("swipe_card")], 5)
             continue
         if event[0] != "swipe":              # ("card_error", why): the reader could not read it
             chip_failed += event[1] == "chip"
@@ -72,6 +73,11 @@ def read(app, title, lines, prompt=None, keyed=False, emv=None):
             card["fallback"] = True
         return card
     return None
+
+
+def card_prompt(app):
+    """请插卡或刷卡 where the board has a chip slot, else 请刷卡."""
+    return t("insert_or_swipe" if "icc" in app.readers else "swipe_card")
 
 
 def presented_lines(app):
@@ -121,7 +127,7 @@ def with_pin(app, title, lines, prompt=None, check=None, emv=None):
     block = None
     if s is not None and emv is not None:
         from pos.emv import kernel
-        wants_pin = kernel.cardholder(s) == "pin"
+        wants_pin = (s.cvm if card["entry"] == "tap" else kernel.cardholder(s)) == "pin"
     else:
         wants_pin = True
     if wants_pin:
@@ -129,7 +135,7 @@ def with_pin(app, title, lines, prompt=None, check=None, emv=None):
         if block is None:
             yield from done(app, title, card)
             return None
-    if s is not None and emv is not None:
+    if s is not None and emv is not None and card["entry"] == "chip":
         from pos.flows import chip
         if not (yield from chip.first_ac(app, title, card)):
             yield from done(app, title, card)
@@ -147,8 +153,8 @@ def done(app, title, card):
 def card_step(app, card):
     """The money path's card step for this card: the chip's second GENERATE AC, or None."""
     s = card.get("emv")
-    if s is None or 0x9F26 not in s.t:
-        return None
+    if s is None or card["entry"] != "chip" or 0x9F26 not in s.t:
+        return None                  # a tapped card is gone: the host's answer decides alone
     from pos.flows import chip
     return chip.step(app, card)
 

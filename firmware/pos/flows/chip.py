@@ -1,4 +1,5 @@
-"""插卡: a chip card through the kernel (pos/emv/kernel.py), as the card flows use it.
+"""插卡 and 挥卡: a chip card through the kernel (pos/emv/kernel.py, pos/emv/qpboc.py), as the
+card flows use it.
 
     read        the application chosen (请选择应用 when the card has several), its data read,
                 authenticated offline and checked: the card dict, or None once the merchant was told
@@ -7,13 +8,14 @@
                 GENERATE AC deciding (TC approves; AAC, or the card gone, undoes the approval)
     take_out    请拔卡 until the card leaves the slot (card.done calls it for a chip card)
 
-While the card works the screen says 请勿拔卡. The card dict of a chip card carries "emv", the
-kernel's Session, for the request's field 55 and the card step.
+While the card works the screen says 请勿拔卡 (a tap: 请保持卡片靠近, then a beep lets it go). The
+card dict of a chip card carries "emv", the kernel's Session, for the request's field 55 and, in
+the slot, the card step.
 """
 from pos import clock
 from pos.emv import kernel
 from pos.editors import ListEditor
-from pos.engine import RemoveCard
+from pos.engine import Beep, RemoveCard
 from pos.flows.common import ask, notice
 from pos.i18n import t
 from pos.results import GAVE_UP
@@ -35,13 +37,23 @@ def capks(app):
     return out
 
 
+def qps_limit(app):
+    """小额免密: the amount up to which a tap needs no PIN (the host's AID parameters, else 1000.00)."""
+    from pos import store
+    from pos.emv import qpboc
+    return (store.load(app.dir, "aids") or {}).get("qps_limit", qpboc.DEFAULT_LIMIT)
+
+
 def read(app, title, lines, reader, emv):
-    """The card in reader ("icc") read through the kernel. emv: (9C transaction type hex, amount
-    in fen) for a transaction the card takes part in; None to read its number only (void, refund)."""
+    """The card in reader ("icc" the slot, "nfc" the field) read through the kernel. emv: (9C
+    transaction type hex, amount in fen) for a transaction the card takes part in; None to read
+    its number only (void, refund)."""
     day, hms = clock.stamp(app.clock())
     kind, amount = emv or ("00", 0)
-    s = kernel.Session(reader, Screen(title, list(lines) + [t("chip_working")]), amount, kind, day, hms,
-                       app.counters.trace % 999999 + 1, app.terminal_id)
+    s = kernel.Session(reader, Screen(title, list(lines) + [t("chip_working" if reader == "icc" else "tap_hold")]),
+                       amount, kind, day, hms, app.counters.trace % 999999 + 1, app.terminal_id)
+    if reader == "nfc":
+        return (yield from _tap(app, title, s, amount))
     try:
         apps = yield from kernel.candidates(s)
         while apps:
@@ -72,6 +84,23 @@ def read(app, title, lines, reader, emv):
     expiry = s.t.get(0x5F24)
     return {"pan": s.pan, "expiry": kernel.hexstr(expiry)[:4] if expiry else None, "track2": kernel.track2(s),
             "entry": "chip", "psn": kernel.hexstr(s.t.get(0x5F34, b"\x00"))[-2:], "emv": s}
+
+
+def _tap(app, title, s, amount):
+    """A tapped card through qPBOC: its ARQC, number and CVM; the beep says it may leave."""
+    from pos.emv import qpboc
+    try:
+        yield from qpboc.read(s, amount, qps_limit(app))
+    except kernel.CardGone:
+        yield from notice(app, title, [t("card_removed")], 5)
+        return None
+    except kernel.CardError as e:
+        yield from notice(app, title, [t(e.args[0])], 5)
+        return None
+    yield Beep()
+    expiry = s.t.get(0x5F24)
+    return {"pan": s.pan, "expiry": kernel.hexstr(expiry)[:4] if expiry else None, "track2": kernel.track2(s),
+            "entry": "tap", "psn": kernel.hexstr(s.t.get(0x5F34, b"\x00"))[-2:], "emv": s}
 
 
 def first_ac(app, title, card):
