@@ -1,7 +1,7 @@
 # 插卡: chip sales through the kernel against the scripted host, the virtual cards of
 # tools/testdata/emv_cards.json answering the APDUs (drivers/fakes/chipcard.py).
 from flowkit import Terminal, chip_card, give_ca_keys
-from pos import store
+from pos import store, tlv as field62
 from pos.results import CARD_GONE
 from pos.emv import tlv
 
@@ -219,4 +219,101 @@ def test_a_tap_without_an_answer_is_reversed_as_a_swipe_is():
     _tap_for_sale(term, 500, chip_card("tap"))
     doc = store.load(term.dir, "reversal")
     assert doc["reason"] == "98" and 0x9F36 in tlv.flatten(bytes.fromhex(doc["icc"]))
+    term.close()
+
+
+def _chip_sale(term, fen, name="chip"):
+    _insert_for_sale(term, fen, chip_card(name))
+    term.pin()
+    term.tear_off()
+    term.keys("ENTER")
+    term.remove()
+    return term.transactions("sale")[-1]
+
+
+def test_a_chip_sale_is_voided_with_the_card_in_the_slot_and_no_cryptogram():
+    term = _terminal()
+    sale = _chip_sale(term, 4321)
+    term.menu("撤销")
+    term.supervisor()
+    term.type(str(sale["trace"]))
+    term.keys("ENTER ENTER")
+    term.insert(chip_card("chip"))
+    term.pin()
+    term.tear_off()
+    assert "撤销成功" in term.screen, term.screen
+    req = term.last_request("void")
+    assert req[22] == "051" and req[23] == "001" and 55 not in req and req[2] == "6222021000000010008"
+    term.keys("ENTER")
+    assert "请拔卡" in term.screen
+    term.remove()
+    assert [r["st"] for r in term.transactions("void")] == ["approved"]
+    term.close()
+
+
+def test_a_chip_sale_is_refunded_by_its_reference_with_the_card_read_in_the_slot():
+    term = _terminal()
+    sale = _chip_sale(term, 4321)
+    term.menu("退货")
+    term.supervisor()
+    term.type("9" + sale["ref"][1:])           # another reference: not of this batch, so a refund
+    term.keys("ENTER")
+    term.type(sale["date"][4:8])
+    term.keys("ENTER")
+    term.type("1000")
+    term.keys("ENTER")
+    term.insert(chip_card("chip"))
+    term.tear_off()
+    assert "退货成功" in term.screen or "退货" in term.screen, term.screen
+    req = term.last_request("refund")
+    assert req[22] == "052" and req[23] == "001" and 55 not in req
+    term.close()
+
+
+def test_a_gas_bill_is_paid_by_chip():
+    term = _terminal()
+    term.menu("缴费")
+    term.select("燃气")
+    term.type("1000123456")
+    term.keys("ENTER ENTER")
+    term.insert(chip_card("chip"))
+    term.pin()
+    term.tear_off()
+    assert "缴费成功" in term.screen, term.screen
+    req = term.last_request("bill_payment")
+    assert req[22] == "051" and tlv.flatten(req[55])[0x9F02] == b"\x00\x00\x00\x01\x28\x50"
+    term.keys("ENTER")
+    term.remove()
+    assert [r["st"] for r in term.transactions("bill_payment")] == ["approved"]
+    term.close()
+
+
+def test_a_credit_card_read_by_tap_is_repaid_from_a_chip_debit_card():
+    term = _terminal()
+    term.menu("还款")
+    term.tap(chip_card("tap_credit"))
+    term.field = None
+    assert "3456.78" in term.screen, term.screen
+    term.keys("ENTER")
+    term.insert(chip_card("chip"))
+    term.pin()
+    term.tear_off()
+    assert "还款成功" in term.screen, term.screen
+    req = term.last_request("repayment")
+    assert req[2] == "6222021000000010008" and req[22] == "051" and 55 in req
+    assert field62.decode(req[62]) == {"CN": b"6258070000000010069"}
+    term.close()
+
+
+def test_the_balance_of_a_chip_card_is_asked_with_its_cryptogram():
+    term = _terminal()
+    term.menu("余额查询")
+    term.insert(chip_card("chip"))
+    term.pin()
+    assert "请拔卡" in term.screen, term.screen      # out of the slot, then the balance
+    term.remove()
+    assert "1234.56" in term.screen, term.screen
+    req = term.last_request("balance")
+    assert req[22] == "051" and tlv.flatten(req[55])[0x9C] == b"\x31"
+    term.keys("ENTER")
     term.close()

@@ -26,12 +26,13 @@ def run(app, state):
     title = t("balance")
     if not (yield from online.ready(app, title)):
         return DONE
-    got = yield from card.with_pin(app, title, [])
+    got = yield from card.with_pin(app, title, [], emv=("31", 0))
     if got is None:
         return DONE
     c, values = got
     record = online.new_record(app, "balance", None, c)
-    fields = yield from online.financial(app, values, record, title)
+    fields = yield from online.financial(app, values, record, title, card_step=card.card_step(app, c))
+    yield from card.done(app, title, c)
     if fields is None:
         return DONE
     fen = parse_balance(fields.get(54))

@@ -72,7 +72,7 @@ def run(app, state):
         amount = yield from ask_amount(app, title, t("enter_pay_amount"), shown, initial=due)
         if amount is None:
             return DONE
-    got = yield from card.with_pin(app, title, [online.amount_line(amount)])
+    got = yield from card.with_pin(app, title, [online.amount_line(amount)], emv=("00", amount))
     if got is None:
         return DONE
     c, values = got
@@ -89,5 +89,6 @@ def run(app, state):
                     tlv.digits(items, "AC", 1, MAX_ACCOUNT, False) not in ("", account):
                 raise tlv.TlvError("the answer is for another bill")
 
-    yield from online.financial(app, values, record, title, t("bill_ok"), [shown[2]], paid)
+    yield from online.financial(app, values, record, title, t("bill_ok"), [shown[2]], paid, card.card_step(app, c))
+    yield from card.done(app, title, c)
     return DONE

@@ -34,7 +34,8 @@ def run(app, state):
                                    else t("enter_amount"), shown)
     if amount is None:
         return DONE
-    got = yield from card.with_pin(app, title, shown + [online.amount_line(amount)])
+    got = yield from card.with_pin(app, title, shown + [online.amount_line(amount)],
+                                   emv=("03", amount) if state == "preauth" else None)
     if got is None:
         return DONE
     c, values = got
@@ -44,5 +45,7 @@ def run(app, state):
         values[38] = original[0]
         values[61] = message.field61(mmdd=original[1])
         record["oauth"], record["odate"] = original
-    yield from online.financial(app, values, record, title, t(state + "_ok"), shown + [card.masked(c)])
+    yield from online.financial(app, values, record, title, t(state + "_ok"), shown + [card.masked(c)],
+                                card_step=card.card_step(app, c))
+    yield from card.done(app, title, c)
     return DONE

@@ -43,4 +43,5 @@ def run(app, state):
     record = online.new_record(app, "refund", amount, c)
     record["oref"], record["odate"] = ref, mmdd
     yield from online.financial(app, values, record, title, t("refund_ok"), [card.masked(c)])
+    yield from card.done(app, title, c)
     return DONE

@@ -21,6 +21,7 @@ def run(app, state):
     credit = yield from card.read(app, title, [], t("swipe_credit_card"), keyed=True)
     if credit is None:
         return DONE
+    yield from card.done(app, title, credit)
     credit_masked = card.masked(credit)
     bill = {}
 
@@ -41,7 +42,7 @@ def run(app, state):
         return DONE
     shown = shown[:2]
     got = yield from card.with_pin(app, title, shown + [online.amount_line(amount)], t("swipe_paying_card"),
-                                   lambda c: "same_card_twice" if c["pan"] == credit["pan"] else None)
+                                   lambda c: "same_card_twice" if c["pan"] == credit["pan"] else None, ("00", amount))
     if got is None:
         return DONE
     debit, values = got
@@ -49,5 +50,6 @@ def run(app, state):
     values[62] = tlv.encode((("CN", credit["pan"]),))
     record = online.new_record(app, "repayment", amount, debit)
     record["cpan"], record["bk"] = credit_masked, bill["bank"]
-    yield from online.financial(app, values, record, title, t("repay_ok"), shown)
+    yield from online.financial(app, values, record, title, t("repay_ok"), shown, card_step=card.card_step(app, debit))
+    yield from card.done(app, title, debit)
     return DONE

@@ -52,4 +52,5 @@ def run(app, state):
     record = online.new_record(app, "void", amount, c)
     record["ob"], record["ot"] = original["batch"], original["trace"]
     yield from online.financial(app, values, record, title, t("void_ok"), shown[2:])
+    yield from card.done(app, title, c)
     return DONE
