@@ -317,3 +317,13 @@ def test_the_balance_of_a_chip_card_is_asked_with_its_cryptogram():
     assert req[22] == "051" and tlv.flatten(req[55])[0x9C] == b"\x31"
     term.keys("ENTER")
     term.close()
+
+
+def test_the_slip_of_a_chip_sale_names_the_application_and_its_tc():
+    term = _terminal()
+    sale = _chip_sale(term, 2500)
+    assert sale["aid"] == "A000000333010101" and sale["cgt"] == "TC" and len(sale["cg"]) == 16
+    slip = "\n".join(term.slips[0])
+    assert "/I" in slip and "A000000333010101" in slip and "TC:" in slip and sale["cg"] in slip
+    assert "借记" in slip and "TVR:" in slip
+    term.close()

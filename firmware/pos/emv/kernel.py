@@ -28,7 +28,8 @@ PSE = b"1PAY.SYS.DDF01"
 # UnionPay debit, credit, quasi-credit.
 AIDS = ("A000000333010101", "A000000333010102", "A000000333010103")
 APP_VERSION = b"\x00\x30"                 # 9F09
-CAPABILITIES = b"\xe0\x68\xc8"            # 9F33: keyed, magstripe, IC; online PIN, signature, no CVM; SDA, DDA, capture, CDA
+# 9F33: keyed, magstripe, IC; online PIN, signature, no CVM; SDA, DDA, card capture, CDA.
+CAPABILITIES = b"\xe0\x68\xc8"
 TERMINAL_TYPE = b"\x22"                   # 9F35: attended, online with offline capability
 COUNTRY = b"\x01\x56"                     # 9F1A and 5F2A: China, CNY
 # Terminal action code denial (the host's AID parameters may bring another). The terminal is
@@ -180,7 +181,7 @@ def candidates(s, aids=AIDS):
                         e = tlv.flatten(entry)
                         aid = hexlify(e.get(0x4F, b"")).decode().upper()
                         if aid in aids:
-                            found.append((aid, _label(e), (e.get(0x87) or b"\x0f")[0] & 0x0F))
+                            found.append((aid, label(e), (e.get(0x87) or b"\x0f")[0] & 0x0F))
             except tlv.TlvError:
                 raise CardError("card_unreadable")
             number += 1
@@ -189,12 +190,13 @@ def candidates(s, aids=AIDS):
             data, sw = yield from _select(s, unhexlify(aid))
             if sw == 0x9000:
                 e = _parse(data)
-                found.append((aid, _label(e), (e.get(0x87) or b"\x0f")[0] & 0x0F))
+                found.append((aid, label(e), (e.get(0x87) or b"\x0f")[0] & 0x0F))
     found.sort(key=lambda a: a[2])
     return found
 
 
-def _label(e):
+def label(e):
+    """The application's name to show: its preferred name (9F12), else its label (50)."""
     for tag in (0x9F12, 0x50):
         raw = e.get(tag)
         if raw:

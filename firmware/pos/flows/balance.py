@@ -31,7 +31,7 @@ def run(app, state):
         return DONE
     c, values = got
     record = online.new_record(app, "balance", None, c)
-    fields = yield from online.financial(app, values, record, title, card_step=card.card_step(app, c))
+    fields = yield from online.financial(app, values, record, title, card_step=card.card_step(app, c, record))
     yield from card.done(app, title, c)
     if fields is None:
         return DONE

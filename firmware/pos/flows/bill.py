@@ -89,6 +89,7 @@ def run(app, state):
                     tlv.digits(items, "AC", 1, MAX_ACCOUNT, False) not in ("", account):
                 raise tlv.TlvError("the answer is for another bill")
 
-    yield from online.financial(app, values, record, title, t("bill_ok"), [shown[2]], paid, card.card_step(app, c))
+    yield from online.financial(app, values, record, title, t("bill_ok"), [shown[2]], paid,
+                                card.card_step(app, c, record))
     yield from card.done(app, title, c)
     return DONE

@@ -150,13 +150,13 @@ def done(app, title, card):
         yield from chip.take_out(app, title)
 
 
-def card_step(app, card):
+def card_step(app, card, record):
     """The money path's card step for this card: the chip's second GENERATE AC, or None."""
     s = card.get("emv")
     if s is None or card["entry"] != "chip" or 0x9F26 not in s.t:
         return None                  # a tapped card is gone: the host's answer decides alone
     from pos.flows import chip
-    return chip.step(app, card)
+    return chip.step(app, card, record)
 
 
 def fields(card, block=None):

@@ -120,10 +120,21 @@ def first_ac(app, title, card):
     return True
 
 
-def step(app, card):
+def icc_record(record, s):
+    """What the slip and the journal keep of the chip: AID, label, the last cryptogram ("cg") and
+    its type ("cgt"), TVR, TSI, ATC (hex)."""
+    cid = s.t.get(0x9F27, b"\x00")[0] & 0xC0
+    record.update({"aid": kernel.hexstr(s.t.get(0x84, b"")), "app": kernel.label(s.t),
+                   "cg": kernel.hexstr(s.t[0x9F26]), "cgt": "TC" if cid == kernel.TC else "ARQC" if cid == kernel.ARQC
+                   else "AAC", "tvr": kernel.hexstr(s.tag(0x95)), "tsi": kernel.hexstr(s.tag(0x9B)),
+                   "atc": kernel.hexstr(s.t.get(0x9F36, b""))})
+
+
+def step(app, card, record):
     """The card step of online.financial for a chip card that gave an ARQC: step(fields) runs the
     host's answer (None: none came) through the card and returns None when the card takes an
-    approval, else the reversal's reason (06: the card declined it, or left before it could say)."""
+    approval, else the reversal's reason (06: the card declined it, or left before it could say).
+    The record gets the card's last cryptogram."""
     from pos import cup
     from pos.flows import reversal
     s = card["emv"]
@@ -136,6 +147,7 @@ def step(app, card):
         except (kernel.CardGone, kernel.CardError):
             cid = None
         reversal.set_icc(app, kernel.reversal55(s))
+        icc_record(record, s)
         return None if cid == kernel.TC else cup.REVERSAL_OTHER
     return run
 

@@ -51,6 +51,10 @@ def new_record(app, kind, amount=None, card=None):
         from pos.flows.card import masked
         record["pan"] = masked(card)
         record["entry"] = card["entry"]
+        s = card.get("emv")
+        if s is not None and 0x9F26 in s.t:
+            from pos.flows.chip import icc_record
+            icc_record(record, s)
     return record
 
 

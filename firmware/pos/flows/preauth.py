@@ -46,6 +46,6 @@ def run(app, state):
         values[61] = message.field61(mmdd=original[1])
         record["oauth"], record["odate"] = original
     yield from online.financial(app, values, record, title, t(state + "_ok"), shown + [card.masked(c)],
-                                card_step=card.card_step(app, c))
+                                card_step=card.card_step(app, c, record))
     yield from card.done(app, title, c)
     return DONE

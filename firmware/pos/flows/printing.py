@@ -20,7 +20,7 @@ TYPE_NAMES = {
 }
 # Reversing transactions: UnionPay slips print their amount negative.
 NEGATIVE = ("void", "refund", "preauth_void")
-ENTRY = {"swipe": "S", "keyed": "M", "insert": "I", "tap": "C"}
+ENTRY = {"swipe": "S", "keyed": "M", "chip": "I", "tap": "C"}
 BIN_TABLE = "bins.txt"    # in the assets: the issuer of each BIN, sorted `BIN<TAB>name` lines
 _LCD_CELLS = const(40)    # the width a Screen is laid out in
 BILL_TITLE = "缴费凭证"
@@ -28,7 +28,17 @@ PAPER_WAIT = 300    # seconds the paper-out screen waits for paper before giving
 
 
 def _extra(record):
-    """The lines a type adds under its name: the biller's, the repaid card's, the original's."""
+    """The lines under the type's name: the biller's, the repaid card's or the original's, then a
+    chip card's application and cryptogram."""
+    lines = _kind_extra(record)
+    if record.get("aid"):
+        lines += (("AID:", record["aid"]), ("应用标签 APP LABEL:", record.get("app", "")),
+                  (record.get("cgt", "AC") + ":", record.get("cg", "")), ("TVR:", record.get("tvr", "")),
+                  ("TSI:", record.get("tsi", "")), ("ATC:", record.get("atc", "")))
+    return lines
+
+
+def _kind_extra(record):
     k = record["k"]
     if k == "bill_payment":
         return (("缴费单位 UTILITY:", record.get("un", "")), ("户号 ACCOUNT NO.:", record.get("ac", "")),

@@ -50,6 +50,7 @@ def run(app, state):
     values[62] = tlv.encode((("CN", credit["pan"]),))
     record = online.new_record(app, "repayment", amount, debit)
     record["cpan"], record["bk"] = credit_masked, bill["bank"]
-    yield from online.financial(app, values, record, title, t("repay_ok"), shown, card_step=card.card_step(app, debit))
+    yield from online.financial(app, values, record, title, t("repay_ok"), shown,
+                                card_step=card.card_step(app, debit, record))
     yield from card.done(app, title, debit)
     return DONE

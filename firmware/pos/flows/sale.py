@@ -26,7 +26,8 @@ def run(app, state):
         return DONE
     c, values = got
     values[4] = amount_field(amount)
-    yield from online.financial(app, values, online.new_record(app, "sale", amount, c), title, t("approved"),
-                                [card.masked(c)], card_step=card.card_step(app, c))
+    record = online.new_record(app, "sale", amount, c)
+    yield from online.financial(app, values, record, title, t("approved"), [card.masked(c)],
+                                card_step=card.card_step(app, c, record))
     yield from card.done(app, title, c)
     return DONE
