@@ -1,7 +1,7 @@
 """Command line of the reference acquirer host.
 
   python -m tools.acquirer serve --port N --db PATH [--host 127.0.0.1] [--log-hex] [--clock ISO]
-                                 [--tls-cert C --tls-key K] [--testdata JSON]
+                                 [--tls-cert C --tls-key K] [--testdata JSON] [--script-card NAME ...]
   python -m tools.acquirer transactions --db PATH
   python -m tools.acquirer backups --db PATH
   python -m tools.acquirer cards --db PATH
@@ -10,6 +10,7 @@
   python -m tools.acquirer resign --db PATH --terminal TID
   python -m tools.acquirer set-params --db PATH --terminal TID [--name NAME] [--max-fen N]
   python -m tools.acquirer unlock --db PATH --pan PAN
+  python -m tools.acquirer script --db PATH --card NAME [--clear]
   python -m tools.acquirer add-terminal --db PATH --terminal TID --merchant MID --tmk HEX
   python -m tools.acquirer publish-update --db PATH --board NAME --dir SLOT_DIR --version V --key PEM
                                           [--terminal TID ...]
@@ -53,6 +54,9 @@ def _serve(args):
     with open(args.testdata, encoding="utf-8") as f:
         if db.seed(json.load(f)):
             logging.getLogger("acquirer").info("seeded %s from %s", args.db, args.testdata)
+    for name in args.script_card:
+        if not db.set_script_pending(name):
+            sys.exit("no card named %s" % name)
     ssl_context = None
     if args.tls_cert:
         ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -126,6 +130,12 @@ def _unlock(args):
     return 0
 
 
+def _script(args):
+    if not _existing(args.db).set_script_pending(args.card, not args.clear):
+        sys.exit("no card named %s" % args.card)
+    return 0
+
+
 def _add_terminal(args):
     tmk = bytes.fromhex(args.tmk)
     if len(tmk) not in (16, 24):
@@ -170,6 +180,9 @@ def main(argv=None):
                    "default: China's time now (UTC+8)")
     p.add_argument("--testdata", default=DEFAULT_TESTDATA,
                    help="seeds an empty database (default: tools/testdata/testdata.json)")
+    p.add_argument("--script-card", action="append", default=[], metavar="NAME",
+                   help="the test card NAME gets an issuer script (72) with its online chip "
+                   "answers until a script result says it ran (repeatable)")
     p.set_defaults(run=_serve)
 
     p = commands.add_parser("transactions", help="print stored transactions as JSON")
@@ -208,6 +221,13 @@ def main(argv=None):
     p.add_argument("--db", required=True)
     p.add_argument("--pan", required=True)
     p.set_defaults(run=_unlock)
+
+    p = commands.add_parser("script", help="send a card an issuer script with its online chip "
+                            "answers until a script result says it ran")
+    p.add_argument("--db", required=True)
+    p.add_argument("--card", required=True, metavar="NAME", help="the card's name in the test data")
+    p.add_argument("--clear", action="store_true", help="send it none")
+    p.set_defaults(run=_script)
 
     p = commands.add_parser("add-terminal", help="register another terminal")
     p.add_argument("--db", required=True)

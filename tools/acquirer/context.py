@@ -20,6 +20,7 @@ PARTIAL_APPROVAL = "10"            # approved for less than asked: field 4 is wh
 APPROVALS = (APPROVED, PARTIAL_APPROVAL)
 INVALID_MERCHANT = "03"
 INVALID_TRANSACTION = "12"
+INVALID_AMOUNT = "13"
 NO_ORIGINAL = "25"
 FORMAT_ERROR = "30"
 FUNCTION_NOT_SUPPORTED = "40"
@@ -27,6 +28,7 @@ ORIGINAL_AMOUNT_WRONG = "64"
 DUPLICATE = "94"
 UNKNOWN_TERMINAL = "97"
 MAC_ERROR = "A0"
+SECURITY_FAILURE = "A7"            # 安全处理失败: the ARQC is not the card's (our choice)
 
 # Every answer gets the host's time, date, institution and a reference number.
 COMMON_FIELDS = (12, 13, 32, 37)

@@ -19,7 +19,7 @@ outside the table 40.
 
 import datetime
 
-from . import backups, bills, crypto, network, payments, reversal, settlement, spec, updates
+from . import backups, bills, crypto, network, payments, reversal, scripts, settlement, spec, updates
 from .context import FORMAT_ERROR, FUNCTION_NOT_SUPPORTED, Context, Reply, idempotency_key
 
 HANDLERS = {
@@ -44,6 +44,7 @@ HANDLERS = {
     "upload": settlement.upload,
     "upload_end": settlement.upload_end,
     "reversal": reversal.reversal,
+    "script_result": scripts.script_result,
 }
 
 

@@ -1,18 +1,22 @@
 """Card transactions: sale, void, refund, balance, pre-authorisation, its void and completion.
 
 Every financial request goes the same way (`FinancialRequest`): the guard
-(97, A0, 94, 03), the fields the type needs (else 30), a request whose
-reversal already arrived (12), then the type's own checks. The acquirer
-finds the original first (25, 12, 64, protocol section 7), then the issuer
-checks the card and PIN (`issuer.verify_card`), then money moves. Everything
-a request changes is committed with its answer by `Host.handle`.
+(97, A0, 94, 03), the fields the type needs and a field 55 that reads
+(else 30), a request whose reversal already arrived (12), the card's ARQC
+when it carries one (A7; 13 when 9F02 is not field 4), then the type's own
+checks. The acquirer finds the original first (25, 12, 64, protocol section
+7), then the issuer checks the card and PIN (`issuer.verify_card`), then money
+moves. An answer to a verified ARQC carries 91 (and 72 when the card has a
+script pending), whatever its code. Everything a request changes is committed
+with its answer by `Host.handle`.
 """
 
 import secrets
 
-from . import crypto, fields, issuer, spec
-from .context import (APPROVALS, APPROVED, CURRENCY_CNY, FORMAT_ERROR, INVALID_TRANSACTION, NO_ORIGINAL,
-                      ORIGINAL_AMOUNT_WRONG, PARTIAL_APPROVAL, Reply, amount, card_data, issuer_fields)
+from . import crypto, emv, fields, issuer, spec
+from .context import (APPROVALS, APPROVED, CURRENCY_CNY, FORMAT_ERROR, INVALID_AMOUNT,
+                      INVALID_TRANSACTION, NO_ORIGINAL, ORIGINAL_AMOUNT_WRONG, PARTIAL_APPROVAL,
+                      SECURITY_FAILURE, Reply, amount, card_data, issuer_fields)
 
 CARD_ECHO = (2, 3, 4, 11, 14, 25, 41, 42, 49, 60)
 INQUIRY_ECHO = (3, 11, 41, 42, 60)
@@ -32,6 +36,8 @@ class FinancialRequest:
         self.amount = amount(request)
         self.card = None
         self.pan, self.expiries = None, ()
+        self.icc = None              # field 55 of the request, {tag hex: bytes}
+        self.session_key = None      # the card's AC session key, once its ARQC verified
         answer_mti = spec.answer_mti(request[0])
         if not self.type.card:
             self.fields = context.answer(answer_mti, INQUIRY_ECHO)
@@ -59,6 +65,7 @@ class FinancialRequest:
         try:
             if not self._format_ok():
                 raise spec.WireError("fields missing")
+            self._read_icc()
             if parse is not None:
                 self.parsed = parse(self.request)
         except spec.WireError:
@@ -66,6 +73,35 @@ class FinancialRequest:
         terminal_id, batch, trace, _ = self.context.key
         if self.store.reversed_already(terminal_id, batch, trace):
             return self.finish(INVALID_TRANSACTION, note="arrived after its reversal")
+        code = self._verify_arqc()
+        if code is not None:
+            return self.finish(code)
+        return None
+
+    def _read_icc(self):
+        """Field 55 must read; an online chip request (or any that carries a cryptogram)
+        needs the tags of emv.REQUIRED, 23, and the card in 2 and 35. Raises spec.WireError."""
+        request = self.request
+        online = self.type.arqc and emv.is_chip(request.get(22))
+        if 55 in request:
+            self.icc = emv.decode(request[55])
+        if not online and (self.icc is None or "9F26" not in self.icc):
+            return
+        if self.icc is None or any(n not in request for n in (2, 23, 35)):
+            raise spec.WireError("chip request without 55, 23, 2 or 35")
+        emv.check_online(self.icc)
+
+    def _verify_arqc(self):
+        """A7 when the request's ARQC is not the card's, 13 when the card signed another
+        amount than field 4; None to go on (the issuer answers 14 for a PAN it cannot read)."""
+        if self.icc is None or "9F26" not in self.icc or self.pan is None:
+            return None
+        self.session_key = emv.verify_arqc(self.store.issuer_key(), self.pan,
+                                           self.request[23], self.icc)
+        if self.session_key is None:
+            return SECURITY_FAILURE
+        if self.amount is not None and emv.amount_fen(self.icc) != self.amount:
+            return INVALID_AMOUNT
         return None
 
     def _format_ok(self):
@@ -85,6 +121,9 @@ class FinancialRequest:
     def verify(self, amount_fen=None, pin_required=True):
         """The issuer's card and PIN checks -> response code; the PIN count is kept."""
         pin = None
+        if (pin_required and 52 not in self.request and self.session_key is not None
+                and emv.pin_waived(self.request.get(22), amount_fen)):
+            pin_required = False
         if pin_required and self.card is not None and 52 in self.request:
             pin = crypto.decrypt_pin(bytes.fromhex(self.context.terminal["pik_hex"]),
                                      self.request[52], self.pan) or ""
@@ -100,14 +139,20 @@ class FinancialRequest:
         return issuer.funds(self.card["available_fen"], amount_fen)
 
     def record(self, amount_fen=None, **columns):
+        answer_icc = self.fields.get(55)
         self.transaction_id = self.context.record(
-            self.name, self.fields, amount_fen, card_id=self.card_id, **columns)
+            self.name, self.fields, amount_fen, card_id=self.card_id, icc=emv.stored(self.icc),
+            icc_answer=answer_icc.hex().upper() if answer_icc else None, **columns)
 
     def finish(self, code, **columns):
-        """Answer with code (an authorisation code when approved) and record it."""
+        """Answer with code (an authorisation code when approved; 55 with the ARPC when the
+        ARQC verified) and record it."""
         self.fields[39] = code
         if code in APPROVALS:
             self.fields[38] = "%06d" % secrets.randbelow(1000000)
+        if self.session_key is not None:
+            script = self.card is not None and bool(self.card["script_pending"])
+            self.fields[55] = emv.answer_data(self.session_key, self.icc, code, script)
         self.record(self.amount, **columns)
         return Reply(self.fields, mak=self.mak, authentic=True)
 

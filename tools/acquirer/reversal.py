@@ -19,9 +19,13 @@ card's PAN: without it, or with another, the answer is 25 and nothing is
 undone. An original that something later changed (a voided or refunded sale, a
 completed or released pre-authorisation) is left as it is. Otherwise a
 reversal is answered 00 once it passes the checks, whatever it found.
+
+A chip original's reversal may carry field 55 (95, 9F10, 9F36, DF31): it must
+read (else 30), the reversal keeps it, and DF31 (the results of the scripts
+the original's answer carried) is stored against the original too.
 """
 
-from . import spec
+from . import emv, spec
 from .context import APPROVALS, APPROVED, FORMAT_ERROR, NO_ORIGINAL, Reply, amount, card_data
 from .store import masked_pan
 
@@ -35,19 +39,21 @@ def reversal(context):
     if pan is not None:
         fields[2] = pan
     reversed_fen = amount(request)
+    icc = None
 
     def record(note=None, original=None):
         context.record("reversal", fields, reversed_fen, state="approved", note=note,
                        card_id=original["card_id"] if original else None,
                        masked=original["masked_pan"] if original else None,
-                       original_id=original["id"] if original else None)
+                       original_id=original["id"] if original else None, icc=emv.stored(icc))
 
     refused, mak = context.guard(fields)
     if refused is not None:
         context.record("reversal", fields, reversed_fen)
         return refused
     name = spec.FINANCIAL_TYPES.get(spec.split_field60(request[60])[0])
-    if 39 not in request or name is None:
+    icc, icc_readable = _read_icc(request)
+    if 39 not in request or name is None or not icc_readable:
         fields[39] = FORMAT_ERROR
         context.record("reversal", fields, reversed_fen)
         return Reply(fields, mak=mak, authentic=True)
@@ -56,12 +62,16 @@ def reversal(context):
     originals = context.store.originals(terminal_id, batch, trace, name)
     approved = [o for o in originals if o["response_code"] in APPROVALS]
     original = approved[0] if approved else (originals[0] if originals else None)
-    refused = _card_refusal(context.store, name, original, request.get(2))
+    refused = card_refusal(context.store, name, original, request.get(2))
     if refused is not None:
         fields[39] = NO_ORIGINAL
         context.record("reversal", fields, reversed_fen, original_id=original["id"],
-                       note="%s, nothing undone; reason %s" % (refused, request[39]))
+                       note="%s, nothing undone; reason %s" % (refused, request[39]),
+                       icc=emv.stored(icc))
         return Reply(fields, mak=mak, authentic=True)
+    if original is not None and icc is not None and "DF31" in icc:
+        context.store.script_result(original["id"], original["card_id"], icc["DF31"].hex().upper(),
+                                    emv.script_done(icc["DF31"]))
     if approved:
         note = UNDO[name](context.store, original)
         reversed_fen = original["amount_fen"]
@@ -74,7 +84,15 @@ def reversal(context):
     return Reply(fields, mak=mak, authentic=True)
 
 
-def _card_refusal(store, name, original, pan):
+def _read_icc(request):
+    """-> (field 55's tags or None, whether it reads)."""
+    try:
+        return (emv.decode(request[55]) if 55 in request else None), True
+    except spec.WireError:
+        return None, False
+
+
+def card_refusal(store, name, original, pan):
     """Why the 0400's field 2 does not name the original's card, or None when it does
     (or the original was made without one). A card not on file is known only masked."""
     if original is None or not spec.TRANSACTIONS[name].card:

@@ -235,11 +235,14 @@ def mac_data(body):
 
 # -- transaction types (protocol section 7) ----------------------------------
 
-# needs: fields the host reads besides 11, 41, 42, 60 and 64; card: 2 or 35.
+# needs: fields the host reads besides 11, 41, 42, 60 and 64; card: 2 or 35; arqc: read from
+# a chip (22 = 05x, 07x) it carries the card's ARQC in 55, with 23 (emv.py).
 Transaction = collections.namedtuple(
-    "Transaction", "mti type_code network_code processing_code card needs")
+    "Transaction", "mti type_code network_code processing_code card needs arqc",
+    defaults=(False,))
 
 FINANCIAL = "000"
+SCRIPT_RESULT = "951"      # 脚本处理结果通知: the card's results of the issuer's scripts
 TRANSACTIONS = {
     "signin": Transaction("0800", "00", "003", None, False, ()),
     "signoff": Transaction("0820", "00", "002", None, False, ()),
@@ -247,21 +250,22 @@ TRANSACTIONS = {
     "app_download": Transaction("0800", "00", "380", None, False, (62,)),
     "backup": Transaction("0800", "00", "390", None, False, (62,)),
     "restore": Transaction("0800", "00", "391", None, False, (62,)),
-    "sale": Transaction("0200", "22", FINANCIAL, "000000", True, (4,)),
+    "sale": Transaction("0200", "22", FINANCIAL, "000000", True, (4,), True),
     "void": Transaction("0200", "23", FINANCIAL, "200000", True, (4, 37, 61)),
     "refund": Transaction("0220", "25", FINANCIAL, "200000", True, (4, 37, 61)),
-    "balance": Transaction("0200", "01", FINANCIAL, "310000", True, ()),
-    "preauth": Transaction("0100", "10", FINANCIAL, "030000", True, (4,)),
+    "balance": Transaction("0200", "01", FINANCIAL, "310000", True, (), True),
+    "preauth": Transaction("0100", "10", FINANCIAL, "030000", True, (4,), True),
     "preauth_void": Transaction("0100", "11", FINANCIAL, "200000", True, (4, 38, 61)),
     "preauth_complete": Transaction("0200", "20", FINANCIAL, "000000", True, (4, 38, 61)),
     "bill_inquiry": Transaction("0100", "60", FINANCIAL, "300000", False, (62,)),
-    "bill_payment": Transaction("0200", "61", FINANCIAL, "500000", True, (4, 62)),
+    "bill_payment": Transaction("0200", "61", FINANCIAL, "500000", True, (4, 62), True),
     "repay_inquiry": Transaction("0100", "62", FINANCIAL, "300000", False, (62,)),
-    "repayment": Transaction("0200", "63", FINANCIAL, "400000", True, (4, 62)),
+    "repayment": Transaction("0200", "63", FINANCIAL, "400000", True, (4, 62), True),
     "settle": Transaction("0500", "00", "201", None, False, (48,)),
     "upload": Transaction("0320", "00", "201", None, False, (48,)),
     "upload_end": Transaction("0320", "00", "202", None, False, (48,)),
     "reversal": Transaction("0400", None, None, None, False, (39,)),
+    "script_result": Transaction("0620", "00", SCRIPT_RESULT, None, True, (55, 61)),
 }
 _BY_KEY = {(t.mti, t.type_code, t.network_code): name
            for name, t in TRANSACTIONS.items() if t.type_code is not None}

@@ -9,7 +9,7 @@ the answer goes out.
 import contextlib
 import sqlite3
 
-from . import biller, issuer
+from . import biller, emv, issuer
 
 DEFAULT_MAX_FEN = 9999999
 
@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS cards (
     pin_failure_day TEXT,
     bank            TEXT NOT NULL DEFAULT '',
     bill_due_fen    INTEGER,
-    partial         INTEGER NOT NULL DEFAULT 0
+    partial         INTEGER NOT NULL DEFAULT 0,
+    script_pending  INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS billers (
     code    TEXT PRIMARY KEY,
@@ -88,7 +89,11 @@ CREATE TABLE IF NOT EXISTS transactions (
     refunded_fen  INTEGER NOT NULL DEFAULT 0,
     bill_account_id INTEGER REFERENCES bill_accounts (id),
     credit_card_id INTEGER REFERENCES cards (id),
-    due_paid_fen  INTEGER
+    due_paid_fen  INTEGER,
+    icc           TEXT,
+    icc_answer    TEXT,
+    tc            TEXT,
+    script_result TEXT
 );
 CREATE INDEX IF NOT EXISTS transactions_key
     ON transactions (terminal_id, batch, trace, mti);
@@ -266,8 +271,17 @@ class Store:
                         " period, due_fen) VALUES (?, ?, ?, ?, ?)",
                         (entry["code"], account["account"], account["holder"],
                          account["period"], account["due_fen"]))
+            imk = testdata.get("emv", {}).get("imk_ac")
+            if imk:
+                self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('imk_ac', ?)",
+                                (imk.upper(),))
             self.db.execute("INSERT INTO meta (key, value) VALUES ('seeded', '1')")
             return True
+
+    def issuer_key(self):
+        """The issuer's master key for application cryptograms (IMK-AC), or None."""
+        row = self._one("SELECT value FROM meta WHERE key = 'imk_ac'")
+        return bytes.fromhex(row["value"]) if row else None
 
     # -- terminals -----------------------------------------------------------
 
@@ -334,6 +348,24 @@ class Store:
         self.db.execute("UPDATE cards SET bill_due_fen = MAX(0, bill_due_fen + ?) WHERE id = ?",
                         (fen, card_id))
 
+    def set_script_pending(self, name, pending=True):
+        """The card (by its test data name) gets an issuer script with its next online chip answers,
+        until a script result says one ran; -> False when no card has that name."""
+        with self.transaction():
+            cursor = self.db.execute("UPDATE cards SET script_pending = ? WHERE name = ?",
+                                     (int(pending), name))
+            return cursor.rowcount == 1
+
+    def script_result(self, transaction_id, card_id, df31_hex, done):
+        """A transaction's script results (DF31); a script done clears its card's pending one."""
+        self.db.execute("UPDATE transactions SET script_result = ? WHERE id = ?",
+                        (df31_hex, transaction_id))
+        if done and card_id is not None:
+            self.db.execute("UPDATE cards SET script_pending = 0 WHERE id = ?", (card_id,))
+
+    def set_tc(self, transaction_id, tc_hex):
+        self.db.execute("UPDATE transactions SET tc = ? WHERE id = ?", (tc_hex, transaction_id))
+
     def unlock(self, pan):
         with self.transaction():
             cursor = self.db.execute(
@@ -351,6 +383,7 @@ class Store:
             "available_fen": r["available_fen"], "limit_fen": r["limit_fen"],
             "held_fen": r["held_fen"], "bill_due_fen": r["bill_due_fen"], "bank": r["bank"],
             "pin_failures": r["pin_failures"], "pin_failure_day": r["pin_failure_day"],
+            "script_pending": bool(r["script_pending"]),
         } for r in rows]
 
     # -- billers -------------------------------------------------------------
@@ -412,6 +445,13 @@ class Store:
             "SELECT * FROM transactions WHERE terminal_id = ? AND batch = ? AND trace = ?"
             " AND type = ? ORDER BY id", (terminal_id, batch, trace, txn_type)).fetchall()
 
+    def scripted_original(self, terminal_id, batch, trace):
+        """The financial request a script result notice names, the approved one first."""
+        return self._one(
+            "SELECT * FROM transactions WHERE terminal_id = ? AND batch = ? AND trace = ?"
+            " AND type NOT IN ('reversal', 'script_result')"
+            " ORDER BY response_code NOT IN ('00', '10'), id LIMIT 1", (terminal_id, batch, trace))
+
     def voidable(self, terminal_id, batch, trace):
         """The approved sale or bill payment a void names by its batch and trace."""
         return self._one(
@@ -461,8 +501,14 @@ class Store:
         rows = self.db.execute(
             "SELECT id, terminal_id, batch, trace, mti, type, amount_fen, masked_pan,"
             " response_code, auth_code, reference, state, refunded_fen, original_id, note,"
-            " created FROM transactions ORDER BY id").fetchall()
-        return [dict(r) for r in rows]
+            " created, icc, icc_answer, tc, script_result FROM transactions ORDER BY id").fetchall()
+        out = []
+        for r in rows:
+            row = dict(r)
+            row["icc"] = emv.summary(row["icc"], row.pop("icc_answer"), row.pop("tc"),
+                                     row.pop("script_result"))
+            out.append(row)
+        return out
 
     def next_sequence(self):
         row = self._one("SELECT value FROM meta WHERE key = 'sequence'")
