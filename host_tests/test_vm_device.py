@@ -147,3 +147,16 @@ def test_the_device_sells_with_its_code_in_a_romfs_image(acquirer, tmp_path):
     assert rc == 0, out
     assert "app_from: /rom/pos/app.mpy" in out, out
     assert [r["st"] for r in journal if r.get("k") == "sale"] == ["approved"]
+
+
+def test_a_chip_sale_on_the_device_goes_through_its_reader_to_the_acquirer_and_back_into_the_card(vm, acquirer,
+                                                                                                  tmp_path):
+    db, port = acquirer
+    rc, out, journal = _device(vm, tmp_path, port, BOOT + [
+        "keys ENTER,1,1,2,3,4,5,ENTER", "until 请插卡或刷卡", "insert chip", "until 请输入密码", "keys 1,2,3,4,5,6,ENTER",
+        "until 请撕下", "keys ENTER", "until 授权码", "keys ENTER", "until 请拔卡", "remove", "until 欢迎使用"])
+    assert rc == 0, out
+    [sale] = [t for t in _host(db, "transactions") if t["amount_fen"] == 12345]
+    assert sale["state"] == "approved" and sale["response_code"] == "00", sale
+    rec = [r for r in journal if r.get("k") == "sale"]
+    assert len(rec) == 1 and rec[0]["entry"] == "chip" and rec[0]["cgt"] == "TC", rec

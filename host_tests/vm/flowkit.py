@@ -179,11 +179,11 @@ def run_io(app, runner):
         app.resolve(result)
 
 
-def chip_card(name, **behaviour):
+def chip_card(name):
     """The virtual chip card of that test card (drivers/fakes/chipcard.py)."""
     from drivers.fakes import chipcard
     card, imk = chipcard.load(EMV_CARDS, name)
-    return chipcard.ChipCard(card, imk, **behaviour)
+    return chipcard.ChipCard(card, imk)
 
 
 def give_ca_keys(term):

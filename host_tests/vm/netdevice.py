@@ -18,6 +18,9 @@
 #   keys K,K,...  the keys pressed on the matrix, one after the other
 #   swipe TRACK2  a card through the magstripe reader (the decoder adds the sentinels)
 #   until TEXT    TEXT on the screen within 60 s
+#   insert NAME   the test chip card NAME (tools/testdata/emv_cards.json) into the slot: the board
+#                 then has its contact reader (devicekit.BoardChip's)
+#   remove        the card out of the slot
 # Prints "printer_bytes: N" (what reached the printer), "app_from: FILE" (where pos.app was
 # loaded from), "screen: <row>" lines of the last screen and, after a collection, the heap free
 # and in use ("heap_free_bytes: ...") and the qstr pool's line (micropython.qstr_info()). Exit
@@ -54,14 +57,15 @@ DRIVERS = ("compat", "keypad", "lcd", "magstripe", "icc", "nfc", "printer", "at"
 def main():
     import select
     import socket
-    from devicekit import Board, Device, Scans, keys, run, until
+    from devicekit import Board, BoardChip, Device, Scans, keys, run, until
     from runtime import device
     for name in DRIVERS if "--every-driver" in OPTIONS else ():
         __import__("drivers." + name)
 
     class LoopbackBoard(Board):
-        """The handheld without network time: nothing leaves for an NTP server."""
-        PARTS = dict(Board.PARTS)
+        """The handheld without network time: nothing leaves for an NTP server; with its chip
+        reader when a step inserts a card."""
+        PARTS = dict(BoardChip.PARTS if [s for s in STEPS if s.startswith("insert ")] else Board.PARTS)
         PARTS["rtc"] = {"driver": "rtc.Clock", "source": "modem"}
 
     dev = Device(net=socket)
@@ -80,6 +84,14 @@ def main():
                 dev.swipe(";" + arg + "?")
             elif verb == "until":
                 await until(shell, arg, 60000)
+            elif verb == "insert":
+                from drivers.fakes.chipcard import ATR, ChipCard, load
+                from drivers.fakes.icc import FakeCard
+                card, imk = load(ROOT + "/tools/testdata/emv_cards.json", arg)
+                dev.machine.i2c.card = FakeCard(ATR, ChipCard(card, imk))
+                card = imk = None
+            elif verb == "remove":
+                dev.machine.i2c.remove()
             else:
                 raise ValueError("unknown step %r" % step)
 

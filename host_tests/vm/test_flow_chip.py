@@ -54,7 +54,7 @@ def test_a_chip_sale_goes_online_with_its_cryptogram_and_the_card_takes_the_appr
 
 def test_a_card_that_refuses_the_hosts_approval_is_reversed_with_its_icc_data():
     term = _terminal()
-    _insert_for_sale(term, 500, chip_card("chip_aac", second_ac_aac=True))
+    _insert_for_sale(term, 500, chip_card("chip_aac"))
     term.pin()
     assert "卡片拒绝交易" in term.screen, term.screen
     doc = store.load(term.dir, "reversal")

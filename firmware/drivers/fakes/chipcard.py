@@ -83,15 +83,15 @@ def arpc(sk, arqc, arc):
 class ChipCard:
     """One card's applications and state; called with a C-APDU, returns the R-APDU.
 
-    card: an entry of emv_cards.json's "cards"; imk: the IMK-AC (16 bytes). second_ac_aac: the
-    card refuses the host's approval at the second GENERATE AC (test card chip_aac).
+    card: an entry of emv_cards.json's "cards"; imk: the IMK-AC (16 bytes). The test card chip_aac
+    refuses the host's approval at the second GENERATE AC.
     """
 
-    def __init__(self, card, imk, second_ac_aac=False):
+    def __init__(self, card, imk):
         self.card = card
         self.pan = card["pan"]
         self.mk = icc_master_key(imk, self.pan, card["psn"])
-        self.second_ac_aac = second_ac_aac
+        self.second_ac_aac = card["name"] == "chip_aac"
         self.atc = 0
         self.app = None             # the application selected
         self.directory = None       # PSE or PPSE selected

@@ -137,9 +137,11 @@ def _unpredictable():
 def command(s, apdu):
     """(data, SW as int) of one command to the card; CardGone, or CardError when the reader fails."""
     answer = yield Apdu(s.reader, apdu, s.screen)
-    if answer == CARD_GONE:
-        raise CardGone()
-    if not isinstance(answer, (bytes, bytearray)) or len(answer) < 2:
+    if not isinstance(answer, (bytes, bytearray)):      # CARD_GONE or CARD_ERROR
+        if answer == CARD_GONE:
+            raise CardGone()
+        raise CardError("card_unreadable")
+    if len(answer) < 2:
         raise CardError("card_unreadable")
     return answer[:-2], answer[-2] << 8 | answer[-1]
 
