@@ -101,7 +101,12 @@ class Host:
         if extra and not bad_mac:
             out.update(extra)
         if 55 in req and 55 not in out and kind != "reversal":
-            out[55] = self.issuer_data(req, out[39])
+            answer55 = self.issuer_data(req, out[39])
+            if answer55 is None:
+                out[39] = "A7"               # the ARQC does not verify: 安全处理失败
+                out.pop(38, None)
+            else:
+                out[55] = answer55
         if 64 in cup.TRANSACTIONS[kind][message.FIELDS] and out.get(39) != "A0":
             out[64] = bytes(8)
         buf = bytearray(2) + cup.TPDU_ANSWER + cup.HEADER
@@ -116,11 +121,17 @@ class Host:
         return bytes(buf)
 
     def issuer_data(self, req, code):
-        """Field 55 of a chip answer: 91, the ARPC of the request's ARQC and the ARC, then scripts."""
+        """Field 55 of a chip answer: 91, the ARPC of the request's ARQC and the ARC, then scripts;
+        None when the ARQC is not the card's over what field 55 says."""
         from drivers.fakes import chipcard
         from pos.emv import tlv as ber
         icc = ber.flatten(req[55])
+        if 0x9F26 not in icc:
+            return b""
         sk = chipcard.session_key(chipcard.icc_master_key(IMK_AC, req[2], req[23][-2:]), icc[0x9F36])
+        signed = b"".join(icc[tag] for tag in (0x9F02, 0x9F03, 0x9F1A, 0x95, 0x5F2A, 0x9A, 0x9C, 0x9F37, 0x82, 0x9F36))
+        if chipcard.mac3(sk, signed + icc[0x9F10][3:7]) != icc[0x9F26]:
+            return None
         arc = code.encode()
         return ber.encode(0x91, chipcard.arpc(sk, icc[0x9F26], arc) + arc) + self.scripts
 

@@ -39,20 +39,21 @@ def read(s, amount, limit=DEFAULT_LIMIT, aids=kernel.AIDS):
     if not found:
         raise kernel.CardError("chip_not_accepted")
     found.sort()
+    # All the TVR will say is known before the GPO, and the card's ARQC covers the TVR sent then:
+    # no offline authentication, over the floor limit, the online PIN the cardholder is to enter.
     pin = amount > limit
     ttq = bytearray(TTQ)
     if pin:
         ttq[1] |= CVM_REQUIRED
+        s.set(kernel.ONLINE_PIN_ENTERED)
     s.t[0x9F66] = bytes(ttq)
+    s.set(kernel.ODA_NOT_DONE)
+    s.set(kernel.OVER_FLOOR_LIMIT)
+    s.done(kernel.TSI_CVM)
+    s.cvm = "pin" if pin else "none"
+    s.t[0x9F34] = b"\x02\x00\x00" if pin else b"\x1f\x00\x02"
     yield from kernel.initiate(s, found[0][1])
     if s.t.get(0x9F27, b"\x00")[0] & 0xC0 != kernel.ARQC or 0x9F26 not in s.t or 0x9F36 not in s.t:
         raise kernel.CardError("card_declined")
     if s.t[0x94]:
         yield from kernel.read_records(s, (0x5A, 0x5F24))
-    s.set(kernel.ODA_NOT_DONE)
-    s.set(kernel.OVER_FLOOR_LIMIT)
-    s.done(kernel.TSI_CVM)
-    s.cvm = "pin" if pin else "none"
-    if pin:
-        s.set(kernel.ONLINE_PIN_ENTERED)
-    s.t[0x9F34] = b"\x02\x00\x00" if pin else b"\x1f\x00\x02"
