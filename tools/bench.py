@@ -1,5 +1,5 @@
 """make bench: the figures, as `name: value` lines (docs/architecture.md, "Memory, and how make
-bench measures it"). The heap figures come from the 32-bit VM with the firmware frozen
+bench measures it"). The heap and speed figures come from the 32-bit VM with the firmware frozen
 (tools/upy32.py), but those named _64bit, from the 64-bit VM of PyPI with the firmware as .mpy."""
 import glob
 import os
@@ -63,7 +63,7 @@ def fixtures(dest):
 def vm(micropython, tree, heap_kb, *args):
     r = subprocess.run([micropython, "-X", "heapsize=%dK" % heap_kb,
                         os.path.join(ROOT, "tools", "bench_vm.py"), tree] + list(args),
-                       capture_output=True, text=True)
+                       cwd=ROOT, capture_output=True, text=True)
     return r.returncode, r.stdout + r.stderr
 
 
@@ -104,7 +104,7 @@ def smallest_heap(run, start=160):
     return kb, out
 
 
-def working_heap(tree, flow, start=65536):
+def working_heap(tree, flow, micropython=VM_64, start=65536):
     """Heap the flow needs above the idle heap, fragmentation inside it included, to 256 bytes.
 
     The terminal is brought to its idle screen in a large heap; then all the
@@ -112,17 +112,27 @@ def working_heap(tree, flow, start=65536):
     flow has exactly N bytes to work in. N is walked down, 4 KB and then 256
     bytes at a time, to the first N at which the flow fails.
     """
-    rc, out = vm(VM_64, tree, 1024, "flow", flow, "reserve=%d" % start)
+    rc, out = vm(micropython, tree, 1024, "flow", flow, "reserve=%d" % start)
     if rc != DONE:
         raise SystemExit("%s does not complete in %d bytes:\n%s" % (flow, start, out))
     n = start
     for step in (4096, 256):
         while n - step > 0:
-            rc, next_out = vm(VM_64, tree, 1024, "flow", flow, "reserve=%d" % (n - step))
+            rc, next_out = vm(micropython, tree, 1024, "flow", flow, "reserve=%d" % (n - step))
             if rc != DONE:
                 break
             n, out = n - step, next_out
     return int(figures(out)["free_heap_bytes"])
+
+
+def chip_figures(vm32):
+    """The chip kernel's speed on the 32-bit frozen VM (tools/bench_chip_vm.py): a chip sale's
+    terminal time, a tap's card step, DDA; each the median of a few runs."""
+    r = subprocess.run([vm32, "-X", "heapsize=1024K", os.path.join(ROOT, "tools", "bench_chip_vm.py"),
+                        "sale", "tap", "dda"], cwd=ROOT, capture_output=True, text=True)
+    found = figures(r.stdout)
+    for name in ("chip_terminal_ms", "tap_card_step_ms", "dda_ms"):
+        print("%s: %s" % (name, found.get(name, "failed: " + r.stderr.strip()[-200:])))
 
 
 def romfs_image(tree):
@@ -248,8 +258,10 @@ def main():
             rc, out = vm(VM_64, tree, 1024, "flow", flow, "sample")
             name = flow + "_sampled_live_heap_bytes"
             print("%s_64bit: %s" % (name, figures(out)[name]))
+        print("chip_peak_working_heap_bytes: %d" % working_heap(tree, "chip", vm32))
     finally:
         shutil.rmtree(tree, ignore_errors=True)
+    chip_figures(vm32)
     device_figures(vm32)
     board_figures(vm32)
     print("codec_time_ratio_vs_pyiso8583: %.2f" % codec_ratio())

@@ -7,15 +7,22 @@
 # frozen modules), host_tests/vm/ (the scripted host of the flow tests) and
 # fixtures/NAME/ (a terminal's flash to start from, written by tools/bench.py).
 # On a VM with the firmware and the kits frozen (tools/upy32.py: bench.py runs
-# timing and query there) the frozen modules come before TREE's; imports and
-# flow run on the 64-bit VM from PyPI, whose figures bench.py names _64bit.
-# MODE: every firmware module is imported first; "sample" also prints the live
-# heap sampled after gc.collect() at every step (a lower bound: it misses peaks
-# inside one), "reserve=N" takes the heap's free tail but N bytes before the flow starts.
+# timing, query and flow chip there) the frozen modules come before TREE's;
+# imports and the other flows run on the 64-bit VM from PyPI, whose figures
+# bench.py names _64bit. A flow on the 64-bit VM imports every firmware module
+# first (their bytecode is in flash on a board, in this heap here); on the
+# frozen VM nothing is imported first: a flow imports what it needs, as on a
+# board. MODE: "sample" also prints the live heap sampled after gc.collect() at
+# every step (a lower bound: it misses peaks inside one), "reserve=N" takes the
+# heap's free tail but N bytes before the flow starts.
 #
 # Flows: sale (12345 fen, swiped, PIN, both slips), bill (the 128.50 gas
-# bill: inquiry, check, card, PIN, both vouchers), settle500 (a batch of 500
-# sales settled not balanced: totals, 63 batch uploads, the end, the slip).
+# bill: inquiry, check, card, PIN, both vouchers), chip (12345 fen, card
+# "chip" of tools/testdata/emv_cards.json inserted, PIN, both slips, the card
+# taken out; its virtual card, drivers/fakes/chipcard.py, is made before and
+# answers in the same heap, as the scripted host does), settle500 (a batch of
+# 500 sales settled not balanced: totals, 63 batch uploads, the end, the slip).
+# chip reads the test cards from the repository: run it from its root.
 #
 # Exit status 0: done; 3: MemoryError during the flow; 4: before it (import,
 # boot, login). The working heap of a flow: run in a large heap to the idle
@@ -70,6 +77,8 @@ class Device:
         self.sample = sample
         self.peak = 0
         self.slips = 0
+        self.card = None          # the chip card at hand
+        self.chip = None          # the card in the slot
 
     def _measure(self):
         if self.sample:
@@ -110,6 +119,27 @@ class Device:
         self.term.card(("swipe", track2))
         self.pump()
 
+    def apdu(self, e):
+        from pos.results import CARD_GONE
+        self._measure()
+        return CARD_GONE if self.chip is None else self.chip(e.command)
+
+    def beep(self, e):
+        return "OK"
+
+    def insert(self):
+        """The card at hand (self.card, made before the flow: its heap is the card's, not the
+        terminal's) into the slot; the reader's ATR to the App."""
+        from drivers.fakes.chipcard import ATR
+        self.chip = self.card
+        self.term.card(("insert", "".join("%02x" % b for b in ATR)))
+        self.pump()
+
+    def remove(self):
+        self.chip = None
+        self.term.card_removed()
+        self.pump()
+
     def wait(self, now, secs):
         for _ in range(secs):
             now[0] += 1
@@ -142,6 +172,18 @@ def _bill(dev, now):
     return "缴费成功" in dev.screen() and dev.slips == 2
 
 
+def _chip(dev, now):
+    dev.keys("ENTER 1 1 2 3 4 5 ENTER")
+    dev.insert()
+    dev.keys("1 2 3 4 5 6 ENTER")
+    dev.wait(now, 12)
+    if not ("交易成功" in dev.screen() and dev.slips == 2):
+        return False
+    dev.keys("ENTER")
+    dev.remove()
+    return "欢迎使用" in dev.screen()
+
+
 def _settle500(dev, now):
     dev.host.rules["settle"] = lambda req: {48: req[48][:30] + "2" + req[48][31:]}
     dev.keys("ENTER DOWN DOWN DOWN DOWN DOWN DOWN DOWN DOWN DOWN 1")
@@ -152,7 +194,15 @@ def _settle500(dev, now):
     return dev.host.kinds.count("upload") == 63 and "结算完成" in dev.screen() and dev.slips == 1
 
 
-FLOWS = {"sale": _sale, "bill": _bill, "settle500": _settle500}
+def _chip_ready(dev):
+    """The test CA's key on the flash, as the host's 370 download leaves it; card "chip" at hand."""
+    from flowkit import chip_card, give_ca_keys
+    give_ca_keys(dev.term)
+    dev.card = chip_card("chip")
+
+
+FLOWS = {"sale": _sale, "bill": _bill, "chip": _chip, "settle500": _settle500}
+READY = {"chip": _chip_ready}     # what a flow needs at the idle screen besides the terminal
 
 
 def _copy_tree(src, dst):
@@ -183,6 +233,12 @@ def _arena(reserve):
     return held
 
 
+def _frozen():
+    """True on a VM with the firmware frozen (tools/upy32.py): its code is in flash, as a board's."""
+    import pos
+    return not pos.__file__.startswith(TREE)
+
+
 def flow(name, mode):
     from vmutil import tmpdir
     from flowkit import PROVISION, START
@@ -197,13 +253,16 @@ def flow(name, mode):
         except OSError:
             os.mkdir(state)
         dev = Device(mode == "sample")
-        for module in MODULES:
-            __import__("pos." + module)
+        if not _frozen():             # their bytecode, in flash on a board, taken before the idle heap
+            for module in MODULES:
+                __import__("pos." + module)
         from pos import app
         term = dev.term = app.App(state, lambda: now[0], PROVISION, TREE + "/firmware/assets")
         term.power_on()
         dev.pump()
         dev.keys("0 1 ENTER 0 0 0 0 ENTER")
+        if name in READY:
+            READY[name](dev)
     except MemoryError as e:
         if "-v" in sys.argv:
             sys.print_exception(e)
