@@ -189,12 +189,55 @@ def test_sale_through_the_keyboard(session, tmp_path):
     assert ui.handle(ord("q")) is False
 
 
+def test_chip_cards_inserted_removed_and_tapped_through_the_keyboard(session):
+    ui = Ui(session)
+    win = FakeWindow(45, 120)
+    _wait(ui, win, "操作员号")
+    _press(ui, win, "01", 10, "0000", 10)
+    _wait(ui, win, "欢迎使用")
+    _press(ui, win, "c")                      # every test card to swipe, on two pages
+    assert "swipe 1/2:" in win.text() and "9=chip " in win.text() and "chip_poor" not in win.text()
+    _press(ui, win, curses.KEY_DOWN)
+    assert "swipe 2/2:" in win.text() and "1=chip_poor" in win.text() and "7=tap_credit" in win.text()
+    _press(ui, win, 27)                       # any other key: no card, and the terminal does not see it
+    assert "no card presented" in win.text() and "欢迎使用" in session.term.screen.text()
+
+    _press(ui, win, 10, "1", "2500", 10)
+    _wait(ui, win, "请插卡或刷卡")
+    _press(ui, win, "i")
+    assert "insert:" in win.text() and "1=chip" in win.text() and "5=chip_dead" in win.text()
+    assert "tap_credit" not in win.text()
+    _press(ui, win, "1")
+    _wait(ui, win, "请输入密码")
+    assert "inserted chip" in win.text() and "slot: chip" in win.text()
+    _press(ui, win, "i")
+    assert "chip is in the slot" in win.text() and not ui.picking
+    _press(ui, win, "123456", 10)
+    _wait(ui, win, "请撕下商户存根")
+    _press(ui, win, 10)
+    _wait(ui, win, "授权码")
+    _press(ui, win, 10)
+    _wait(ui, win, "请拔卡")
+    _press(ui, win, "r")
+    _wait(ui, win, "欢迎使用")
+    assert "took chip out" in win.text() and "slot:" not in win.text()
+
+    _press(ui, win, 10, "1", "500", 10)
+    _wait(ui, win, "请挥卡")
+    _press(ui, win, "t")
+    assert "tap:" in win.text() and "1=tap" in win.text() and "2=tap_credit" in win.text()
+    _press(ui, win, "1")
+    _wait(ui, win, "请撕下商户存根")          # 5.00: no PIN
+    assert session.term.field.card is None and "field:" not in win.text()
+    assert "/C" in session.last_receipt
+
+
 @pytest.mark.parametrize("size", [(15, 60), (20, 42), (21, 41), (5, 30), (1, 1), (24, 80), (21, 42), (45, 92)])
 def test_any_window_size_draws_without_error(session, size):
     ui = Ui(session)
     win = FakeWindow(*size)
     ui.draw(win)
-    ui.picking = True
+    ui.picking = "swipe"
     ui.draw(win)
     assert win.overflows == []
     h, w = size

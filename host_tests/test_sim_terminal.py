@@ -35,8 +35,43 @@ def test_the_simulated_terminal_is_the_runtimes_shell_carrying_out_every_effect(
     assert type(term.shell) is runtime_shell.Shell and type(term.shell.link) is Link
     assert {shell for shell, _ in carried} == {runtime_shell.Shell}
     assert {Connect, Exchange, Disconnect, Print} <= {effect for _, effect in carried}
-    assert sorted(term.shell.parts) == ["keypad", "lcd", "magstripe", "printer", "rtc", "wifi"]
+    assert sorted(term.shell.parts) == ["icc", "keypad", "lcd", "magstripe", "nfc", "printer", "rtc", "wifi"]
     assert term.shell.link.active == "wifi"
+
+
+def test_the_chip_slot_and_the_field_are_the_readers_drivers_over_their_chips_fakes_on_one_bus(runner, monkeypatch):
+    from drivers.icc import IccReader
+    from drivers.nfc import Pn532
+    from pos.engine import Apdu
+    carried = []
+
+    def carry_out(shell, effect):
+        carried.append(effect)
+        return real(shell, effect)
+    real = runtime_shell.carry_out
+    monkeypatch.setattr(runtime_shell, "carry_out", carry_out)
+    runner.run(scenario.parse(LOGIN + "keys ENTER 1\ntype 300\nkeys ENTER\ninsert chip\npin 123456\n"
+                              "expect screen 交易成功\n"))
+    term = runner.terminal
+    parts = term.shell.parts
+    assert type(parts["icc"]) is IccReader and type(parts["nfc"]) is Pn532 and term.app.readers == ("icc", "nfc")
+    bus = term.machine.I2C()
+    assert bus.device(0x2A) is term.slot and bus.device(0x24) is term.field
+    with pytest.raises(OSError):
+        bus.writeto(0x50, b"\x00")                         # nobody else on the bus
+    assert {e.reader for e in carried if isinstance(e, Apdu)} == {"icc"}
+    assert term.slot.power_ons == 1 and term.slot.card.answers.cid == 0x40     # the card gave its TC
+
+
+def test_a_tapped_card_waits_on_the_field_until_the_terminal_reads_it_then_leaves(runner):
+    runner.run(scenario.parse("power-on\nexpect screen 操作员号\ntap tap\n"))
+    term = runner.terminal
+    assert term.field.card is not None and term.field.card.commands == []     # the login screen takes no card
+    runner.run(scenario.parse(LOGIN.replace("power-on", "") + "expect screen 请输入金额\n"))
+    assert term.field.card.commands == []                    # the idle screen took it: 消费, its amount first
+    runner.run(scenario.parse("type 500\nkeys ENTER\nexpect screen 交易成功\nexpect receipts 2\n"))
+    assert term.field.card is None                           # read, then taken away
+    runner.run(scenario.parse("keys ENTER\nexpect screen 欢迎使用\nadvance 3\nexpect no-screen 请输入金额\n"))
 
 
 def test_a_copy_cut_short_by_the_paper_keeps_its_whole_lines_and_prints_again_whole(runner):

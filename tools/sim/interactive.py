@@ -34,8 +34,10 @@ TICK_MS = 50                                       # the terminal runs this long
 STATE, HOST_STORE = "sim-state", "sim-host"        # the terminal's flash, the acquirer's store
 
 # The simulator's own keys first: in a small window the last help lines go.
-HELP = ("c=present a test card", "p=paper out/in", "q=quit", "Enter=确认", "Backspace=更正",
-        "Esc=取消", "0-9 digits", "F1-F4", "Up/Down arrows")
+HELP = ("c=swipe", "i=insert", "t=tap", "r=remove card", "p=paper out/in", "q=quit",
+        "Enter=确认", "Backspace=更正", "Esc=取消", "0-9 digits", "F1-F4", "Up/Down arrows")
+PAGE = 9                                           # cards a page of the card picker offers, keys 1-9
+PICKERS = {ord(k): verb for verb, keys in (("swipe", "cC"), ("insert", "iI"), ("tap", "tT")) for k in keys}
 
 
 def _keymap():
@@ -221,13 +223,23 @@ class Session:
 
 
 class Ui:
-    """Draws the session in a curses window and turns keys into terminal events."""
+    """Draws the session in a curses window and turns keys into terminal events.
+
+    c, i and t open the card picker (the cards of testdata.json to swipe, the contact chip cards
+    of emv_cards.json to insert, its contactless cards to tap): 1-9 pick on the page shown, Down
+    and Up turn the page, any other key closes it. r takes the card out of the slot and off the
+    field; a tapped card also leaves by itself once the terminal has read it (its beep).
+    """
 
     def __init__(self, sess):
         self.sess = sess
         self.keys = _keymap()
-        self.card_names = [c["name"] for c in cards.load()["cards"]]
-        self.picking = False
+        self.choices = {"swipe": [c["name"] for c in cards.load()["cards"]], "insert": cards.chip_names("contact"),
+                        "tap": cards.chip_names("contactless")}
+        self.picking = None         # the picker open: "swipe", "insert" or "tap"
+        self.page = 0
+        self.in_slot = None         # the name of the card in the slot
+        self.tapped = None          # the name of the card last tapped
 
     def handle(self, ch):
         """One key from getch(); returns False when the simulator should quit."""
@@ -235,20 +247,22 @@ class Ui:
         if ch == -1 or ch == curses.KEY_RESIZE:
             return True
         if self.picking:
-            self.picking = False
-            if ord("1") <= ch < ord("1") + min(9, len(self.card_names)):
-                name = self.card_names[ch - ord("1")]
-                sess.status = "swiped %s" % name
-                if not sess.term.app.wants_card:
-                    sess.status += ": ignored, the terminal is not asking for a card"
-                sess.term.swipe(cards.track2(cards.by_name(name)))
-            else:
-                sess.status = "no card presented"
+            self._pick(ch)
             return True
         if ch in (ord("q"), ord("Q")):
             return False
-        if ch in (ord("c"), ord("C")):
-            self.picking = True
+        picker = PICKERS.get(ch)
+        if picker is not None:
+            if picker == "insert" and sess.term.slot.card is not None:
+                sess.status = "%s is in the slot: r takes it out first" % self.in_slot
+            else:
+                self.picking, self.page = picker, 0
+        elif ch in (ord("r"), ord("R")):
+            held = [name for name, fake in ((self.in_slot, sess.term.slot), (self.tapped, sess.term.field))
+                    if fake.card is not None]
+            sess.term.remove()
+            self.in_slot = None
+            sess.status = "took %s out" % " and ".join(held) if held else "no card to take out"
         elif ch in (ord("p"), ord("P")):
             if sess.paper_in:
                 sess.term.printer.paper_out()
@@ -259,6 +273,46 @@ class Ui:
         elif ch in self.keys:
             sess.term.press(self.keys[ch])
         return True
+
+    def _page(self):
+        """The names on the picker's page shown, and the number of pages."""
+        names = self.choices[self.picking]
+        pages = max(1, (len(names) + PAGE - 1) // PAGE)
+        return names[self.page * PAGE:(self.page + 1) * PAGE], pages
+
+    def _pick(self, ch):
+        names, pages = self._page()
+        if ch in (curses.KEY_DOWN, curses.KEY_UP):
+            self.page = (self.page + (1 if ch == curses.KEY_DOWN else -1)) % pages
+            return
+        verb, self.picking = self.picking, None
+        sess = self.sess
+        if not ord("1") <= ch < ord("1") + len(names):
+            sess.status = "no card presented"
+            return
+        name = names[ch - ord("1")]
+        if verb == "swipe":
+            sess.status = "swiped %s" % name
+            if not sess.term.app.wants_card:
+                sess.status += ": ignored, the terminal is not asking for a card"
+            sess.term.swipe(cards.track2(cards.by_name(name)))
+        elif verb == "insert":
+            self.in_slot = name
+            sess.term.insert(cards.inserted(name))
+            sess.status = "inserted %s: it stays in the slot until r" % name
+        else:
+            self.tapped = name
+            sess.term.tap(cards.tapped(name))
+            sess.status = "tapped %s: it leaves the field once read (or r)" % name
+
+    def _picker_lines(self, cols):
+        """The picker's page as help lines of at most cols cells."""
+        names, pages = self._page()
+        head = "%s%s:" % (self.picking, "" if pages == 1 else " %d/%d" % (self.page + 1, pages))
+        items = [head] + ["%d=%s" % (i + 1, n) for i, n in enumerate(names)]
+        if pages > 1:
+            items.append("Down/Up=page")
+        return pack(items + ["other key: none"], cols)
 
     def draw(self, win):
         win.erase()
@@ -286,12 +340,16 @@ class Ui:
         room = h - BOX_H
         status = wrap_words(sess.status, bottom_w) or [""]
         if self.picking:      # the card choice replaces the key help until a key is pressed
-            top = pack(["card:"] + ["%d=%s" % (i + 1, n) for i, n in enumerate(self.card_names[:9])]
-                       + ["other key: none"], bottom_w)[:room - 1]
+            top = self._picker_lines(bottom_w)[:room - 1]
             tail = status[:max(1, room - len(top))][:2]
             attr = curses.A_BOLD
         else:
-            tail = status[:2] + ["paper: " + ("in" if sess.paper_in else "OUT (p puts it in)")]
+            held = ["paper: " + ("in" if sess.paper_in else "OUT (p puts it in)")]
+            if sess.term.slot.card is not None:
+                held.append("slot: %s" % self.in_slot)
+            if sess.term.field.card is not None:
+                held.append("field: %s" % self.tapped)
+            tail = status[:2] + ["  ".join(held)]
             top = pack(HELP, bottom_w)[:max(0, room - len(tail))]
             attr = 0
         for y, line in enumerate(top + tail, BOX_H):

@@ -22,6 +22,7 @@ START = calendar.timegm((2026, 11, 23, 10, 0, 0, 0, 0, 0))   # headless runs sta
 VERBS = {
     "power-on": (0, 0), "keys": (1, 64), "type": (1, 1), "swipe": (1, 1), "pin": (1, 1),
     "advance": (1, 1), "expect": None, "paper": (1, 2), "host": (1, 1), "kill": (0, 0), "select": None,
+    "insert": (1, 1), "remove": (0, 0), "tap": (1, 1),
 }
 
 
@@ -36,7 +37,9 @@ class ExpectationFailed(Exception):
 def parse(text):
     """[(line number, verb, args)]; raises ScenarioError naming the line."""
     steps = []
-    names = {c["name"] for c in cards.load()["cards"]}
+    names = {"swipe": {c["name"] for c in cards.load()["cards"]}, "insert": cards.chip_names("contact"),
+             "tap": cards.chip_names("contactless")}
+    in_slot = False
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -55,6 +58,9 @@ def parse(text):
             if not arity[0] <= len(args) <= arity[1]:
                 raise ScenarioError("line %d: %s takes %d to %d arguments" % (n, verb, arity[0], arity[1]))
         _check(n, verb, args, names)
+        if verb == "insert" and in_slot:
+            raise ScenarioError("line %d: a card is in the slot already (remove it first)" % n)
+        in_slot = verb == "insert" or in_slot and verb != "remove"
         steps.append((n, verb, args))
     return steps
 
@@ -68,8 +74,12 @@ def _check(n, verb, args, names):
                 bad("unknown key %r" % k)
     elif verb in ("type", "pin") and not args[0].isdigit():
         bad("%s takes digits" % verb)
-    elif verb == "swipe" and args[0] not in names:
+    elif verb == "swipe" and args[0] not in names["swipe"]:
         bad("no test card %r" % args[0])
+    elif verb == "insert" and args[0] not in names["insert"]:
+        bad("no contact chip card %r (%s)" % (args[0], ", ".join(names["insert"])))
+    elif verb == "tap" and args[0] not in names["tap"]:
+        bad("no contactless card %r (%s)" % (args[0], ", ".join(names["tap"])))
     elif verb == "advance" and not (args[0].isdigit() and 0 < int(args[0]) <= 86400):
         bad("advance takes seconds, 1 to 86400")
     elif verb == "paper":
@@ -167,6 +177,15 @@ class Runner:
             self._keys(n, list(args[0]) + ["ENTER"])
         elif verb == "swipe":
             self._need_terminal(n).swipe(cards.track2(cards.by_name(args[0])))
+            self.terminal.settle(passes=0)
+        elif verb == "insert":                 # a card may wait in the slot of a terminal that is off
+            self.terminal.insert(cards.inserted(args[0]))
+            self.terminal.settle(passes=0)
+        elif verb == "tap":
+            self._need_terminal(n).tap(cards.tapped(args[0]))
+            self.terminal.settle(passes=0)
+        elif verb == "remove":
+            self.terminal.remove()
             self.terminal.settle(passes=0)
         elif verb == "advance":
             for _ in range(int(args[0])):

@@ -1,13 +1,15 @@
 """The simulated terminal: the device's own start, shell, drivers and link (firmware/runtime/) on
 CPython, over the parts' fakes (drivers/fakes/).
 
-The runtime's board builder makes the magstripe reader over its decoder's fake UART, the Wi-Fi
-over the fake WLAN with CPython's socket and select, and the RTC over the simulator's clock. The
-simulator makes three parts itself, each the device's driver or its fake: the LCD driver over a
-fake bus (the panel's init on SPI would block 240 ms a boot), the keypad's fake (the matrix's
-debounce takes 40 ms of real time a key) and the printer driver paced on a clock that runs 1000
-times real time (at the board's rate a slip takes seconds). The shop's network leads every
-connection to the acquirer, whatever address the terminal's settings name.
+The runtime's board builder makes the magstripe reader over its decoder's fake UART, the chip
+slot's reader and the contactless reader over their chips' fakes on the fake I2C bus (the virtual
+chip cards of drivers/fakes/chipcard.py in them), the Wi-Fi over the fake WLAN with CPython's
+socket and select, and the RTC over the simulator's clock. The simulator makes three parts
+itself, each the device's driver or its fake: the LCD driver over a fake bus (the panel's init on
+SPI would block 240 ms a boot), the keypad's fake (the matrix's debounce takes 40 ms of real time
+a key) and the printer driver paced on a clock that runs 1000 times real time (at the board's
+rate a slip takes seconds). The shop's network leads every connection to the acquirer, whatever
+address the terminal's settings name.
 """
 import asyncio
 import functools
@@ -27,7 +29,7 @@ from drivers.fakes.wifi import FakeWlan
 from drivers.lcd import ColorLcd
 from drivers.printer import Printer
 from pos import escpos, store
-from pos.engine import Exchange
+from pos.engine import Apdu, Exchange
 from pos.font import HEIGHT
 from pos.results import OK
 from runtime import device
@@ -37,6 +39,7 @@ NETWORKS = {"Shop-WiFi": ("88888888", -60), "测试商户-5G": ("56781234", -70)
 SHOP_WIFI = "Shop-WiFi"
 
 FAST = 100      # the headless event loop's time against real time
+PUT_WAIT = 2.0  # real seconds settle() waits at most for the shell to see a card put in or taken out
 
 # The raster bytes of one slip line of text: `paper low N` ends the roll N such lines on.
 LINE_BYTES = len(escpos.raster_header(escpos.WIDTH_DOTS // 8, HEIGHT)) + escpos.WIDTH_DOTS // 8 * HEIGHT \
@@ -44,9 +47,14 @@ LINE_BYTES = len(escpos.raster_header(escpos.WIDTH_DOTS // 8, HEIGHT)) + escpos.
 
 
 class SimBoard(Board):
-    """The test handheld's magstripe, Wi-Fi and RTC (no network time: the simulator's clock is
-    the time); its LCD, keypad and printer are made by the simulator."""
+    """The test handheld's magstripe, its chip slot and contactless field (the readers' chips on
+    one I2C bus as boards/esp32s3_handheld.py wires them; the slot is seen by the coprocessor's
+    STATUS, there is no detect pin), Wi-Fi and RTC (no network time: the simulator's clock is the
+    time); its LCD, keypad and printer are made by the simulator."""
     PARTS = {name: Board.PARTS[name] for name in ("magstripe", "wifi")}
+    PARTS["i2c"] = {"bus": 0, "sda": 38, "scl": 39, "freq": 400000}
+    PARTS["icc"] = {"driver": "icc.IccReader", "i2c": "i2c", "addr": 0x2A}
+    PARTS["nfc"] = {"driver": "nfc.Pn532", "i2c": "i2c", "addr": 0x24}
     PARTS["rtc"] = {"driver": "rtc.Clock", "source": "modem"}
 
 
@@ -209,6 +217,12 @@ class SimTerminal:
         self.sockets = ShopSockets(host_addr)
         self.keypad = FakeKeypad()
         self.printer = Slips(self.machine.uarts[1], on_print)
+        self.slot = self.machine.I2C().icc      # the chip slot's coprocessor (a FakeIccBus)
+        self.field = self.machine.pn532()       # the contactless reader's chip (a FakePn532)
+        # The last card put in or taken out: (reader's fake, its polls then, a card the shell powered
+        # gone, when); the slot's power_ons when its card went in or this shell started.
+        self._put = None
+        self._taken_at = 0
         self.shell = None
         self.slots = None           # the flash root once the App ran from an update's slot
         self.loop = asyncio.new_event_loop() if clock.real else FastLoop()
@@ -251,6 +265,7 @@ class SimTerminal:
 
     def _boot(self):
         provision(self.flash)
+        self._taken_at = self.slot.power_ons    # a new shell has powered no card yet
         on_idle = assets = None
         if self.slots is not None:              # main.py's boot: bootsel picks the slot
             import bootsel
@@ -304,11 +319,57 @@ class SimTerminal:
     def swipe(self, track2):
         self.machine.uarts[0].swipe(";" + track2 + "?")
 
+    def insert(self, card):
+        """A chip card (cards.inserted) into the slot, where it stays until remove(): the shell
+        powers it once the App wants a card."""
+        self.slot.card = card
+        self._taken_at = self.slot.power_ons
+        self._put = (self.slot, self.slot.polls, False, time.monotonic())
+
+    def tap(self, card):
+        """A contactless card (cards.tapped) onto the field, where it stays until the terminal has
+        read it (its beep; or the read ended in an error) or until remove()."""
+        self.field.card = card
+        self._put = (self.field, self.field.polls, False, time.monotonic())
+
+    def remove(self):
+        """The card out of the slot and off the field."""
+        # A card the shell powered is polled until it is seen gone, whatever the App waits for.
+        taken = self.slot.card is not None and self.slot.power_ons > self._taken_at
+        self.slot.remove()
+        self.field.remove()
+        self._put = (self.slot, self.slot.polls, taken, time.monotonic())
+
+    def _hand(self):
+        """The cardholder takes a tapped card away once the terminal is done with it: it has had
+        commands and none is pending for the field any more."""
+        card = self.field.card
+        if card is not None and card.commands and self.on:
+            effect = self.shell.app.pending_io
+            if not (isinstance(effect, Apdu) and effect.reader == "nfc"):
+                self.field.remove()
+
+    def _unseen(self):
+        """True while the card last put in or taken out is not yet known to the shell: the reader
+        polled twice since while the App looks (wants a card; the slot's removal), the second poll
+        starting once the first one's event went to the App; once when only the shell looks (the
+        card it powered, until it sees it gone)."""
+        if self._put is None:
+            return False
+        reader, polls, powered, since = self._put
+        app = self.shell.app
+        looks = app.wants_card or reader is self.slot and app.wants_removal
+        if reader.polls < polls + (2 if looks else 1 if powered else 0) and time.monotonic() - since < PUT_WAIT:
+            return True
+        self._put = None
+        return False
+
     # -- time ----------------------------------------------------------------
 
     def settle(self, answer_wait=None, passes=2):
-        """Run until the terminal is quiet: the keys and the card taken (the scan hands them to the
-        App as it reads them) and `passes` more passes of the shell's loop (the clock and the paper
+        """Run until the terminal is quiet: the keys and the swiped card taken (the scan hands them
+        to the App as it reads them), a card put in or taken out seen by its reader's poll
+        (_unseen) and `passes` more passes of the shell's loop (the clock and the paper
         are looked at once a pass; two make one whole), then no I/O effect pending, but for an
         Exchange whose answer has not come within answer_wait real seconds (and whose wait has
         read the clock since)."""
@@ -319,7 +380,8 @@ class SimTerminal:
     async def _quiet(self, answer_wait, passes):
         mark = None
         while True:
-            if self._restarted() or self.keypad.waiting or self.machine.uarts[0].reads:
+            self._hand()
+            if self._restarted() or self.keypad.waiting or self.machine.uarts[0].reads or self._unseen():
                 mark = None
             elif mark is None:
                 mark = (self.shell.passes, self.clock.reads)
@@ -344,4 +406,7 @@ class SimTerminal:
         end = time.monotonic() + secs
         while time.monotonic() < end:
             self._restarted()
+            self._hand()
+            for reader in (self.slot, self.field):
+                del reader.writes[:-64]     # the fakes keep every frame for the tests; hours of polls would pile up
             await asyncio.sleep(0.01)

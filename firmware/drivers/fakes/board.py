@@ -1,8 +1,9 @@
 # A board on the host: fake `machine` and `network` modules for the runtime's board builder, and
 # the test handheld's parts and pins. The keypad is a matrix of fake pins, the magstripe and the
-# printer are the drivers' own fakes behind their UARTs, the RTC and the Wi-Fi are the fakes of
-# rtc.py and wifi.py. Shared by the device tests (host_tests/vm/devicekit.py) and the simulator
-# (tools/sim/terminal.py).
+# printer are the drivers' own fakes behind their UARTs, the card readers' chips (the contact
+# reader's coprocessor, the PN532) the fakes of icc.py and nfc.py on one fake I2C bus, the RTC and
+# the Wi-Fi are the fakes of rtc.py and wifi.py. Shared by the device tests
+# (host_tests/vm/devicekit.py) and the simulator (tools/sim/terminal.py).
 from drivers.fakes.magstripe import FakeDecoderUart
 from drivers.fakes.printer import FakePrinter
 from drivers.fakes.rtc import FakeRtc
@@ -87,6 +88,36 @@ class _Wdt:
         self.fed += 1
 
 
+PN532_ADDR = 0x24
+
+
+class FakeI2C:
+    """machine.I2C with the card readers' chips on it, each answering at its own address: the chip
+    reader's coprocessor (icc, a FakeIccBus) and the PN532 (a FakePn532 at 0x24, made the first time
+    it is addressed or asked for: a board without the field loads none of its code). Any other
+    address is not acknowledged, as on a bus."""
+
+    def __init__(self, icc):
+        self.icc = icc
+        self.pn532 = None
+
+    def device(self, addr):
+        if addr == self.icc.addr:
+            return self.icc
+        if addr != PN532_ADDR:
+            raise OSError(19)  # ENODEV: nobody acknowledges the address
+        if self.pn532 is None:
+            from drivers.fakes.nfc import FakePn532
+            self.pn532 = FakePn532(addr=addr)
+        return self.pn532
+
+    def writeto(self, addr, buf):
+        return self.device(addr).writeto(addr, buf)
+
+    def readfrom_into(self, addr, buf):
+        return self.device(addr).readfrom_into(addr, buf)
+
+
 class FakeMachine:
     """What the board builder asks of `machine`: pins, SPI, UARTs (the fakes), RTC, WDT, reset.
     rtc: the machine.RTC (a FakeRtc unless given)."""
@@ -95,6 +126,7 @@ class FakeMachine:
         self.matrix = Matrix()
         self.uarts = {0: FakeDecoderUart(), 1: FakePrinter(record=256)}
         self.i2c = None                         # the chip reader's coprocessor, once a board asks for its bus
+        self.bus = None                         # that bus (a FakeI2C), the PN532 on it too
         self.rtc = rtc if rtc is not None else FakeRtc()
         self.wdt = None
         self.resets = 0
@@ -116,10 +148,15 @@ class FakeMachine:
         return self.rtc
 
     def I2C(self, *args, **kw):
-        if self.i2c is None:
+        if self.bus is None:
             from drivers.fakes.icc import FakeIccBus
             self.i2c = FakeIccBus()             # no card in its slot
-        return self.i2c
+            self.bus = FakeI2C(self.i2c)
+        return self.bus
+
+    def pn532(self):
+        """The PN532 on the I2C bus (a FakePn532, no card on its field until one is put there)."""
+        return self.I2C().device(PN532_ADDR)
 
     def WDT(self, timeout=0):
         self.wdt = _Wdt(timeout)

@@ -22,7 +22,8 @@ class FakeIccBus:
     """The coprocessor behind machine.I2C's writeto/readfrom_into, speaking the frames above.
 
     busy_reads: reads answered "busy" before each answer. corrupt: how many
-    answers go out with a wrong XOR (then right, as a re-read gets it).
+    answers go out with a wrong XOR (then right, as a re-read gets it). polls: how many STATUS
+    commands came (the host looking for a card), power_ons how many POWER_ON.
     """
 
     def __init__(self, card=None, busy_reads=1, corrupt=0, addr=0x2A):
@@ -32,6 +33,8 @@ class FakeIccBus:
         self.corrupt = corrupt
         self.powered = False
         self.writes = []
+        self.polls = 0
+        self.power_ons = 0
         self._answer = None
         self._busy = 0
 
@@ -55,10 +58,13 @@ class FakeIccBus:
         cmd, data = frame[2], frame[3:-1]
         card = self.card
         if cmd == CMD_STATUS:
+            self.polls += 1
             return self._reply(ST_OK, bytes(((1 if card else 0) | (2 if self.powered else 0),)))
         if cmd == CMD_POWER_OFF:
             self.powered = False
             return self._reply(ST_OK)
+        if cmd == CMD_POWER_ON:
+            self.power_ons += 1
         if card is None:
             return self._reply(ST_NO_CARD)
         if cmd == CMD_POWER_ON:

@@ -33,7 +33,7 @@ class FakePn532:
     before an answer, when given). no_ack: takes commands and never
     acknowledges them. corrupt: "lcs" or "dcs" spoils the next answer's
     checksum, "error" makes it the PN532's error frame. writes: every frame
-    the host wrote.
+    the host wrote. polls: how many InListPassiveTarget came (the host looking for a card).
     """
 
     def __init__(self, card=None, busy_reads=1, answer_reads=None, no_ack=False, corrupt=None, addr=0x24):
@@ -45,6 +45,7 @@ class FakePn532:
         self.addr = addr
         self.writes = []
         self.aborted = 0
+        self.polls = 0
         self._out = []  # frames to send, in order
         self._busy = 0
         self._listed = None
@@ -64,6 +65,7 @@ class FakePn532:
             return b"\x32\x01\x06\x07"
         card = self.card
         if code == _IN_LIST_PASSIVE_TARGET:
+            self.polls += 1
             if card is None:
                 self._listed = None
                 return b"\x00"
