@@ -17,6 +17,7 @@ import pytest
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
+from tools.acquirer import emv
 from tools.acquirer.handlers import china_time
 from tools.acquirer.spec import SPEC
 from tools.acquirer.testing import ROOT, start_acquirer, stop
@@ -157,6 +158,25 @@ class Terminal:
         self.trace += 1
         return "%06d" % self.trace
 
+    def download_ic(self):
+        """The CA keys (370) then the AID parameters (380), one a message until an answer has no
+        62: [(kind, field 62 of each answer)], as a terminal asked by requirement 4 fetches them."""
+        got = []
+        for code, names in (("370", ("9F06", "9F22")), ("380", ("9F06",))):
+            last = None
+            for _ in range(10):
+                fields = {0: "0800", 11: self.next_trace(), 41: self.tid, 42: self.mid, 60: "00" + self.batch + code}
+                if last is not None:
+                    fields[62] = last
+                answer = self.send_payload(self.build(fields))
+                assert answer[39] == "00" and answer.requirement == 0, (code, answer.fields)
+                if 62 not in answer.fields:
+                    break
+                got.append((code, answer[62]))
+                tags = emv.decode(answer[62])
+                last = emv.encode([(name, tags[name]) for name in names])
+        return got
+
     def sign_in(self):
         payload = self.build({0: "0800", 11: self.next_trace(), 41: self.tid, 42: self.mid,
                               60: "00" + self.batch + "003", 63: "001"}, mac=False)
@@ -228,6 +248,7 @@ def terminal(acquirer):
     t = Terminal(acquirer[1])
     t.trace = next(TRACE_BLOCKS)
     assert t.sign_in()[39] == "00"
+    t.download_ic()
     yield t
     t.close()
 
@@ -261,10 +282,12 @@ def test_sign_in_delivers_working_keys_under_the_tmk_with_check_values(acquirer)
     assert answer[0] == "0810" and answer[39] == "00"
     assert set(answer.fields) - {0} == SIGN_IN_FIELDS
     assert answer.tpdu == bytes.fromhex("6000000003")
-    assert answer.header == HEADER and answer.requirement == 0
+    assert answer.header[:2] == HEADER[:2] and answer.requirement == 4     # a new terminal: its IC parameters
     assert answer[60] == "00000001003" and answer[11] == "000001"
     assert answer[41] == TID and answer[42] == MID and len(answer[62]) == 40
     assert len(answer[37]) == 12 and answer[37].isdigit()
+    t.download_ic()
+    assert t.sign_in().header == HEADER
     t.close()
 
 

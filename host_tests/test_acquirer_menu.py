@@ -169,6 +169,7 @@ def signed_in_terminal(path):
     db.seed(TESTDATA)
     t = MenuTerminal(handlers.Host(db), path)
     assert t.sign_in()[39] == "00"
+    t.download_ic()
     return t
 
 

@@ -1,5 +1,5 @@
 """The acquirer's application download: images published from a slot tree and signed, served in
-400-byte pieces over 0800/380, and header requirement 6 while a terminal has not fetched the newest.
+400-byte pieces over 0800/392, and header requirement 6 while a terminal has not fetched the newest.
 The terminal is test_acquirer_menu's independent one (pyiso8583, cryptography); the signature is
 checked with `cryptography` and with the firmware's own verifier."""
 import hashlib
@@ -62,7 +62,7 @@ class UpdateTerminal(MenuTerminal):
         order = ("OP", "BD", "VR", "NM", "OF")
         data = tlv(*[(tag, items[tag]) for tag in order if tag in items])
         return self.run({0: "0800", 11: self.next_trace(), 41: self.tid, 42: self.mid,
-                         60: "00" + self.batch + "380", 62: data})[1]
+                         60: "00" + self.batch + "392", 62: data})[1]
 
     def manifest(self, version="1.0.0", board=BOARD):
         """-> (manifest bytes, signature, answers)."""
@@ -99,6 +99,7 @@ def terminal(tmp_path):
     db.seed(TESTDATA)
     t = UpdateTerminal(handlers.Host(db), path)
     assert t.sign_in()[39] == "00"
+    t.download_ic()
     yield t
     t.host.store.close()
 
@@ -181,7 +182,7 @@ def test_the_manifest_and_every_file_come_in_pieces_of_at_most_400_bytes(termina
     publish(terminal, tmp_path / "slot", "1.1.0")
     manifest, signature, answers = terminal.manifest("1.0.0")
     assert _verifies(manifest, signature)
-    assert all(a[0] == "0810" and a[60][8:11] == "380" for a in answers)
+    assert all(a[0] == "0810" and a[60][8:11] == "392" for a in answers)
     for path, size, sha in json.loads(manifest)["files"]:
         if not size:
             continue
@@ -213,7 +214,7 @@ def test_requests_the_host_cannot_serve_are_refused(terminal, tmp_path):
     assert terminal.download(OP="erase", BD=BOARD, VR="1.1.0")[39] == "30"
     assert terminal.download(OP="manifest", BD=BOARD, VR="1.0.0", OF="x")[39] == "30"
     assert terminal.download(OP="file", BD=BOARD, VR="1.1.0", OF="0")[39] == "30"
-    fields = {0: "0800", 11: terminal.next_trace(), 41: TID, 42: MID, 60: "00000001380",
+    fields = {0: "0800", 11: terminal.next_trace(), 41: TID, 42: MID, 60: "00000001392",
               62: tlv(("OP", "manifest"), ("BD", BOARD), ("VR", "1.0.0"))}
     refused = terminal.send_payload(terminal.build(fields, mac_key=bytes(8)))
     assert refused[39] == "A0" and 62 not in refused and 64 not in refused
@@ -222,7 +223,7 @@ def test_requests_the_host_cannot_serve_are_refused(terminal, tmp_path):
 def test_a_replayed_piece_gets_the_same_answer(terminal, tmp_path):
     make_slot(tmp_path / "slot", "1.1.0")
     publish(terminal, tmp_path / "slot", "1.1.0")
-    payload = terminal.build({0: "0800", 11: terminal.next_trace(), 41: TID, 42: MID, 60: "00000001380",
+    payload = terminal.build({0: "0800", 11: terminal.next_trace(), 41: TID, 42: MID, 60: "00000001392",
                               62: tlv(("OP", "file"), ("BD", BOARD), ("VR", "1.1.0"), ("NM", "pos/app.py"),
                                       ("OF", "400"))})
     first = terminal.send_payload(payload)

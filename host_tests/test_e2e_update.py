@@ -1,5 +1,5 @@
 """End to end: an application image published on the acquirer (a real process) reaches the simulated
-terminal over 0800/380 once an answer asks for it (header requirement 6: here the sign-in's), is
+terminal over 0800/392 once an answer asks for it (header requirement 6: here the sign-in's), is
 switched in on trial, and the terminal boots again from the new slot.
 
 The simulator's flash is a device filesystem here: <flash>/current, <flash>/slot_a (the running

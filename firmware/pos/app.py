@@ -68,6 +68,7 @@ class App:
         self.operator = None
         self.pik = self.mak = None   # working keys, RAM only, set by sign-in
         self.params_due = False      # the host asked for a parameter download
+        self.icparams_due = False    # the host asked for the IC parameters (CA keys, AIDs)
         self.update_due = False      # the host asked for an application download
         self.reversal_at = None      # when the idle screen sends a pending reversal on its own
         self.battery = None          # the battery's charge in percent, from the runtime; None: none

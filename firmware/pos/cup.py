@@ -20,7 +20,7 @@ PROC_REQ_DOWNLOAD_CAPK = 4
 PROC_REQ_DOWNLOAD_IC_PARAMS = 5
 PROC_REQ_DOWNLOAD_APP = 6
 
-# Application download (0800, 60.3 380) and backup / restore (390 / 391): field 62 items, the
+# Application download (0800, 60.3 392) and backup / restore (390 / 391): field 62 items, the
 # bytes of at most UPDATE_CHUNK a message.
 UPDATE_CHUNK = 400
 
@@ -127,7 +127,9 @@ TRANSACTIONS = {
     "signin": ("0800", None, "00", "003", "", (11, 41, 42, 60, 63), (), False),
     "signoff": ("0820", None, "00", "002", "", (11, 41, 42, 60, 63), (), False),
     "params": ("0800", None, "00", "360", "", (11, 41, 42, 60, 64), (), False),
-    "app_download": ("0800", None, "00", "380", "", (11, 41, 42, 60, 62, 64), (), False),
+    "capk_download": ("0800", None, "00", "370", "", (11, 41, 42, 60, 62, 64), (62,), False),
+    "aid_download": ("0800", None, "00", "380", "", (11, 41, 42, 60, 62, 64), (62,), False),
+    "app_download": ("0800", None, "00", "392", "", (11, 41, 42, 60, 62, 64), (), False),
     "backup": ("0800", None, "00", "390", "", (11, 41, 42, 60, 62, 64), (), False),
     "restore": ("0800", None, "00", "391", "", (11, 41, 42, 60, 62, 64), (), False),
     "sale": ("0200", "000000", "22", "000", "60", _CARD, _CARD_OPTIONAL, True),
@@ -148,6 +150,7 @@ TRANSACTIONS = {
     "settle": ("0500", None, "00", "201", "", (11, 41, 42, 48, 49, 60, 63, 64), (), False),
     "upload": ("0320", None, "00", "201", "", _UPLOAD, (), False),
     "upload_end": ("0320", None, "00", "202", "", _UPLOAD, (), False),
+    "script_result": ("0620", None, "00", "951", "", (2, 3, 4, 11, 22, 23, 41, 42, 49, 55, 60, 61, 64), (23,), False),
     "reversal": ("0400", None, None, None, "",
                  (2, 3, 4, 11, 14, 22, 23, 25, 38, 39, 41, 42, 49, 55, 60, 61, 64), (2, 4, 14, 23, 38, 55, 61), False),
 }

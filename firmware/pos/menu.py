@@ -29,6 +29,7 @@ CARD = const("card")              # the idle screen: a card was presented (æ¶ˆè´
 REFRESH = const("refresh")        # the idle screen: shown again (the clock moved on)
 SETTLE_DUE = const("settle")      # the idle screen: a settlement cut short by a power cut resumes
 PARAMS_DUE = const("params_due")  # ... the host asked for a parameter download
+ICPARAMS_DUE = const("icparams_due")  # ... the host asked for the IC parameters (CA keys, AIDs)
 UPDATE_DUE = const("update_due")  # ... the host asked for an application download
 REVERSAL_DUE = const("reversal_due")  # ... a pending reversal's turn to go on its own
 
@@ -56,7 +57,7 @@ STATES = {
     "signin": ("signin", "menu_signin", 0, None, OK, "idle", FAIL, "idle"),
     "idle": ("idle", "welcome", 0, None,
         OPEN, "menu", CARD, "sale", REFRESH, "idle", SETTLE_DUE, "settle", PARAMS_DUE, "params_auto",
-        UPDATE_DUE, "update_auto", REVERSAL_DUE, "reversal_auto"),
+        ICPARAMS_DUE, "icparams_auto", UPDATE_DUE, "update_auto", REVERSAL_DUE, "reversal_auto"),
     "menu": ("idle", "main_menu", 0,
         ("sale", "void", "refund", "balance", "preauth_menu", "bill", "repay", "query_menu", "reprint_menu", "settle",
          "signin", "admin"),
@@ -86,12 +87,13 @@ STATES = {
     "settle": ("settle", "menu_settle", 10, None, DONE, "idle", AWAY, "idle"),
     "admin": ("admin", "menu_admin", 0, None, OK, "admin_menu", FAIL, "menu"),
     "admin_menu": ("idle", "menu_admin", 0,
-        ("signoff", "operators_menu", "settings_menu", "selfcheck", "params", "update", "backup", "restore",
-         "factory_reset"),
+        ("signoff", "operators_menu", "settings_menu", "selfcheck", "params", "icparams", "update", "backup",
+         "restore", "factory_reset"),
         BACK, "menu", AWAY, "idle"),
     "signoff": ("signin", "menu_signoff", 0, None, DONE, "login", AWAY, "login"),
     "selfcheck": ("selfcheck", "menu_selfcheck", 0, None, DONE, "admin_menu", AWAY, "idle"),
     "params": ("params", "menu_params", 0, None, DONE, "admin_menu", AWAY, "idle"),
+    "icparams": ("icparams", "menu_icparams", 0, None, DONE, "admin_menu", AWAY, "idle"),
     "update": ("update", "menu_update", 30, None, DONE, "admin_menu", AWAY, "idle"),
     "backup": ("backup", "menu_backup", 0, None, DONE, "admin_menu", AWAY, "idle"),
     "restore": ("backup", "menu_restore", 0, None, DONE, "admin_menu", AWAY, "idle"),
@@ -118,6 +120,7 @@ STATES = {
     "set_datetime": ("settings", "menu_set_datetime", 0, None, DONE, "settings_menu", AWAY, "idle"),
     "set_keytone": ("settings", "menu_set_keytone", 0, None, DONE, "settings_menu", AWAY, "idle"),
     "params_auto": ("params", "menu_params", 0, None, DONE, "idle", AWAY, "idle"),
+    "icparams_auto": ("icparams", "menu_icparams", 0, None, DONE, "idle", AWAY, "idle"),
     "update_auto": ("update", "menu_update", 30, None, DONE, "idle", AWAY, "idle"),
     "reversal_auto": ("reversal", None, 0, None, DONE, "idle", AWAY, "idle"),
 }

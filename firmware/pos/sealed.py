@@ -39,6 +39,44 @@ def seal(tmk, text):
     return bytes(out)
 
 
+def keep(tmk, fields, secret):
+    """A saved request's fields as a document for flash: {"fields": {number str: value}} and,
+    when any of the numbers in secret is there, "card": those sealed (hex). Binary values (55)
+    are kept as hex under "icc"."""
+    from binascii import hexlify
+    doc = {"fields": {}}
+    card = []
+    for f in fields:
+        if f in secret:
+            card.append("%d=%s" % (f, fields[f]))
+        elif f == 55:
+            doc["icc"] = hexlify(fields[f]).decode()
+        else:
+            doc["fields"][str(f)] = fields[f]
+    if card:
+        doc["card"] = hexlify(seal(tmk, ";".join(card))).decode()
+    return doc
+
+
+def kept(tmk, doc):
+    """The fields of a document keep() made, the sealed ones opened (left out when they were
+    sealed under another TMK: the host may then refuse the message)."""
+    from binascii import unhexlify
+    out = {}
+    for f in doc["fields"]:
+        out[int(f)] = doc["fields"][f]
+    if "card" in doc:
+        try:
+            for item in unseal(tmk, unhexlify(doc["card"])).split(";"):
+                f, _, value = item.partition("=")
+                out[int(f)] = value
+        except (ValueError, SealError):
+            pass
+    if doc.get("icc"):
+        out[55] = unhexlify(doc["icc"])
+    return out
+
+
 def unseal(tmk, blob):
     if len(blob) < 16 or len(blob) % 8:
         raise SealError("not a sealed text")

@@ -51,8 +51,9 @@ class Host:
         self.seq = 0
         self.backup = None        # what 0800/390 stored, 391 serves
         self.uploading = None     # the pieces of a 390 upload so far (a list: no copy of the whole per piece)
-        self.image = None         # what 0800/380 serves: manifest, signature, files {path: bytes} (updkit.Image)
+        self.image = None         # what 0800/392 serves: manifest, signature, files {path: bytes} (updkit.Image)
         self.scripts = b""        # issuer scripts (71 / 72 templates) added to a chip answer's field 55
+        self.ic = None            # what 370 and 380 serve: ([key 62s], [AID 62s]), ic_params() by default
 
     def answer(self, frame):
         _tpdu, _header, body = iso8583.unframe(frame)
@@ -92,6 +93,10 @@ class Host:
             out[62] = tlv.encode((("BK", "广发银行"), ("DU", "000000345678")))
         elif kind == "params":
             out[62] = tlv.encode((("MN", "新商户名"), ("MX", "000000500000")))
+        elif kind in ("capk_download", "aid_download"):
+            got = self.ic_item(kind, req.get(62))
+            if got:
+                out[62] = got
         elif kind == "app_download":
             out[62] = self.app_download(tlv.decode(req[62]))
         elif kind == "backup":
@@ -100,7 +105,7 @@ class Host:
             out[39], out[62] = self.give_backup(tlv.decode(req[62]))
         if extra and not bad_mac:
             out.update(extra)
-        if 55 in req and 55 not in out and kind != "reversal":
+        if 55 in req and 55 not in out and kind not in ("reversal", "script_result"):
             answer55 = self.issuer_data(req, out[39])
             if answer55 is None:
                 out[39] = "A7"               # the ARQC does not verify: 安全处理失败
@@ -119,6 +124,19 @@ class Host:
             if bad_mac:
                 buf[-1] ^= 1
         return bytes(buf)
+
+    def ic_item(self, kind, last):
+        """The key or AID after the one a 370 / 380 request names (its first tags), or None."""
+        if self.ic is None:
+            self.ic = ic_params()
+        items = self.ic[0 if kind == "capk_download" else 1]
+        start = 0
+        if last:
+            start = len(items)
+            for i in range(len(items)):
+                if items[i].startswith(last):
+                    start = i + 1
+        return items[start] if start < len(items) else None
 
     def issuer_data(self, req, code):
         """Field 55 of a chip answer: 91, the ARPC of the request's ARQC and the ARC, then scripts;
@@ -163,7 +181,7 @@ class Host:
                                  ("CK", hexlify(hashlib.sha256(self.backup).digest()))))
 
     def app_download(self, items):
-        """Field 62 of a 380 answer: SZ, and up to 400 bytes (DA) of the manifest (with SG) or a file."""
+        """Field 62 of a 392 answer: SZ, and up to 400 bytes (DA) of the manifest (with SG) or a file."""
         image = self.image
         offset = int(items["OF"])
         if items["OP"] == b"manifest":
@@ -195,6 +213,24 @@ def chip_card(name):
     from drivers.fakes import chipcard
     card, imk = chipcard.load(EMV_CARDS, name)
     return chipcard.ChipCard(card, imk)
+
+
+def ic_params():
+    """([field 62 of each 370 answer], [of each 380 answer]) as the acquirer gives them: the test
+    CA's key, the UnionPay debit and credit AIDs (小额免密 1000.00)."""
+    import json
+    from pos.emv import sha1
+    from pos.emv.tlv import encode
+    with open(EMV_CARDS) as f:
+        ca = json.load(f)["ca"]
+    rid, index = bytes.fromhex(ca["rid"]), bytes.fromhex(ca["index"])
+    modulus, exponent = bytes.fromhex(ca["modulus"]), bytes.fromhex(ca["exponent"])
+    key = (encode(0x9F06, rid) + encode(0x9F22, index) + encode(0xDF05, b"20301231") + encode(0xDF06, b"\x01")
+           + encode(0xDF07, b"\x01") + encode(0xDF02, modulus) + encode(0xDF04, exponent)
+           + encode(0xDF03, sha1.digest(rid, index, modulus, exponent)))
+    aids = [encode(0x9F06, bytes.fromhex(aid)) + encode(0xDF13, b"\x00\x10\x00\x00\x00")
+            + encode(0xDF21, b"\x00\x00\x00\x10\x00\x00") for aid in ("A000000333010101", "A000000333010102")]
+    return [key], aids
 
 
 def give_ca_keys(term):

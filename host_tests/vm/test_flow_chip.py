@@ -1,6 +1,6 @@
 # 插卡: chip sales through the kernel against the scripted host, the virtual cards of
 # tools/testdata/emv_cards.json answering the APDUs (drivers/fakes/chipcard.py).
-from flowkit import Terminal, chip_card, give_ca_keys
+from flowkit import Terminal, chip_card, give_ca_keys, ic_params
 from pos import store, tlv as field62
 from pos.results import CARD_GONE
 from pos.emv import tlv
@@ -326,4 +326,90 @@ def test_the_slip_of_a_chip_sale_names_the_application_and_its_tc():
     slip = "\n".join(term.slips[0])
     assert "/I" in slip and "A000000333010101" in slip and "TC:" in slip and sale["cg"] in slip
     assert "借记" in slip and "TVR:" in slip
+    term.close()
+
+
+def test_the_host_asking_for_ic_parameters_gets_them_downloaded_at_the_idle_screen():
+    term = Terminal()
+    term.host.requirement = 4
+    term.login()
+    term.host.requirement = 0
+    assert term.host.kinds[1:] == ["capk_download", "capk_download", "aid_download", "aid_download",
+                                   "aid_download"], term.host.kinds
+    keys, aids = store.load(term.dir, "capk"), store.load(term.dir, "aids")
+    assert list(keys) == ["A000000333:80"] and keys["A000000333:80"][1] == 3
+    assert sorted(aids["aids"]) == ["A000000333010101", "A000000333010102"] and aids["qps_limit"] == 100000
+    second = term.last_request("aid_download")
+    assert tlv.flatten(second[62]) == {0x9F06: b"\xa0\x00\x00\x03\x33\x01\x01\x02"}     # the last one received
+    _insert_for_sale(term, 300, chip_card("chip"))
+    term.pin()
+    assert tlv.flatten(term.last_request("sale")[55])[0x95][0] & 0xE8 == 0     # offline authentication passed
+    term.close()
+
+
+def test_from_the_menu_the_download_says_what_it_loaded():
+    term = _terminal()
+    term.menu("管理")
+    term.supervisor()
+    term.select("IC参数下载")
+    assert "IC参数下载成功" in term.screen and "公钥1个 应用2个" in term.screen, term.screen
+    term.close()
+
+
+def test_a_key_whose_checksum_is_wrong_keeps_the_parameters_the_terminal_had():
+    term = _terminal()
+    before = store.load(term.dir, "capk")
+    keys, aids = ic_params()
+    bad = bytearray(keys[0])
+    bad[-1] ^= 1
+    term.host.ic = ([bytes(bad)], aids)
+    term.menu("管理")
+    term.supervisor()
+    term.select("IC参数下载")
+    assert "交易失败" in term.screen and "IC参数下载成功" not in term.screen, term.screen
+    assert store.load(term.dir, "capk") == before and store.load(term.dir, "aids") is None
+    term.close()
+
+
+def _script(command):
+    """A 72 template: script id 00000001, one command (86)."""
+    body = tlv.encode(0x9F18, b"\x00\x00\x00\x01") + tlv.encode(0x86, command)
+    return tlv.encode(0x72, body)
+
+
+def test_issuer_scripts_run_after_the_second_ac_and_the_host_hears_their_results_with_the_next_request():
+    term = _terminal()
+    term.host.scripts = _script(b"\x04\xda\x9f\x58\x05\x0a\x01\x02\x03\x04")
+    card = chip_card("chip")
+    _insert_for_sale(term, 1500, card)
+    term.pin()
+    term.host.scripts = b""
+    term.tear_off()
+    assert "交易成功" in term.screen, term.screen
+    ins = [c[:2] for c in card.commands]
+    assert ins.index(b"\x04\xda") > max(i for i in range(len(ins)) if ins[i] == b"\x80\xae")   # after the 2nd AC
+    notice = store.load(term.dir, "script_notice")
+    assert notice is not None and "6222021000000010008" not in str(notice)                 # the PAN sealed
+    term.keys("ENTER")
+    term.remove()
+    term.sale(100)                                   # the notice goes before the next request
+    assert term.host.kinds[-2:] == ["script_result", "sale"], term.host.kinds
+    req = term.last_request("script_result")
+    icc = tlv.flatten(req[55])
+    assert icc[0xDF31] == b"\x20\x00\x00\x00\x01" and req[2] == "6222021000000010008" and req[0] == "0620"
+    assert req[61][6:12] == "%06d" % term.transactions("sale")[0]["trace"]
+    assert store.load(term.dir, "script_notice") is None
+    term.close()
+
+
+def test_a_script_that_fails_is_reported_as_failed_at_its_command():
+    term = _terminal()
+    term.host.scripts = _script(b"\x80\xff\x00\x00\x00")          # the card knows no such command: 6D00
+    _insert_for_sale(term, 1500, chip_card("chip"))
+    term.pin()
+    term.host.scripts = b""
+    term.tear_off()
+    doc = store.load(term.dir, "script_notice")
+    assert tlv.flatten(bytes.fromhex(doc["icc"]))[0xDF31] == b"\x11\x00\x00\x00\x01"
+    assert tlv.flatten(term.last_request("sale")[55])[0x95][4] & 0x10 == 0     # the request went before
     term.close()

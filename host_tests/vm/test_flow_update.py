@@ -1,4 +1,4 @@
-# 程序更新: the image from the host (0800/380) into the other slot, from the menu and when the host asks.
+# 程序更新: the image from the host (0800/392) into the other slot, from the menu and when the host asks.
 import bootsel
 from flowkit import Terminal
 from pos import tlv
@@ -27,13 +27,13 @@ def _untouched(flash):
 
 
 def _ops(term):
-    """The OP item of every 380 request the host got."""
+    """The OP item of every 392 request the host got."""
     return [tlv.decode(r[62])["OP"].decode() for r, k in zip(term.host.requests, term.host.kinds)
             if k == "app_download"]
 
 
 def _files_asked(term):
-    """(path, offset) of every 380 file request the host got."""
+    """(path, offset) of every 392 file request the host got."""
     asked = [tlv.decode(r[62]) for r, k in zip(term.host.requests, term.host.kinds) if k == "app_download"]
     return [(a["NM"].decode(), int(a["OF"])) for a in asked if a["OP"] == b"file"]
 
@@ -70,7 +70,7 @@ def test_the_new_version_is_fetched_in_pieces_checked_switched_in_and_the_termin
     asked = [tlv.decode(r[62]) for r in requests]
     assert asked[0]["OP"] == b"manifest" and asked[0]["BD"] == b"esp32_countertop" and asked[0]["VR"] == b"1.0.0"
     assert _files_asked(term) == _pieces(image)
-    assert all(r[0] == "0800" and r[60][8:11] == "380" and 64 in r for r in requests)
+    assert all(r[0] == "0800" and r[60][8:11] == "392" and 64 in r for r in requests)
     assert bootsel.select(flash.root) == "slot_b"
     _close(term, flash)
 

@@ -19,13 +19,15 @@ outside the table 40.
 
 import datetime
 
-from . import backups, bills, crypto, network, payments, reversal, scripts, settlement, spec, updates
+from . import backups, bills, crypto, icparams, network, payments, reversal, scripts, settlement, spec, updates
 from .context import FORMAT_ERROR, FUNCTION_NOT_SUPPORTED, Context, Reply, idempotency_key
 
 HANDLERS = {
     "signin": network.sign_in,
     "signoff": network.sign_off,
     "params": network.params,
+    "capk_download": icparams.capk_download,
+    "aid_download": icparams.aid_download,
     "app_download": updates.download,
     "backup": backups.upload,
     "restore": backups.download,
@@ -127,8 +129,9 @@ class Host:
         return reply.authentic and not any(e["authentic"] for e in self.store.exchanges(key))
 
     def _requirement(self, reply, request):
-        """Sign in again (3) comes before downloading parameters (1), and that before downloading
-        the application (6), which is never asked for in the answers of that download itself."""
+        """Sign in again (3) comes before downloading parameters (1), that before the IC parameters
+        (4: CA keys and AIDs, not this host's yet), and that before downloading the application
+        (6), which is never asked for in the answers of that download itself."""
         if reply.requirement is not None:
             return reply.requirement
         terminal = self.store.terminal(request.get(41, ""))
@@ -136,6 +139,8 @@ class Host:
             return spec.REQUIREMENT_SIGN_IN
         if terminal is not None and terminal["params_due"]:
             return spec.REQUIREMENT_DOWNLOAD
+        if terminal is not None and terminal["ic_version"] != icparams.version():
+            return spec.REQUIREMENT_DOWNLOAD_IC
         if (terminal is not None and spec.transaction_name(request[0], request.get(60)) != "app_download"
                 and updates.due(self.store, terminal["terminal_id"])):
             return spec.REQUIREMENT_DOWNLOAD_APP

@@ -31,6 +31,7 @@ _REQUIREMENT_BYTE = 2  # low nibble of the 3rd header byte: digit index 5
 REQUIREMENT_NONE = 0
 REQUIREMENT_DOWNLOAD = 1
 REQUIREMENT_SIGN_IN = 3
+REQUIREMENT_DOWNLOAD_IC = 4     # the CA public keys and the AID parameters (370, then 380)
 REQUIREMENT_DOWNLOAD_APP = 6
 
 
@@ -247,7 +248,9 @@ TRANSACTIONS = {
     "signin": Transaction("0800", "00", "003", None, False, ()),
     "signoff": Transaction("0820", "00", "002", None, False, ()),
     "params": Transaction("0800", "00", "360", None, False, ()),
-    "app_download": Transaction("0800", "00", "380", None, False, (62,)),
+    "capk_download": Transaction("0800", "00", "370", None, False, ()),
+    "aid_download": Transaction("0800", "00", "380", None, False, ()),
+    "app_download": Transaction("0800", "00", "392", None, False, (62,)),
     "backup": Transaction("0800", "00", "390", None, False, (62,)),
     "restore": Transaction("0800", "00", "391", None, False, (62,)),
     "sale": Transaction("0200", "22", FINANCIAL, "000000", True, (4,), True),

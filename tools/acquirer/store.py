@@ -7,6 +7,7 @@ the answer goes out.
 """
 
 import contextlib
+import re
 import sqlite3
 
 from . import biller, emv, issuer
@@ -31,7 +32,8 @@ CREATE TABLE IF NOT EXISTS terminals (
     params_name   TEXT,
     params_max_fen INTEGER NOT NULL DEFAULT %d,
     params_due    INTEGER NOT NULL DEFAULT 0,
-    params_sent_at TEXT
+    params_sent_at TEXT,
+    ic_version    TEXT
 );
 CREATE TABLE IF NOT EXISTS cards (
     id              INTEGER PRIMARY KEY,
@@ -215,6 +217,17 @@ class Store:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self):
+        """A store an older acquirer made gets the columns this schema added since (each new
+        column has a default or allows NULL), so `make sim` keeps its host's data across versions."""
+        for table, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", SCHEMA, re.S):
+            have = {row[1] for row in self.db.execute("PRAGMA table_info(%s)" % table)}
+            for line in body.split(",\n"):
+                column = re.match(r"\s*([a-z_]+)\s", line)
+                if column and column.group(1) not in have and column.group(1) != "key":
+                    self.db.execute("ALTER TABLE %s ADD COLUMN %s" % (table, line.strip()))
 
     def close(self):
         self.db.close()
@@ -235,10 +248,10 @@ class Store:
     # -- seeding -------------------------------------------------------------
 
     def seed(self, testdata):
-        """Load the test terminal, cards and billers once; never over existing data."""
+        """Load the test terminal, cards and billers, never over existing data: a store seeded by
+        an older acquirer gets the cards and billers added since. True the first time."""
         with self.transaction():
-            if self._one("SELECT 1 FROM meta WHERE key = 'seeded'"):
-                return False
+            first = not self._one("SELECT 1 FROM meta WHERE key = 'seeded'")
             terminal = testdata["terminal"]
             self.db.execute(
                 "INSERT OR IGNORE INTO terminals (terminal_id, merchant_id, merchant_name, tmk_hex)"
@@ -275,8 +288,8 @@ class Store:
             if imk:
                 self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('imk_ac', ?)",
                                 (imk.upper(),))
-            self.db.execute("INSERT INTO meta (key, value) VALUES ('seeded', '1')")
-            return True
+            self.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('seeded', '1')")
+            return first
 
     def issuer_key(self):
         """The issuer's master key for application cryptograms (IMK-AC), or None."""
@@ -324,6 +337,10 @@ class Store:
                 " params_max_fen = COALESCE(?, params_max_fen), params_due = 1"
                 " WHERE terminal_id = ?", (merchant_name, max_fen, terminal_id))
             return cursor.rowcount == 1
+
+    def ic_sent(self, terminal_id, version):
+        """The terminal holds the IC parameters of this version (its last 380 answer went)."""
+        self.db.execute("UPDATE terminals SET ic_version = ? WHERE terminal_id = ?", (version, terminal_id))
 
     def params_sent(self, terminal_id, when):
         self.db.execute("UPDATE terminals SET params_due = 0, params_sent_at = ?"

@@ -1,4 +1,4 @@
-"""Application download (0800, 60.3 380): published images, and the handler serving them.
+"""Application download (0800, 60.3 392): published images, and the handler serving them.
 
 An image is one application slot as `make firmware` builds it
 (build/<board>/slot_a/...). Publishing reads the tree, writes the manifest
@@ -183,7 +183,7 @@ def _offset(items):
 
 
 def download(context):
-    """0800/380: a piece of the manifest or of a file of a published image."""
+    """0800/392: a piece of the manifest or of a file of a published image."""
     answer = context.answer("0810", (11, 41, 42, 60))
     refused, mak = context.guard(answer)
     if refused is not None:

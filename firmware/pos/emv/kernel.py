@@ -91,6 +91,7 @@ class Session:
         self.oda_data = bytearray()     # the records offline data authentication signs
         self.scripts = bytearray()      # DF31: a result byte and the script's 4-byte id, per script
         self.cvm = None                 # "pin", "signature" or "none"
+        self.tac_denial = TAC_DENIAL    # the host's for the application chosen, when it gave one
         self.t = {
             0x9F02: _bcd(amount, 6), 0x9F03: bytes(6), 0x9F1A: COUNTRY, 0x5F2A: COUNTRY,
             0x9A: unhexlify(day[2:8]), 0x9F21: unhexlify(hms), 0x9C: unhexlify(kind),
@@ -399,7 +400,7 @@ def first_ac(s):
     s.set(OVER_FLOOR_LIMIT)                  # floor limit 0: every transaction goes online
     s.done(TSI_TERMINAL_RISK)
     tvr = s.tvr
-    denial = _any(tvr, TAC_DENIAL, s.t.get(0x9F0E, bytes(5)))
+    denial = _any(tvr, s.tac_denial, s.t.get(0x9F0E, bytes(5)))
     asked = AAC if denial else ARQC
     cid = yield from _generate_ac(s, asked, s.t[0x8C])
     s.done(TSI_CARD_RISK)

@@ -12,6 +12,8 @@ While the card works the screen says 请勿拔卡 (a tap: 请保持卡片靠近,
 card dict of a chip card carries "emv", the kernel's Session, for the request's field 55 and, in
 the slot, the card step.
 """
+from binascii import unhexlify
+
 from pos import clock
 from pos.emv import kernel
 from pos.editors import ListEditor
@@ -24,24 +26,31 @@ from pos.screen import Screen
 REMOVE_WAIT_S = 120
 
 
-def capks(app):
-    """The CA public keys the host gave (0800, 60.3 370): {(RID hex, index): (modulus, exponent)}."""
-    from binascii import unhexlify
+def capks(app, day):
+    """The CA public keys the host gave (0800, 60.3 370) and not expired on day (YYYYMMDD):
+    {(RID hex, index): (modulus, exponent)}."""
     from pos import store
     doc = store.load(app.dir, "capk") or {}
     out = {}
     for key in doc:
         rid, _, index = key.partition(":")
-        modulus, exponent = doc[key]
-        out[(rid, int(index, 16))] = (unhexlify(modulus), exponent)
+        entry = doc[key]
+        if len(entry) > 2 and entry[2] and entry[2] < day:
+            continue
+        out[(rid, int(index, 16))] = (unhexlify(entry[0]), entry[1])
     return out
+
+
+def _aids(app):
+    """The host's AID parameters (0800, 60.3 380): {"aids": {AID hex: entry}, "qps_limit": fen}."""
+    from pos import store
+    return store.load(app.dir, "aids") or {}
 
 
 def qps_limit(app):
     """小额免密: the amount up to which a tap needs no PIN (the host's AID parameters, else 1000.00)."""
-    from pos import store
     from pos.emv import qpboc
-    return (store.load(app.dir, "aids") or {}).get("qps_limit", qpboc.DEFAULT_LIMIT)
+    return _aids(app).get("qps_limit", qpboc.DEFAULT_LIMIT)
 
 
 def read(app, title, lines, reader, emv):
@@ -52,10 +61,12 @@ def read(app, title, lines, reader, emv):
     kind, amount = emv or ("00", 0)
     s = kernel.Session(reader, Screen(title, list(lines) + [t("chip_working" if reader == "icc" else "tap_hold")]),
                        amount, kind, day, hms, app.counters.trace % 999999 + 1, app.terminal_id)
+    known = _aids(app).get("aids") or {}
+    aids = tuple(known) or kernel.AIDS
     if reader == "nfc":
-        return (yield from _tap(app, title, s, amount))
+        return (yield from _tap(app, title, s, amount, aids))
     try:
-        apps = yield from kernel.candidates(s)
+        apps = yield from kernel.candidates(s, aids)
         while apps:
             choice = 0
             if len(apps) > 1:
@@ -64,6 +75,9 @@ def read(app, title, lines, reader, emv):
                     return None
             try:
                 yield from kernel.initiate(s, apps[choice][0])
+                denial = known.get(apps[choice][0], {}).get("denial")
+                if denial:
+                    s.tac_denial = unhexlify(denial)
                 break
             except kernel.CardError as e:
                 if e.args[0] != "chip_not_accepted":
@@ -73,7 +87,7 @@ def read(app, title, lines, reader, emv):
             raise kernel.CardError("chip_not_accepted")
         yield from kernel.read_records(s)
         if emv is not None:
-            yield from kernel.authenticate(s, capks(app), day[2:8])
+            yield from kernel.authenticate(s, capks(app, day), day[2:8])
             kernel.restrict(s, day[2:8])
     except kernel.CardGone:
         yield from notice(app, title, [t("card_removed")], 5)
@@ -86,11 +100,11 @@ def read(app, title, lines, reader, emv):
             "entry": "chip", "psn": kernel.hexstr(s.t.get(0x5F34, b"\x00"))[-2:], "emv": s}
 
 
-def _tap(app, title, s, amount):
+def _tap(app, title, s, amount, aids):
     """A tapped card through qPBOC: its ARQC, number and CVM; the beep says it may leave."""
     from pos.emv import qpboc
     try:
-        yield from qpboc.read(s, amount, qps_limit(app))
+        yield from qpboc.read(s, amount, qps_limit(app), aids)
     except kernel.CardGone:
         yield from notice(app, title, [t("card_removed")], 5)
         return None
@@ -135,7 +149,7 @@ def step(app, card, record):
     host's answer (None: none came) through the card and returns None when the card takes an
     approval, else the reversal's reason (06: the card declined it, or left before it could say).
     The record gets the card's last cryptogram."""
-    from pos import cup
+    from pos import cup, rescodes
     from pos.flows import reversal
     s = card["emv"]
 
@@ -146,7 +160,12 @@ def step(app, card, record):
             cid = yield from kernel.complete(s, answer55, code)
         except (kernel.CardGone, kernel.CardError):
             cid = None
-        reversal.set_icc(app, kernel.reversal55(s))
+        undone = code is None or (rescodes.is_approved(code) and cid != kernel.TC)
+        if undone:                       # the reversal goes: with what the card says now
+            reversal.set_icc(app, kernel.reversal55(s))
+        elif s.scripts:                  # the issuer's scripts ran: the host hears how
+            from pos.flows import scripts
+            scripts.queue(app, card, record, s)
         icc_record(record, s)
         return None if cid == kernel.TC else cup.REVERSAL_OTHER
     return run

@@ -29,6 +29,8 @@ def idle(app):
             return menu.SETTLE_DUE
     if app.signed_in and app.params_due:
         return menu.PARAMS_DUE
+    if app.signed_in and app.icparams_due:
+        return menu.ICPARAMS_DUE
     if app.signed_in and app.update_due and _short_of(app, "update_auto") is None:
         return menu.UPDATE_DUE
     wait = 30

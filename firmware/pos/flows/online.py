@@ -169,6 +169,8 @@ def exchange(app, kind, frame, expect, mac_key=None, title="", check=None):
         app.drop_keys()
     elif requirement == cup.PROC_REQ_DOWNLOAD_PARAMS:
         app.params_due = True
+    elif requirement in (cup.PROC_REQ_DOWNLOAD_CAPK, cup.PROC_REQ_DOWNLOAD_IC_PARAMS):
+        app.icparams_due = True
     elif requirement == cup.PROC_REQ_DOWNLOAD_APP:
         app.update_due = True
     return fields, None
@@ -307,12 +309,19 @@ AFTER_JOURNAL = (_slips,)
 
 
 def send_pending(app):
-    """Send a pending reversal on the open link; True when none is left pending. An accepted one
-    journals its original as reversed; after MAX_TRIES unanswered ones it is given up, journaled
-    as reversal_failed."""
+    """Send a pending reversal on the open link, then a pending notice of issuer scripts; True when
+    no reversal is left pending."""
     doc = reversal.pending(app)
-    if doc is None:
-        return True
+    if doc is not None and not (yield from _send_reversal(app, doc)):
+        return False
+    from pos.flows import scripts
+    yield from scripts.send(app)
+    return True
+
+
+def _send_reversal(app, doc):
+    """The saved reversal sent: True once it is settled. An accepted one journals its original as
+    reversed; after MAX_TRIES unanswered ones it is given up, journaled as reversal_failed."""
     values = reversal.values(app, doc)
     frame = message.build(cup, "reversal", values, mac_function(app.mak))
     fields, _why = yield from exchange(app, "reversal", frame, {11: values[11], 41: values[41]}, app.mak,

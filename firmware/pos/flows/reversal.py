@@ -56,43 +56,22 @@ def schedule_auto(app, now):
 def arm(app, kind, values, record):
     """Save the reversal of a request about to be sent (values: its fields; record: its journal
     record, kept as "reversed" for when the reversal completes)."""
-    from binascii import hexlify
     from pos import cup, message, sealed
     fields = message.reversal_values(cup, kind, values, cup.REVERSAL_NO_ANSWER)
     del fields[39]
+    if 55 in fields:
+        fields[55] = _icc(fields[55])
     record = dict(record)
     record["st"] = "reversed"
-    doc = {"reason": cup.REVERSAL_NO_ANSWER, "tries": 0, "record": record, "fields": {}}
-    icc = fields.pop(55, None)
-    if icc:
-        doc["icc"] = hexlify(_icc(icc)).decode()
-    card = []
-    for f in fields:
-        if f in cup.SEALED:
-            card.append("%d=%s" % (f, fields[f]))
-        else:
-            doc["fields"][str(f)] = fields[f]
-    if card:
-        doc["card"] = hexlify(sealed.seal(app.tmk, ";".join(card))).decode()
+    doc = sealed.keep(app.tmk, fields, cup.SEALED)
+    doc.update({"reason": cup.REVERSAL_NO_ANSWER, "tries": 0, "record": record})
     save(app, doc)
 
 
 def values(app, doc):
     """The 0400's fields from a saved reversal, its sealed card fields opened."""
-    from binascii import unhexlify
     from pos import sealed
-    out = {}
-    for f in doc["fields"]:
-        out[int(f)] = doc["fields"][f]
-    if "card" in doc:
-        try:
-            for item in sealed.unseal(app.tmk, unhexlify(doc["card"])).split(";"):
-                f, _, value = item.partition("=")
-                out[int(f)] = value
-        except (ValueError, sealed.SealError):
-            pass        # sealed under another TMK: the 0400 goes without them, and the host may refuse it
-    if "icc" in doc:
-        out[55] = unhexlify(doc["icc"])
+    out = sealed.kept(app.tmk, doc)
     out[39] = doc["reason"]
     return out
 

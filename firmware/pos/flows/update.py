@@ -1,4 +1,4 @@
-"""程序更新: 0800 (60.3 380) → the signed manifest, then every file in 400-byte pieces, into the idle slot.
+"""程序更新: 0800 (60.3 392) → the signed manifest, then every file in 400-byte pieces, into the idle slot.
 
 Run from the supervisor's menu, or by itself at the idle screen when an
 answer's header asked for it (processing requirement 6). The manifest is
@@ -24,7 +24,7 @@ _QUIET = ("none", "latest")       # nothing to do: not a failure
 
 
 class _NoAnswer(Exception):
-    """A 380 request without a usable answer: why (common.exchange), or the declining answer's fields."""
+    """A 392 request without a usable answer: why (common.exchange), or the declining answer's fields."""
 
     def __init__(self, why, fields=None):
         super().__init__(why)
@@ -63,7 +63,7 @@ def run(app, state):
 
 
 def _on_link(app, up, title, steps):
-    """Run steps (a generator of 380 exchanges) on one connection, closed whatever happens;
+    """Run steps (a generator of 392 exchanges) on one connection, closed whatever happens;
     True when they ran to the end, False after telling the merchant why. What came before a
     link that failed or an answer that did not come stays for the next try to go on from; a
     host declining drops it."""
@@ -91,7 +91,7 @@ def _on_link(app, up, title, steps):
 
 
 def _ask_host(app, title, items):
-    """One 380 exchange: (SZ, DA, SG or None) of the answer; raises _NoAnswer."""
+    """One 392 exchange: (SZ, DA, SG or None) of the answer; raises _NoAnswer."""
     got = []
 
     def check(fields):
