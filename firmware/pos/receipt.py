@@ -235,7 +235,9 @@ def _slip(txn, terminal, copy, reprint):
     if txn["remark"]:
         for line in wrap(txn["remark"]):
             yield line, NORMAL
-    if copy != 1:  # the cardholder keeps the unsigned copy
+    if txn.get("nosig"):
+        yield "免密免签 NO PIN, NO SIGNATURE", NORMAL
+    elif copy != 1:  # the cardholder keeps the unsigned copy
         yield "", NORMAL
         yield "持卡人签名 CARDHOLDER SIGNATURE:", NORMAL
         for _ in range(_SIGNING_LINES):

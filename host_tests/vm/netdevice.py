@@ -88,7 +88,7 @@ def main():
                 from drivers.fakes.chipcard import ATR, ChipCard, load
                 from drivers.fakes.icc import FakeCard
                 card, imk = load(ROOT + "/tools/testdata/emv_cards.json", arg)
-                dev.machine.i2c.card = FakeCard(ATR, ChipCard(card, imk))
+                dev.machine.i2c.card = FakeCard(None if card.get("mute") else ATR, ChipCard(card, imk))
                 card = imk = None
             elif verb == "remove":
                 dev.machine.i2c.remove()

@@ -413,3 +413,38 @@ def test_a_script_that_fails_is_reported_as_failed_at_its_command():
     assert tlv.flatten(bytes.fromhex(doc["icc"]))[0xDF31] == b"\x11\x00\x00\x00\x01"
     assert tlv.flatten(term.last_request("sale")[55])[0x95][4] & 0x10 == 0     # the request went before
     term.close()
+
+
+def test_a_tap_without_pin_prints_no_signature_lines_and_a_fallback_says_so():
+    term = _terminal()
+    _tap_for_sale(term, 5000, chip_card("tap"))
+    term.tear_off()
+    merchant = "\n".join(term.slips[0])
+    assert "免密免签" in merchant and "持卡人签名" not in merchant and "/C" in merchant
+    term.keys("ENTER")
+    term.menu("消费")
+    term.type("100")
+    term.keys("ENTER")
+    for _ in range(3):
+        term.app.card(("card_error", "chip"))
+        term.pump()
+        term.keys("ENTER")
+    term.swipe("6222021000000010040=30122010000000000")
+    term.pin()
+    term.tear_off()
+    merchant = "\n".join(term.slips[-2])
+    assert "降级交易 FALLBACK" in merchant and "持卡人签名" in merchant
+    assert term.transactions("sale")[-1]["fb"] == 1
+    term.close()
+
+
+def test_a_chip_inserted_while_the_terminal_says_to_insert_it_is_read():
+    term = _terminal()
+    term.menu("消费")
+    term.type("100")
+    term.keys("ENTER")
+    term.swipe("6222021000000010008=30122010000000000")
+    assert "请插卡" in term.screen and "RMB 1.00" in term.screen, term.screen
+    term.insert(chip_card("chip"))                 # no key first: the card itself goes on
+    assert "请输入密码" in term.screen, term.screen
+    term.close()

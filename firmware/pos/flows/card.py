@@ -11,7 +11,7 @@ idle screen (app.presented) is the first one read.
 """
 from pos import cup
 from pos.editors import DigitsEditor, PinEditor
-from pos.engine import Ask, ReadCard
+from pos.engine import Ask, ReadCard, Show
 from pos.flows.common import notice
 from pos.i18n import t
 from pos.pinblock import encrypt_pin_block
@@ -44,7 +44,7 @@ def read(app, title, lines, prompt=None, keyed=False, emv=None):
         if event[0] == "keyed":
             if luhn_ok(event[1]):
                 return {"pan": event[1], "expiry": None, "track2": None, "entry": "keyed"}
-            yield from notice(app, title, [t("bad_card_no")], 5)
+            yield from _again(app, title, lines, "bad_card_no")
             continue
         if event[0] in ("insert", "tap") and not fallback:
             from pos.flows import chip
@@ -54,25 +54,33 @@ def read(app, title, lines, prompt=None, keyed=False, emv=None):
             chip_failed += event[0] == "insert"
             continue
         if event[0] in ("insert", "tap"):    # the chip given up on: its stripe
-            yield from notice(app, title, [t("swipe_card")], 5)
+            yield from _again(app, title, lines, "swipe_card")
             continue
         if event[0] != "swipe":              # ("card_error", why): the reader could not read it
             chip_failed += event[1] == "chip"
-            yield from notice(app, title, [t("card_unreadable")], 5)
+            yield from _again(app, title, lines, "card_unreadable")
             continue
         try:
             pan, expiry, service = parse_track2(event[1])
         except Track2Error:
-            yield from notice(app, title, [t("card_unreadable")], 5)
+            yield from _again(app, title, lines, "card_unreadable")
             continue
         if service[:1] in ("2", "6") and not fallback:
-            yield from notice(app, title, [t("insert_card")], 5)     # a chip card goes in the slot
+            yield from _again(app, title, lines, "insert_card")       # a chip card goes in the slot
             continue
         card = {"pan": pan, "expiry": expiry, "track2": event[1].strip(";?"), "entry": "swipe"}
         if fallback and service[:1] in ("2", "6"):
             card["fallback"] = True
         return card
     return None
+
+
+def _again(app, title, lines, why):
+    """Why the card was not taken, under the transaction's lines, for a few seconds or until a key;
+    a card presented meanwhile is the next one read."""
+    got = yield Show(Screen(title, list(lines) + [t(why)], t("press_any_key")), 5, cards=True)
+    if type(got) is tuple:
+        app.presented = got
 
 
 def card_prompt(app):

@@ -142,6 +142,8 @@ def icc_record(record, s):
                    "cg": kernel.hexstr(s.t[0x9F26]), "cgt": "TC" if cid == kernel.TC else "ARQC" if cid == kernel.ARQC
                    else "AAC", "tvr": kernel.hexstr(s.tag(0x95)), "tsi": kernel.hexstr(s.tag(0x9B)),
                    "atc": kernel.hexstr(s.t.get(0x9F36, b""))})
+    if s.reader == "nfc" and s.cvm == "none":
+        record["nosig"] = 1              # 小额免密免签: no PIN, and no signature either
 
 
 def step(app, card, record):

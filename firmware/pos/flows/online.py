@@ -51,6 +51,8 @@ def new_record(app, kind, amount=None, card=None):
         from pos.flows.card import masked
         record["pan"] = masked(card)
         record["entry"] = card["entry"]
+        if card.get("fallback"):
+            record["fb"] = 1             # a chip card's stripe, its chip unreadable
         s = card.get("emv")
         if s is not None and 0x9F26 in s.t:
             from pos.flows.chip import icc_record

@@ -31,6 +31,8 @@ def _extra(record):
     """The lines under the type's name: the biller's, the repaid card's or the original's, then a
     chip card's application and cryptogram."""
     lines = _kind_extra(record)
+    if record.get("fb"):
+        lines += (("降级交易 FALLBACK:", "IC -> MAG"),)
     if record.get("aid"):
         lines += (("AID:", record["aid"]), ("应用标签 APP LABEL:", record.get("app", "")),
                   (record.get("cgt", "AC") + ":", record.get("cg", "")), ("TVR:", record.get("tvr", "")),
@@ -102,6 +104,7 @@ def slip_txn(record, issuer_name):
         "amount_fen": -record["amt"] if record["k"] in NEGATIVE else record["amt"],
         "operator": record.get("op", ""),
         "remark": record.get("remark", ""),
+        "nosig": record.get("nosig", 0),
         "extra": _extra(record),
     }
 
