@@ -63,58 +63,53 @@ def read(app, title, lines, reader, emv):
                        amount, kind, day, hms, app.counters.trace % 999999 + 1, app.terminal_id)
     known = _aids(app).get("aids") or {}
     aids = tuple(known) or kernel.AIDS
+    try:
+        if reader == "nfc":
+            from pos.emv import qpboc
+            yield from qpboc.read(s, amount, qps_limit(app), aids)
+        elif not (yield from _contact(app, s, aids, known, emv is not None, day)):
+            return None
+    except kernel.CardGone:
+        yield from notice(app, title, [t("card_removed")], 5)
+        return None
+    except kernel.CardError as e:
+        yield from notice(app, title, [t(e.args[0])], 5)
+        return None
     if reader == "nfc":
-        return (yield from _tap(app, title, s, amount, aids))
-    try:
-        apps = yield from kernel.candidates(s, aids)
-        while apps:
-            choice = 0
-            if len(apps) > 1:
-                choice = yield from ask(app, t("choose_app"), [], ListEditor([a[1] or a[0] for a in apps]))
-                if choice in GAVE_UP:
-                    return None
-            try:
-                yield from kernel.initiate(s, apps[choice][0])
-                denial = known.get(apps[choice][0], {}).get("denial")
-                if denial:
-                    s.tac_denial = unhexlify(denial)
-                break
-            except kernel.CardError as e:
-                if e.args[0] != "chip_not_accepted":
-                    raise
-                del apps[choice]                 # the card refuses it here: the others remain
-        if not apps:
-            raise kernel.CardError("chip_not_accepted")
-        yield from kernel.read_records(s)
-        if emv is not None:
-            yield from kernel.authenticate(s, capks(app, day), day[2:8])
-            kernel.restrict(s, day[2:8])
-    except kernel.CardGone:
-        yield from notice(app, title, [t("card_removed")], 5)
-        return None
-    except kernel.CardError as e:
-        yield from notice(app, title, [t(e.args[0])], 5)
-        return None
+        yield Beep()                             # the tapped card may leave the field
     expiry = s.t.get(0x5F24)
     return {"pan": s.pan, "expiry": kernel.hexstr(expiry)[:4] if expiry else None, "track2": kernel.track2(s),
-            "entry": "chip", "psn": kernel.hexstr(s.t.get(0x5F34, b"\x00"))[-2:], "emv": s}
+            "entry": "chip" if reader == "icc" else "tap", "psn": kernel.hexstr(s.t.get(0x5F34, b"\x00"))[-2:],
+            "emv": s}
 
 
-def _tap(app, title, s, amount, aids):
-    """A tapped card through qPBOC: its ARQC, number and CVM; the beep says it may leave."""
-    from pos.emv import qpboc
-    try:
-        yield from qpboc.read(s, amount, qps_limit(app), aids)
-    except kernel.CardGone:
-        yield from notice(app, title, [t("card_removed")], 5)
-        return None
-    except kernel.CardError as e:
-        yield from notice(app, title, [t(e.args[0])], 5)
-        return None
-    yield Beep()
-    expiry = s.t.get(0x5F24)
-    return {"pan": s.pan, "expiry": kernel.hexstr(expiry)[:4] if expiry else None, "track2": kernel.track2(s),
-            "entry": "tap", "psn": kernel.hexstr(s.t.get(0x5F34, b"\x00"))[-2:], "emv": s}
+def _contact(app, s, aids, known, online, day):
+    """A card in the slot from selection to its checked data (authenticated when it goes online);
+    False when the cardholder gave up choosing its application."""
+    apps = yield from kernel.candidates(s, aids)
+    while apps:
+        choice = 0
+        if len(apps) > 1:
+            choice = yield from ask(app, t("choose_app"), [], ListEditor([a[1] or a[0] for a in apps]))
+            if choice in GAVE_UP:
+                return False
+        try:
+            yield from kernel.initiate(s, apps[choice][0])
+            denial = known.get(apps[choice][0], {}).get("denial")
+            if denial:
+                s.tac_denial = unhexlify(denial)
+            break
+        except kernel.CardError as e:
+            if e.args[0] != "chip_not_accepted":
+                raise
+            del apps[choice]                     # the card refuses it here: the others remain
+    if not apps:
+        raise kernel.CardError("chip_not_accepted")
+    yield from kernel.read_records(s)
+    if online:
+        yield from kernel.authenticate(s, capks(app, day), day[2:8])
+        kernel.restrict(s, day[2:8])
+    return True
 
 
 def first_ac(app, title, card):
