@@ -13,11 +13,16 @@ def _terminal():
     return term
 
 
-def _insert_for_sale(term, fen, card):
+def _for_sale(term, fen):
+    """消费 of fen up to the card prompt."""
     term.menu("消费")
     term.type(str(fen))
     term.keys("ENTER")
-    assert "请插卡或刷卡" in term.screen, term.screen
+    assert "请插卡或刷卡" in term.screen and "请挥卡" in term.screen, term.screen
+
+
+def _insert_for_sale(term, fen, card):
+    _for_sale(term, fen)
     term.insert(card)
 
 
@@ -145,9 +150,7 @@ def test_the_card_pulled_out_after_the_approval_reverses_it():
 
 def test_a_chip_card_swiped_is_asked_into_the_slot():
     term = _terminal()
-    term.menu("消费")
-    term.type("100")
-    term.keys("ENTER")
+    _for_sale(term, 100)
     term.swipe("6222021000000010008=30122010000000000")
     assert "请插卡" in term.screen, term.screen
     term.close()
@@ -155,9 +158,7 @@ def test_a_chip_card_swiped_is_asked_into_the_slot():
 
 def test_a_chip_that_cannot_be_read_three_times_falls_back_to_its_stripe():
     term = _terminal()
-    term.menu("消费")
-    term.type("100")
-    term.keys("ENTER")
+    _for_sale(term, 100)
     for _ in range(3):
         term.app.card(("card_error", "chip"))
         term.pump()
@@ -174,10 +175,7 @@ def test_a_chip_that_cannot_be_read_three_times_falls_back_to_its_stripe():
 
 
 def _tap_for_sale(term, fen, card):
-    term.menu("消费")
-    term.type(str(fen))
-    term.keys("ENTER")
-    assert "请挥卡" in term.screen, term.screen
+    _for_sale(term, fen)
     term.tap(card)
 
 
@@ -422,9 +420,7 @@ def test_a_tap_without_pin_prints_no_signature_lines_and_a_fallback_says_so():
     merchant = "\n".join(term.slips[0])
     assert "免密免签" in merchant and "持卡人签名" not in merchant and "/C" in merchant
     term.keys("ENTER")
-    term.menu("消费")
-    term.type("100")
-    term.keys("ENTER")
+    _for_sale(term, 100)
     for _ in range(3):
         term.app.card(("card_error", "chip"))
         term.pump()
@@ -440,9 +436,7 @@ def test_a_tap_without_pin_prints_no_signature_lines_and_a_fallback_says_so():
 
 def test_a_chip_inserted_while_the_terminal_says_to_insert_it_is_read():
     term = _terminal()
-    term.menu("消费")
-    term.type("100")
-    term.keys("ENTER")
+    _for_sale(term, 100)
     term.swipe("6222021000000010008=30122010000000000")
     assert "请插卡" in term.screen and "RMB 1.00" in term.screen, term.screen
     term.insert(chip_card("chip"))                 # no key first: the card itself goes on

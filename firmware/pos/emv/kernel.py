@@ -14,8 +14,8 @@
 #   complete        the host's answer: scripts 71, EXTERNAL AUTHENTICATE with its ARPC, the second
 #                   GENERATE AC (TC or AAC), scripts 72; their results for the reversal and the notice
 #
-# A card that leaves mid-way raises CardGone; a card the kernel cannot go on with raises
-# CardError(why), why an i18n key. Nothing here writes flash or touches a driver.
+# A card the kernel cannot go on with raises CardError(why), why an i18n key; one that leaves
+# mid-way CardGone, a CardError of its own ("card_removed"). Nothing here writes flash or touches a driver.
 from binascii import unhexlify
 
 from pos import const, rescodes
@@ -72,12 +72,15 @@ REVERSAL55 = (0x95, 0x9F10, 0x9F36, 0xDF31)
 UNABLE_ONLINE = b"Z3"                    # 8A of the second GENERATE AC when no answer came
 
 
-class CardGone(Exception):
-    """The card left the slot or the field."""
-
-
 class CardError(Exception):
     """The chip cannot go on; args[0] is what the merchant reads (an i18n key)."""
+
+
+class CardGone(CardError):
+    """The card left the slot or the field."""
+
+    def __init__(self):
+        CardError.__init__(self, "card_removed")
 
 
 class Session:

@@ -69,10 +69,7 @@ def read(app, title, lines, reader, emv):
             yield from qpboc.read(s, amount, qps_limit(app), aids)
         elif not (yield from _contact(app, s, aids, known, emv is not None, day)):
             return None
-    except kernel.CardGone:
-        yield from notice(app, title, [t("card_removed")], 5)
-        return None
-    except kernel.CardError as e:
+    except kernel.CardError as e:            # CardGone too: 卡片已拔出
         yield from notice(app, title, [t(e.args[0])], 5)
         return None
     if reader == "nfc":
@@ -117,9 +114,6 @@ def first_ac(app, title, card):
     s = card["emv"]
     try:
         cid = yield from kernel.first_ac(s)
-    except kernel.CardGone:
-        yield from notice(app, title, [t("card_removed")], 5)
-        return False
     except kernel.CardError as e:
         yield from notice(app, title, [t(e.args[0])], 5)
         return False
@@ -155,7 +149,7 @@ def step(app, card, record):
         answer55 = fields.get(55, b"") if fields is not None else b""
         try:
             cid = yield from kernel.complete(s, answer55, code)
-        except (kernel.CardGone, kernel.CardError):
+        except kernel.CardError:                 # the card gone, or unreadable now
             cid = None
         undone = code is None or (rescodes.is_approved(code) and cid != kernel.TC)
         if undone:                       # the reversal goes: with what the card says now
