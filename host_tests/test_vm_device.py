@@ -160,3 +160,20 @@ def test_a_chip_sale_on_the_device_goes_through_its_reader_to_the_acquirer_and_b
     assert sale["state"] == "approved" and sale["response_code"] == "00", sale
     rec = [r for r in journal if r.get("k") == "sale"]
     assert len(rec) == 1 and rec[0]["entry"] == "chip" and rec[0]["cgt"] == "TC", rec
+
+
+def test_an_issuers_script_runs_in_the_card_and_its_result_reaches_the_acquirer(vm, tmp_path):
+    db = str(tmp_path / "acquirer.db")
+    process, port = start_acquirer(db, extra_args=devicerun.CLOCK + ["--script-card", "chip"])
+    try:
+        rc, out, journal = _device(vm, tmp_path, port, BOOT + [
+            "keys ENTER,1,2,0,0,0,ENTER", "until 请插卡或刷卡", "insert chip", "until 请输入密码",
+            "keys 1,2,3,4,5,6,ENTER", "until 请撕下", "keys ENTER", "until 授权码", "keys ENTER", "until 请拔卡",
+            "remove", "until 欢迎使用"] + sale(300) + ["until 请撕下"])
+        assert rc == 0, out
+        [chip] = [t for t in _host(db, "transactions") if t["amount_fen"] == 2000]
+        assert chip["icc"]["script_sent"] and chip["icc"]["script_result"], chip["icc"]
+        [card] = [c for c in _host(db, "cards") if c["name"] == "chip"]
+        assert not card["script_pending"]
+    finally:
+        stop_acquirer(process)
