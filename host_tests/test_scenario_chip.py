@@ -43,6 +43,8 @@ def test_a_chip_sale_goes_online_with_an_arqc_the_host_verified_and_the_card_end
     [sale] = _of(txns, "sale")
     assert sale["state"] == "approved" and sale["masked_pan"] == "622202*********0008"
     assert sale["icc"]["aid"] == "A000000333010101" and sale["icc"]["arqc"] and sale["icc"]["arpc"]
+    # The CA key came with the IC parameters the host asked for at sign-in: DDA done and passed.
+    assert int(sale["icc"]["tvr"][:2], 16) & 0xE8 == 0, sale["icc"]["tvr"]
     [record] = [r for r in journal if r.get("k") == "sale"]
     assert record["entry"] == "chip" and record["cgt"] == "TC" and record["st"] == "approved"
 
