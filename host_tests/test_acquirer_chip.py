@@ -7,7 +7,7 @@ import json
 import os
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyemv import ac, kd, sm, tlv
 
@@ -60,6 +60,13 @@ class Chip:
 
     def arpc(self, arqc, code):
         return ac.generate_arpc_1(self.key, arqc, code.encode("ascii")) + code.encode("ascii")
+
+    def tc(self, tags, tvr, iad):
+        """The TC of its second GENERATE AC: CDOL2's data as the request had it, the TVR it was given
+        then, its ATC and the CVR of the 9F10 it answers with."""
+        data = (b"".join(tags[t] for t in ("9F02", "9F03", "9F1A")) + tvr
+                + b"".join(tags[t] for t in ("5F2A", "9A", "9C", "9F37", "82")) + self.atc + iad[3:7])
+        return ac.generate_ac(self.key, data)
 
 
 def field55(tags, drop=()):
@@ -450,6 +457,122 @@ def test_the_script_result_notice_is_a_row_of_the_transaction_table():
     assert spec.transaction_name("0620", "00000001951") == "script_result"
     assert spec.TRANSACTIONS["script_result"].mti == "0620"
     assert spec.answer_mti("0620") == "0630"
+
+
+# -- the TC upload at settlement (0320/203) ---------------------------------------
+
+SECOND_TVR = bytes.fromhex("0000048040")               # issuer authentication failed, after the request
+SECOND_IAD = bytes.fromhex("07010103602000010A010000000000C2DA6B44")   # CVR: a TC second, an ARQC first
+
+
+def tc_upload(terminal, fields, answer, tc, tvr=SECOND_TVR, iad=SECOND_IAD, **override):
+    """The 0320/203 of docs/protocol.md section 7 for the chip request fields answered so; a tag
+    overridden with None is left out."""
+    items = {"9F26": tc, "9F27": b"\x40", "9F36": b"\x00\x01", "95": tvr, "9B": bytes.fromhex("E800"),
+             "9F10": iad}
+    items.update(override)
+    return {0: "0320", 4: fields[4], 11: terminal.next_trace(), 41: terminal.tid, 42: terminal.mid,
+            49: "156", 55: tlv.encode({t: v for t, v in items.items() if v is not None}),
+            60: "00" + terminal.batch + "203", 61: fields[60][2:8] + fields[11] + answer[13]}
+
+
+def test_the_cards_tc_uploaded_at_settlement_is_stored_on_its_original(terminal):
+    chip = Chip(CHIP)
+    fields, tags, answer = chip_sale(terminal, chip=chip)
+    tc = chip.tc(tags, SECOND_TVR, SECOND_IAD)
+    upload = tc_upload(terminal, fields, answer, tc)
+    payload, reply = terminal.send(upload)
+    assert reply[0] == "0330" and reply[39] == "00" and reply.mac_ok(terminal.mak)
+    assert (reply[11], reply[60]) == (upload[11], upload[60]) and 2 not in reply
+    [sale] = rows(terminal)                          # the upload is no transaction of its own
+    assert sale["icc"]["tc"] == tc.hex().upper() and sale["icc"]["arqc"] == tags["9F26"].hex().upper()
+    assert available(terminal.db, "chip") == start("chip") - 12345
+    before = rows(terminal)
+    assert terminal.send_payload(payload).payload == reply.payload
+    assert rows(terminal) == before
+    again = tc_upload(terminal, fields, answer, tc)   # sent again after a power cut: a new trace
+    assert terminal.run(again)[1][39] == "00" and rows(terminal) == before
+
+
+@pytest.mark.parametrize("wrong", ("flipped", "over_the_first_tvr", "the_arqc_again", "another_atc"))
+def test_a_tc_that_is_not_the_cards_is_a7_and_stores_nothing(terminal, wrong):
+    chip = Chip(CHIP)
+    fields, tags, answer = chip_sale(terminal, chip=chip)
+    tc = chip.tc(tags, SECOND_TVR, SECOND_IAD)
+    upload = {
+        "flipped": lambda: tc_upload(terminal, fields, answer, bytes((tc[0] ^ 1,)) + tc[1:]),
+        "over_the_first_tvr": lambda: tc_upload(terminal, fields, answer, chip.tc(tags, tags["95"], SECOND_IAD)),
+        "the_arqc_again": lambda: tc_upload(terminal, fields, answer, tags["9F26"], tags["95"], tags["9F10"]),
+        "another_atc": lambda: tc_upload(terminal, fields, answer, tc, **{"9F36": b"\x00\x02"}),
+    }[wrong]()
+    reply = terminal.run(upload)[1]
+    assert reply[39] == "A7" and reply.mac_ok(terminal.mak)
+    assert rows(terminal)[0]["icc"]["tc"] is None
+
+
+def test_a_tc_upload_naming_no_chip_transaction_of_the_terminal_is_25(terminal):
+    chip = Chip(CHIP)
+    fields, tags, answer = chip_sale(terminal, chip=chip)
+    tc = chip.tc(tags, SECOND_TVR, SECOND_IAD)
+    unknown = tc_upload(terminal, fields, answer, tc)
+    unknown[61] = fields[60][2:8] + "%06d" % (int(fields[11]) + 100) + answer[13]
+    assert terminal.run(unknown)[1][39] == "25"
+    swiped, swiped_answer = terminal.sale(CARDS["good"], 100)
+    assert swiped_answer[39] == "00"
+    assert terminal.run(tc_upload(terminal, swiped, swiped_answer, tc))[1][39] == "25"
+    poor = Chip(CHIP_POOR)
+    declined, poor_tags, declined_answer = chip_sale(terminal, CHIP_POOR, 5000, chip=poor)
+    assert declined_answer[39] == "51"
+    assert terminal.run(tc_upload(terminal, declined, declined_answer,
+                                  poor.tc(poor_tags, SECOND_TVR, SECOND_IAD)))[1][39] == "25"
+    assert all(r["icc"] is None or r["icc"]["tc"] is None for r in rows(terminal))
+
+
+@pytest.mark.parametrize("override", (
+    {"9B": None},
+    {"9F26": None},
+    {"9F27": b"\x80"},                               # an ARQC's
+    {"9F10": bytes.fromhex("0701010360")},           # no room for the CVR
+    {"9F10": bytes.fromhex("0A01010360200000000000")},
+    {"9F36": b"\x01"},
+))
+def test_a_tc_upload_without_the_tags_it_needs_is_30(terminal, override):
+    chip = Chip(CHIP)
+    fields, tags, answer = chip_sale(terminal, chip=chip)
+    reply = terminal.run(tc_upload(terminal, fields, answer, chip.tc(tags, SECOND_TVR, SECOND_IAD), **override))[1]
+    assert reply[39] == "30" and reply.mac_ok(terminal.mak)
+    assert rows(terminal)[0]["icc"]["tc"] is None
+
+
+@pytest.mark.parametrize("field, value", ((61, None), (61, "0000010000"), (55, None), (55, b"\x9f\x26")))
+def test_a_tc_upload_without_field_61_or_a_readable_55_is_30(terminal, field, value):
+    chip = Chip(CHIP)
+    fields, tags, answer = chip_sale(terminal, chip=chip)
+    upload = tc_upload(terminal, fields, answer, chip.tc(tags, SECOND_TVR, SECOND_IAD))
+    upload[field] = value
+    if value is None:
+        del upload[field]
+    assert terminal.run(upload)[1][39] == "30"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=st.dictionaries(st.sampled_from(("9F26", "9F27", "9F36", "95", "9B", "9F10", "DF31")),
+                             st.binary(max_size=40)),
+       f61=st.one_of(st.none(), st.text("0123456789", max_size=20)))
+def test_every_authentic_tc_upload_gets_a_maced_answer_and_stores_no_tc_that_is_not_the_cards(
+        terminal, items, f61):
+    fields, tags, answer = chip_sale(terminal, amount_fen=100)
+    upload = tc_upload(terminal, fields, answer, bytes(8), **items)
+    if f61 is not None:
+        upload[61] = f61
+    reply = terminal.run(upload)[1]
+    assert reply[39] in ("25", "30", "A7") and reply.mac_ok(terminal.mak)
+    assert all(r["icc"]["tc"] is None for r in rows(terminal))
+
+
+def test_the_tc_upload_is_a_row_of_the_transaction_table():
+    assert spec.transaction_name("0320", "00000001203") == "tc_upload"
+    assert spec.transaction_name("0320", "00000001201") == "upload"
 
 
 # -- the process and its command line -------------------------------------------

@@ -115,6 +115,19 @@ def test_a_chip_sale_voided_with_the_card_in_the_slot_is_voided_at_the_host(tmp_
     assert [r["entry"] for r in journal if r.get("k") == "void"] == ["chip"]
 
 
+def test_the_chips_tc_reaches_the_host_at_settlement_and_verifies_there_and_a_tap_sends_none(tmp_path):
+    txns, _ = _run("chip_settle_tc", tmp_path)
+    from pos.journal import Journal
+    settled = list(Journal(str(tmp_path / "flash")).previous().records())
+    [chip] = [r for r in settled if r.get("entry") == "chip"]
+    [tap] = [r for r in settled if r.get("entry") == "tap"]
+    by_arqc = {t["icc"]["arqc"]: t for t in _of(txns, "sale")}
+    assert chip["cgt"] == "TC" and tap["cgt"] == "ARQC"
+    assert by_arqc[tap["cg"]]["icc"]["tc"] is None
+    [chip_sale] = [t for t in _of(txns, "sale") if t["icc"]["tc"] is not None]
+    assert chip_sale["icc"]["tc"] == chip["cg"] and chip_sale["masked_pan"] == chip["pan"]
+
+
 @pytest.mark.parametrize("text, why", [
     ("insert nosuch\n", "no contact chip card 'nosuch'"),
     ("insert tap\n", "no contact chip card 'tap'"),

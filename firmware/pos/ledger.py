@@ -130,3 +130,12 @@ def uploads(journal):
         k = r["k"]
         if (k in DEBIT or k in CREDIT) and (r["batch"], r["trace"]) not in gone:
             yield cup.TRANSACTIONS[k][TYPE60], r["trace"], r["amt"]
+
+
+def tcs(journal):
+    """The journal records the TC upload sends, oldest first: each approved transaction the chip
+    approved with a TC at its second GENERATE AC (a tap ends with its ARQC: none), voided or not,
+    journaled with that AC's 9F10 ("iad")."""
+    for r in journal.records():
+        if is_transaction(r) and r.get("st") == "approved" and r.get("cgt") == "TC" and "iad" in r:
+            yield r

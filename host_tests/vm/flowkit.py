@@ -105,7 +105,7 @@ class Host:
             out[39], out[62] = self.give_backup(tlv.decode(req[62]))
         if extra and not bad_mac:
             out.update(extra)
-        if 55 in req and 55 not in out and kind not in ("reversal", "script_result"):
+        if 55 in req and 55 not in out and kind not in ("reversal", "script_result", "tc_upload"):
             answer55 = self.issuer_data(req, out[39])
             if answer55 is None:
                 out[39] = "A7"               # the ARQC does not verify: 安全处理失败

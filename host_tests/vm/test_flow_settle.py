@@ -1,6 +1,10 @@
-# 结算 with batch upload and power cuts at each step; 交易查询, 重打印 and the batch roll-over.
-from flowkit import Terminal
+# 结算 with batch upload, the chip transactions' TC upload and power cuts at each step; 交易查询, 重打印
+# and the batch roll-over.
+from binascii import unhexlify
+
+from flowkit import IMK_AC, Terminal, chip_card
 from pos import store
+from pos.emv import tlv
 
 
 class PowerCut(Exception):
@@ -221,3 +225,100 @@ def test_a_pending_reversal_goes_to_the_host_before_the_settlement():
     assert kinds.index("reversal") < kinds.index("settle")
     assert term.last_request("settle")[48][:15] == "000000001000001"
     term.close()
+
+
+def _chip_sale(term, fen):
+    term.menu("消费")
+    term.type(str(fen))
+    term.keys("ENTER")
+    term.insert(chip_card("chip"))
+    term.pin()
+    term.tear_off()
+    term.keys("ENTER")
+    term.remove()
+    assert "欢迎使用" in term.screen, term.screen
+
+
+def _tap_sale(term, fen):
+    term.menu("消费")
+    term.type(str(fen))
+    term.keys("ENTER")
+    term.tap(chip_card("tap"))
+    term.field = None
+    term.tear_off()
+    term.finish()
+
+
+def _settlement_kinds(term):
+    return [k for k in term.host.kinds if k in ("settle", "upload", "tc_upload", "upload_end")]
+
+
+def test_a_chip_sale_sends_its_tc_at_settlement_and_a_swipe_and_a_tap_send_none():
+    term = Terminal()
+    term.login()
+    term.sale(1000)
+    term.finish()
+    _chip_sale(term, 2500)
+    _tap_sale(term, 500)
+    term.slips = []
+    [chip] = [r for r in term.transactions("sale") if r["entry"] == "chip"]
+    [online] = [r for r, k in zip(term.host.requests, term.host.kinds) if k == "sale" and r[22] == "051"]
+    assert chip["cgt"] == "TC" and chip["iad"][:6] == "070101"
+    _settle(term)
+    assert _settlement_kinds(term) == ["settle", "tc_upload"], term.host.kinds
+    req = term.last_request("tc_upload")
+    assert req[0] == "0320" and req[60] == "00000001203" and 2 not in req and 35 not in req
+    assert req[61] == "000001" + "%06d" % chip["trace"] + chip["date"][4:8] and req[4] == "000000002500"
+    assert req[11] != online[11] and 64 in req
+    icc = tlv.flatten(req[55])
+    assert icc == {0x9F26: unhexlify(chip["cg"]), 0x9F27: b"\x40", 0x9F36: unhexlify(chip["atc"]),
+                   0x95: unhexlify(chip["tvr"]), 0x9B: unhexlify(chip["tsi"]), 0x9F10: unhexlify(chip["iad"])}
+    # The card's TC over what it was given at its second GENERATE AC: the request's data, this 95, 9F36, 9F10.
+    from drivers.fakes import chipcard
+    sent = tlv.flatten(online[55])
+    key = chipcard.session_key(chipcard.icc_master_key(IMK_AC, online[2], online[23][-2:]), icc[0x9F36])
+    signed = (sent[0x9F02] + sent[0x9F03] + sent[0x9F1A] + icc[0x95] + sent[0x5F2A] + sent[0x9A] + sent[0x9C]
+              + sent[0x9F37] + sent[0x82] + icc[0x9F36] + icc[0x9F10][3:7])
+    assert chipcard.mac3(key, signed) == icc[0x9F26] != sent[0x9F26]
+    assert "结算完成" in term.screen and term.app.counters.batch == 2, term.screen
+    assert store.load(term.dir, "settle") is None
+    term.close()
+
+
+def test_not_balanced_the_tcs_go_after_the_batch_upload_and_before_its_end():
+    term = Terminal()
+    term.login()
+    _chip_sale(term, 800)
+    term.slips = []
+    _unbalanced(term)
+    _settle(term)
+    assert _settlement_kinds(term) == ["settle", "upload", "tc_upload", "upload_end"], term.host.kinds
+    assert term.last_request("upload_end")[48] == "0001"       # the batch upload's items, not the TCs
+    assert "对账不平" in term.screen, term.screen
+    term.close()
+
+
+def test_a_power_cut_during_the_tc_uploads_resumes_without_sending_a_tc_twice():
+    term = Terminal()
+    term.login()
+    for fen in (1000, 1001, 1002):
+        _chip_sale(term, fen)
+    traces = [r["trace"] for r in term.transactions("sale")]
+    term.slips = []
+    _cut(term, "tc_upload", 2)
+    try:
+        _settle(term)
+        assert False, "no power cut"
+    except PowerCut:
+        pass
+    doc = store.load(term.dir, "settle")
+    assert doc["step"] == "tc" and doc["tcs"] == 1, doc
+    term.host.rules.pop("tc_upload")
+    host, state_dir = term.host, term.dir
+    term = None                 # the power went: the App it ran is gone with the heap
+    again = _resume(host, state_dir)
+    sent = [int(r[61][6:12]) for r, k in zip(host.requests, host.kinds) if k == "tc_upload"]
+    assert sent == [traces[0], traces[1], traces[1], traces[2]], sent     # only the unanswered one again
+    assert again.app.counters.batch == 2 and store.load(state_dir, "settle") is None
+    assert "结算单 SETTLEMENT" in again.slips[-1][0]
+    again.close()

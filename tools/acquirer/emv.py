@@ -2,9 +2,9 @@
 
 A strict BER-TLV reader and writer, the checks of an online chip request, the
 issuer's cryptography (pyemv, never the firmware's): the ARQC it verifies, the
-91 (ARPC + ARC) and the 72 (issuer script) it answers with, and the script
-results (DF31) a terminal reports. Every reader raises `IccError`, a
-`spec.WireError`: the handlers answer 30.
+91 (ARPC + ARC) and the 72 (issuer script) it answers with, the TC a terminal
+uploads at settlement, and the script results (DF31) a terminal reports. Every
+reader raises `IccError`, a `spec.WireError`: the handlers answer 30.
 
 Keys: one issuer master key for application cryptograms (IMK-AC, test data
 "emv"); a card's master key is EMV option A of it (PAN, PSN), the session key
@@ -37,11 +37,18 @@ REQUIRED = {
     "9F1A": (2, 2), "9F03": (6, 6), "9F33": (3, 3), "9F34": (3, 3), "9F35": (1, 1),
     "9F1E": (8, 8), "84": (5, 16), "9F09": (2, 2), "9F41": (2, 4),
 }
-# The ARQC covers these, in this order, then the CVR of 9F10.
-ARQC_TAGS = ("9F02", "9F03", "9F1A", "95", "5F2A", "9A", "9C", "9F37", "82", "9F36")
+# An application cryptogram (the ARQC, the TC) covers these, in this order, then the CVR of 9F10.
+AC_TAGS = ("9F02", "9F03", "9F1A", "95", "5F2A", "9A", "9C", "9F37", "82", "9F36")
+# A TC upload's 55 (0320/203): the second GENERATE AC's TC with what the card was given (95) and
+# answered (9F27, 9F36, 9F10) then, and the TSI; the rest of what the TC covers is the original's.
+TC_UPLOAD = {"9F26": (8, 8), "9F27": (1, 1), "9F36": (2, 2), "95": (5, 5), "9B": (2, 2), "9F10": (7, 32)}
+SECOND_AC_TAGS = ("95", "9F36", "9F10", "9F26")
 _CVR = slice(3, 7)                 # 9F10 = length 07, DKI, CVN, CVR (4 bytes), ...
 _CVN = 2
 SUPPORTED_CVN = 0x01
+_CVR_AC_TYPES = 4                  # 9F10's CVR byte 2: bits 8-7 the second GENERATE AC's AC, 6-5 the first's
+_CVR_SECOND_AC = 0xC0
+_CVR_SECOND_TC = 0x40
 _CID_TYPE = 0xC0                   # 9F27 bits 8-7: 00 AAC, 01 TC, 10 ARQC
 CID_ARQC = 0x80
 CID_TC = 0x40
@@ -155,20 +162,48 @@ def session_key(imk, pan, psn, atc):
     return kd.derive_common_sk(icc_mk, atc + bytes(6))
 
 
-def arqc_data(tags):
-    return b"".join(tags[tag] for tag in ARQC_TAGS) + tags["9F10"][_CVR]
+def ac_data(tags):
+    return b"".join(tags[tag] for tag in AC_TAGS) + tags["9F10"][_CVR]
 
 
-def verify_arqc(imk, pan, card_sequence, tags):
-    """-> the session key when 9F26 is the card's ARQC, else None.
+def verify_ac(imk, pan, card_sequence, tags):
+    """-> the session key when 9F26 is the card's application cryptogram over tags (an ARQC, a
+    TC), else None.
 
     card_sequence: field 23 (n3); the PSN is its last 2 digits."""
     if imk is None or tags["9F10"][_CVN] != SUPPORTED_CVN:
         return None
     key = session_key(imk, pan, card_sequence[-2:], tags["9F36"])
-    if ac.generate_ac(key, arqc_data(tags)) != tags["9F26"]:
+    if ac.generate_ac(key, ac_data(tags)) != tags["9F26"]:
         return None
     return key
+
+
+def check_tc_upload(tags):
+    """A TC upload's 55 carries the tags of TC_UPLOAD with their lengths, 9F27 says TC and 9F10
+    has the CUP layout. Raises IccError."""
+    for tag, (low, high) in TC_UPLOAD.items():
+        if tag not in tags:
+            raise IccError("tag %s missing" % tag)
+        if not low <= len(tags[tag]) <= high:
+            raise IccError("tag %s of %d bytes" % (tag, len(tags[tag])))
+    if not is_tc(tags):
+        raise IccError("9F27 %s is not a TC" % tags["9F27"].hex())
+    if tags["9F10"][0] != 7:
+        raise IccError("9F10 %s does not start with its length 07" % tags["9F10"].hex())
+
+
+def verify_tc(imk, pan, card_sequence, original, uploaded):
+    """The uploaded 9F26 is the card's TC: an AC over what its second GENERATE AC had, the original
+    request's 9F02 9F03 9F1A 5F2A 9A 9C 9F37 82 (CDOL2 asks the same), the uploaded 95 and 9F36,
+    and the CVR of the uploaded 9F10, that CVR saying the second GENERATE AC gave a TC (the ARQC
+    covers the same data). original: the original request's tags, as `loaded` gives."""
+    if (any(tag not in original for tag in AC_TAGS)
+            or uploaded["9F10"][_CVR_AC_TYPES] & _CVR_SECOND_AC != _CVR_SECOND_TC):
+        return False
+    tags = dict(original)
+    tags.update((tag, uploaded[tag]) for tag in SECOND_AC_TAGS)
+    return verify_ac(imk, pan, card_sequence, tags) is not None
 
 
 def pin_waived(entry_mode, amount):
@@ -229,6 +264,11 @@ def stored(tags):
         return None
     return json.dumps({tag: value.hex().upper() for tag, value in sorted(tags.items())
                        if tag not in CARD_DATA_TAGS}, sort_keys=True)
+
+
+def loaded(icc_json):
+    """The tags the store kept ({tag: bytes}); {} for none."""
+    return {tag: bytes.fromhex(value) for tag, value in json.loads(icc_json or "{}").items()}
 
 
 def summary(icc_json, answer_hex, tc_hex, script_result_hex):

@@ -45,6 +45,7 @@ HANDLERS = {
     "settle": settlement.settle,
     "upload": settlement.upload,
     "upload_end": settlement.upload_end,
+    "tc_upload": settlement.tc_upload,
     "reversal": reversal.reversal,
     "script_result": scripts.script_result,
 }

@@ -96,8 +96,7 @@ class FinancialRequest:
         amount than field 4; None to go on (the issuer answers 14 for a PAN it cannot read)."""
         if self.icc is None or "9F26" not in self.icc or self.pan is None:
             return None
-        self.session_key = emv.verify_arqc(self.store.issuer_key(), self.pan,
-                                           self.request[23], self.icc)
+        self.session_key = emv.verify_ac(self.store.issuer_key(), self.pan, self.request[23], self.icc)
         if self.session_key is None:
             return SECURITY_FAILURE
         if self.amount is not None and emv.amount_fen(self.icc) != self.amount:

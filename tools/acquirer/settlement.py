@@ -1,4 +1,5 @@
-"""Settlement 0500/201, batch upload 0320/201 and batch upload end 0320/202.
+"""Settlement 0500/201, batch upload 0320/201, batch upload end 0320/202 and the chip
+transactions' TC upload 0320/203.
 
 The host's totals of a (terminal, batch) follow protocol section 8 to the
 letter: debits are the approved sales, pre-authorisation completions, bill
@@ -14,10 +15,19 @@ upload, and the upload end settles it on the terminal's figures, noting how
 the uploaded items differ from the host's records. A settled batch stays
 settled: a later 0500 for it is answered from the stored figures and changes
 nothing. A batch upload or upload end for a batch with no 0500 is 12.
+
+A TC upload (IC卡TC上送) brings the TC of a chip transaction's second GENERATE AC,
+which the host never saw (the request carried the ARQC). Its original is this
+terminal's approved, not reversed, request of 61.1 batch and 61.2 trace of a
+type that carries an ARQC (else 25, as for an original without one: a
+magstripe transaction has no TC); the TC must be the card's over what its
+second GENERATE AC had (`emv.verify_tc`), else A7 and nothing is stored;
+then it is the original's `tc`, 00. It needs no settlement and moves nothing.
 """
 
-from . import fields, spec
-from .context import APPROVED, CURRENCY_CNY, FORMAT_ERROR, INVALID_TRANSACTION, Reply
+from . import emv, fields, spec
+from .context import (APPROVED, CURRENCY_CNY, FORMAT_ERROR, INVALID_TRANSACTION, NO_ORIGINAL,
+                      SECURITY_FAILURE, Reply, card_data)
 
 DEBIT_TYPES = ("sale", "preauth_complete", "bill_payment", "repayment")
 DEBIT_STATES = ("approved", "refunded")
@@ -25,6 +35,9 @@ CREDIT_TYPES = ("refund",)
 CREDIT_STATES = ("approved",)
 UPLOAD_ECHO = (11, 41, 42, 48, 60)
 UPLOAD_COMMON = (12, 13)
+TC_ECHO = (11, 41, 42, 60)
+# Types whose chip request carries the card's ARQC, so its second GENERATE AC gave a TC.
+WITH_TC = tuple(name for name, t in spec.TRANSACTIONS.items() if t.arqc)
 
 
 def counted(rows):
@@ -113,6 +126,45 @@ def upload_end(context):
         note = differences(context.store.uploads(settlement["id"]), rows, declared)
         context.store.end_upload(settlement["id"], declared, note, context.when)
     return reply
+
+
+def tc_upload(context):
+    answer = context.answer("0330", TC_ECHO, UPLOAD_COMMON)
+    refused, mak = context.guard(answer)
+    if refused is not None:
+        return refused
+    reply = Reply(answer, mak=mak, authentic=True)
+    try:
+        batch, trace, _ = fields.split_field61(context.request.get(61, ""))
+        uploaded = emv.decode(context.request.get(55, b""))
+        emv.check_tc_upload(uploaded)
+    except spec.WireError:
+        answer[39] = FORMAT_ERROR
+        return reply
+    store = context.store
+    original = store.tc_original(context.key[0], batch, trace, WITH_TC)
+    tags = emv.loaded(original["icc"]) if original is not None else {}
+    if "9F26" not in tags:
+        answer[39] = NO_ORIGINAL
+        return reply
+    pan, card_sequence = _card_of(store, original)
+    if pan is None or not emv.verify_tc(store.issuer_key(), pan, card_sequence, tags, uploaded):
+        answer[39] = SECURITY_FAILURE
+        return reply
+    store.set_tc(original["id"], uploaded["9F26"].hex().upper())
+    answer[39] = APPROVED
+    return reply
+
+
+def _card_of(store, original):
+    """(PAN, field 23) of the original request, as its ARQC was verified with; (None, None)
+    when the host cannot tell."""
+    payload = store.request_payload(original)
+    if payload is None:
+        return None, None
+    request = spec.decode_body(spec.split_message(payload)[2])
+    pan, _ = card_data(request)
+    return (pan, request[23]) if pan is not None and 23 in request else (None, None)
 
 
 def differences(uploads, rows, declared):

@@ -244,6 +244,7 @@ Transaction = collections.namedtuple(
 
 FINANCIAL = "000"
 SCRIPT_RESULT = "951"      # 脚本处理结果通知: the card's results of the issuer's scripts
+TC_UPLOAD = "203"          # IC卡TC上送: a chip transaction's TC, at settlement
 TRANSACTIONS = {
     "signin": Transaction("0800", "00", "003", None, False, ()),
     "signoff": Transaction("0820", "00", "002", None, False, ()),
@@ -267,6 +268,7 @@ TRANSACTIONS = {
     "settle": Transaction("0500", "00", "201", None, False, (48,)),
     "upload": Transaction("0320", "00", "201", None, False, (48,)),
     "upload_end": Transaction("0320", "00", "202", None, False, (48,)),
+    "tc_upload": Transaction("0320", "00", TC_UPLOAD, None, False, (55, 61)),
     "reversal": Transaction("0400", None, None, None, False, (39,)),
     "script_result": Transaction("0620", "00", SCRIPT_RESULT, None, True, (55, 61)),
 }

@@ -469,6 +469,22 @@ class Store:
             " AND type NOT IN ('reversal', 'script_result')"
             " ORDER BY response_code NOT IN ('00', '10'), id LIMIT 1", (terminal_id, batch, trace))
 
+    def tc_original(self, terminal_id, batch, trace, types):
+        """The approved, not reversed, request of one of types with this key: what a TC upload
+        names."""
+        return self._one(
+            "SELECT * FROM transactions WHERE terminal_id = ? AND batch = ? AND trace = ?"
+            " AND type IN (%s) AND response_code IN ('00', '10') AND state != 'reversed'"
+            " ORDER BY id LIMIT 1" % ", ".join("?" * len(types)), (terminal_id, batch, trace) + tuple(types))
+
+    def request_payload(self, transaction):
+        """The payload of the request a transaction row records (its authentic exchange), or None."""
+        row = self._one(
+            "SELECT request_hex FROM exchanges WHERE terminal_id = ? AND batch = ? AND trace = ?"
+            " AND mti = ? AND authentic = 1",
+            (transaction["terminal_id"], transaction["batch"], transaction["trace"], transaction["mti"]))
+        return bytes.fromhex(row["request_hex"]) if row else None
+
     def voidable(self, terminal_id, batch, trace):
         """The approved sale or bill payment a void names by its batch and trace."""
         return self._one(

@@ -125,12 +125,13 @@ def first_ac(app, title, card):
 
 def icc_record(record, s):
     """What the slip and the journal keep of the chip: AID, label, the last cryptogram ("cg") and
-    its type ("cgt"), TVR, TSI, ATC (hex)."""
+    its type ("cgt"), TVR, TSI, ATC and the issuer application data of the last GENERATE AC ("iad",
+    9F10: the TC upload at settlement carries it) (hex)."""
     cid = s.t.get(0x9F27, b"\x00")[0] & 0xC0
     record.update({"aid": kernel.hexstr(s.t.get(0x84, b"")), "app": kernel.label(s.t),
                    "cg": kernel.hexstr(s.t[0x9F26]), "cgt": "TC" if cid == kernel.TC else "ARQC" if cid == kernel.ARQC
                    else "AAC", "tvr": kernel.hexstr(s.tag(0x95)), "tsi": kernel.hexstr(s.tag(0x9B)),
-                   "atc": kernel.hexstr(s.t.get(0x9F36, b""))})
+                   "atc": kernel.hexstr(s.t.get(0x9F36, b"")), "iad": kernel.hexstr(s.t.get(0x9F10, b""))})
     if s.reader == "nfc" and s.cvm == "none":
         record["nosig"] = 1              # 小额免密免签: no PIN, and no signature either
 

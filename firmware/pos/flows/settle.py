@@ -2,14 +2,17 @@
 
 0500 with the batch's totals (field 48) → the host answers 对账平 (balanced)
 or 对账不平; not balanced: every transaction of the batch goes up in 0320
-batch uploads (8 a message), then the upload end → the settlement slip with
-totals by type → the journal rolls over (the settled batch kept for query
-until the next settlement) and the batch number advances.
+batch uploads (8 a message) → either way IC卡TC上送: a 0320 (60.3 203) per chip
+transaction its card approved with a TC (the host saw only the ARQC; a tap has
+none) → not balanced: the upload end → the settlement slip with totals by type
+→ the journal rolls over (the settled batch kept for query until the next
+settlement) and the batch number advances.
 
 Each step is written to the "settle" document before the next begins, so a
 power cut anywhere resumes at the step it cut (the idle screen starts the
-resumption once after boot). While it exists no new transaction starts.
-Steps: send → (upload → end) → roll → print; the document is removed last.
+resumption once after boot); the uploads count what went ("uploaded",
+"tcs") and go on after it. While it exists no new transaction starts.
+Steps: send → (upload) → tc → (end) → roll → print; the document is removed last.
 """
 from pos import cup, clock, ledger, message, store
 from pos.flows import online
@@ -72,7 +75,7 @@ def _start(app, title):
         return None
     day, hms = clock.stamp(app.clock())
     doc = {"batch": app.counters.batch, "sums": list(sums), "kinds": by_kind, "date": day, "time": hms,
-           "op": app.operator, "uploaded": 0, "balanced": None}
+           "op": app.operator, "uploaded": 0, "tcs": 0, "balanced": None}
     _save(app, doc, "send")
     return doc
 
@@ -98,7 +101,7 @@ def _send(app, title, doc):
     if not doc["balanced"]:
         yield from notice(app, title, [t("unbalanced") if code is not None else t("settle_no_totals"),
                                        t("uploading")], 3)
-    _save(app, doc, "roll" if doc["balanced"] else "upload")
+    _save(app, doc, "tc" if doc["balanced"] else "upload")
     return True
 
 
@@ -125,8 +128,45 @@ def _upload(app, title, doc):
                 break
     finally:
         items.close()
-    _save(app, doc, "end")
+    _save(app, doc, "tc")
     return True
+
+
+def _tc_upload(app, title, doc):
+    """A 0320 (60.3 203) per TC, resuming after the ones the host already answered. Any answer
+    but one asking to sign in again settles its TC: one the host refuses (25, A7) it would refuse
+    again, and the batch must still close."""
+    from pos import rescodes
+    records = ledger.tcs(app.journal)
+    try:
+        for _ in range(doc.setdefault("tcs", 0)):      # none in a document of a firmware without them
+            next(records, None)
+        for record in records:
+            fields, _why = yield from online.request(app, "tc_upload", _tc_values(record), title)
+            if fields is None or rescodes.needs_signin(fields.get(39, "")):
+                return False
+            doc["tcs"] += 1
+            _save(app, doc, "tc")
+    finally:
+        records.close()
+    _save(app, doc, "roll" if doc["balanced"] else "end")
+    return True
+
+
+def _tc_values(record):
+    """Fields 4, 55 and 61 of a journaled chip transaction's TC upload. No field 2: the host
+    finds the original by terminal, batch and trace (61)."""
+    from binascii import unhexlify
+    from pos.emv import kernel, tlv
+    from pos.money import amount_field
+    tvr = bytearray(unhexlify(record["tvr"]))
+    bit = kernel.SCRIPT_FAILED_AFTER        # set after the TC: the second GENERATE AC had the TVR without it
+    tvr[bit >> 8] &= 0xFF ^ (bit & 0xFF)
+    icc = b"".join((tlv.encode(0x9F26, unhexlify(record["cg"])), tlv.encode(0x9F27, bytes((kernel.TC,))),
+                    tlv.encode(0x9F36, unhexlify(record["atc"])), tlv.encode(0x95, bytes(tvr)),
+                    tlv.encode(0x9B, unhexlify(record["tsi"])), tlv.encode(0x9F10, unhexlify(record["iad"]))))
+    return {4: amount_field(record["amt"]), 55: icc,
+            61: message.field61(record["batch"], record["trace"], record["date"][4:8])}
 
 
 def _upload_end(app, title, doc):
@@ -166,4 +206,4 @@ def print_slip(app, doc, reprint):
     return (yield from print_lines(app, lines, t("settle"), info))
 
 
-_ONLINE = {"send": _send, "upload": _upload, "end": _upload_end}
+_ONLINE = {"send": _send, "upload": _upload, "tc": _tc_upload, "end": _upload_end}
