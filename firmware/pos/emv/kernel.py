@@ -77,10 +77,7 @@ class CardError(Exception):
 
 
 class CardGone(CardError):
-    """The card left the slot or the field."""
-
-    def __init__(self):
-        CardError.__init__(self, "card_removed")
+    """The card left the slot or the field: CardGone("card_removed")."""
 
 
 class Session:
@@ -143,7 +140,7 @@ def command(s, apdu):
     answer = yield Apdu(s.reader, apdu, s.screen)
     if not isinstance(answer, (bytes, bytearray)):      # CARD_GONE or CARD_ERROR
         if answer == CARD_GONE:
-            raise CardGone()
+            raise CardGone("card_removed")
         raise CardError("card_unreadable")
     if len(answer) < 2:
         raise CardError("card_unreadable")
