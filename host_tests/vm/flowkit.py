@@ -49,7 +49,7 @@ class Host:
         self.requests = []
         self.kinds = []
         self.seq = 0
-        self.backup = None        # what 0800/390 stored, 391 serves
+        self.backup = None        # what 0800/390 stored, 391 serves: its pieces, in order
         self.uploading = None     # the pieces of a 390 upload so far (a list: no copy of the whole per piece)
         self.image = None         # what 0800/392 serves: manifest, signature, files {path: bytes} (updkit.Image)
         self.scripts = b""        # issuer scripts (71 / 72 templates) added to a chip answer's field 55
@@ -154,9 +154,8 @@ class Host:
         return ber.encode(0x91, chipcard.arpc(sk, icc[0x9F26], arc) + arc) + self.scripts
 
     def take_backup(self, items):
-        """39 of a 390 answer; the pieces are kept in order, the whole once its SHA-256 checks."""
-        import hashlib
-        from binascii import hexlify
+        """39 of a 390 answer; the pieces are kept in order, the whole once its SHA-256 checks (the
+        pieces stay a list: this host lives in the terminal's heap, and needs no whole copy)."""
         offset = int(items["OF"])
         if offset == 0:
             self.uploading = []
@@ -164,21 +163,25 @@ class Host:
             return "12"
         self.uploading.append(items["DA"])
         if offset + len(items["DA"]) == int(items["SZ"]):
-            whole = b"".join(self.uploading)
-            if items.get("CK") != hexlify(hashlib.sha256(whole).digest()):
+            if items.get("CK") != _sha256_hex(self.uploading):
                 return "12"
-            self.backup = whole
+            self.backup = self.uploading
         return "00"
 
     def give_backup(self, items):
         """(39, 62) of a 391 answer."""
-        import hashlib
-        from binascii import hexlify
         if self.backup is None:
             return "25", b""
         offset = int(items["OF"])
-        return "00", tlv.encode((("SZ", str(len(self.backup))), ("DA", self.backup[offset:offset + cup.UPDATE_CHUNK]),
-                                 ("CK", hexlify(hashlib.sha256(self.backup).digest()))))
+        size = sum(len(piece) for piece in self.backup)
+        data = bytearray()
+        start = 0
+        for piece in self.backup:
+            end = start + len(piece)
+            if end > offset and start < offset + cup.UPDATE_CHUNK:
+                data += piece[max(offset - start, 0):offset + cup.UPDATE_CHUNK - start]
+            start = end
+        return "00", tlv.encode((("SZ", str(size)), ("DA", bytes(data)), ("CK", _sha256_hex(self.backup))))
 
     def app_download(self, items):
         """Field 62 of a 392 answer: SZ, and up to 400 bytes (DA) of the manifest (with SG) or a file."""
@@ -206,6 +209,15 @@ def run_io(app, runner):
         if result is None:
             return
         app.resolve(result)
+
+
+def _sha256_hex(pieces):
+    import hashlib
+    from binascii import hexlify
+    h = hashlib.sha256()
+    for piece in pieces:
+        h.update(piece)
+    return hexlify(h.digest())
 
 
 def chip_card(name):

@@ -1,5 +1,8 @@
-"""Small steps every flow shares: result screens, inputs, the supervisor's password."""
-from pos.editors import AmountEditor, ConfirmEditor, DigitsEditor
+"""Small steps every flow shares: result screens, inputs, the supervisor's password.
+
+The idle screen imports this module, so it is resident: the editors are imported where an input
+asks for one, and go with the flow that loaded them (pos/app.py unloads them), not kept at idle.
+"""
 from pos.engine import Ask, Show
 from pos.i18n import t
 from pos.results import GAVE_UP
@@ -20,12 +23,14 @@ def ask(app, title, lines, editor, hint=None):
 
 def ask_digits(app, title, prompt, min_len, max_len, lines=(), masked=False):
     """Digits keyed by the merchant, or None when cancelled or left alone."""
+    from pos.editors import DigitsEditor
     value = yield from ask(app, title, list(lines) + [prompt], DigitsEditor(min_len, max_len, masked))
     return None if value in GAVE_UP else value
 
 
 def ask_amount(app, title, prompt, lines=(), initial=0, max_fen=None):
     """An amount in fen (at least 1 fen, at most the setting), or None."""
+    from pos.editors import AmountEditor
     editor = AmountEditor(app.settings["max_amount_fen"] if max_fen is None else max_fen, initial=initial)
     value = yield from ask(app, title, list(lines) + [prompt], editor)
     return None if value in GAVE_UP else value
@@ -33,6 +38,7 @@ def ask_amount(app, title, prompt, lines=(), initial=0, max_fen=None):
 
 def confirm(app, title, lines):
     """True when the merchant presses ENTER, False for CANCEL or the timeout."""
+    from pos.editors import ConfirmEditor
     r = yield from ask(app, title, lines, ConfirmEditor(), t("cancel_enter"))
     return r is True
 

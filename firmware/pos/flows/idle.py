@@ -6,7 +6,6 @@ left for the terminal (a settlement to finish, downloads, a pending reversal)
 goes first.
 """
 from pos import clock, menu, store
-from pos.editors import ListEditor
 from pos.engine import Show
 from pos.flows import reversal
 from pos.flows.common import ask, notice
@@ -84,6 +83,7 @@ def pick(app, state):
     """A menu: the item picked (its state), BACK on CANCEL, AWAY when left alone."""
     items = menu.row(state)[menu.ITEMS]
     while True:
+        from pos.editors import ListEditor     # not at the idle screen: its heap goes with the flows'
         picked = yield from ask(app, t(menu.label(state)), [], ListEditor([t(menu.label(i)) for i in items]))
         if picked in GAVE_UP:
             return menu.BACK if picked == CANCEL else menu.AWAY
