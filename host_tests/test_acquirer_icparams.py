@@ -79,3 +79,29 @@ def test_new_parameters_on_the_host_ask_every_terminal_again(terminal, monkeypat
     assert terminal.sign_in().requirement == 4
     assert [code for code, _ in terminal.download_ic()] == ["370", "380"]
     assert terminal.sign_in().requirement == 0
+
+
+def test_a_store_an_older_acquirer_made_gets_the_new_columns_and_the_cards_added_since(tmp_path):
+    import sqlite3
+    path = str(tmp_path / "old.db")
+    old = sqlite3.connect(path)
+    old.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE terminals (terminal_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL,
+            merchant_name TEXT NOT NULL, tmk_hex TEXT NOT NULL, pik_hex TEXT, mak_hex TEXT, batch TEXT,
+            signed_in_at TEXT, resign INTEGER NOT NULL DEFAULT 0, params_name TEXT,
+            params_max_fen INTEGER NOT NULL DEFAULT 9999999, params_due INTEGER NOT NULL DEFAULT 0,
+            params_sent_at TEXT);
+        INSERT INTO meta VALUES ('seeded', '1');
+    """)
+    old.close()
+    db = store.Store(path)
+    try:
+        columns = {row[1] for row in db.db.execute("PRAGMA table_info(terminals)")}
+        assert "ic_version" in columns
+        assert db.seed(TESTDATA) is False                      # seeded before: not the first time
+        names = {row["name"] for row in db.db.execute("SELECT name FROM cards")}
+        assert {"chip", "tap", "tap_credit"} <= names
+        assert db.terminal(TID) is not None
+    finally:
+        db.close()
