@@ -451,7 +451,8 @@ def field55(s, tags=FIELD55):
 
 
 def reversal55(s):
-    return field55(s, REVERSAL55) if s.scripts else field55(s, REVERSAL55[:3])
+    """What the reversal's field 55 carries: TVR, issuer application data, ATC, the scripts' results."""
+    return field55(s, REVERSAL55)
 
 
 def complete(s, answer55, code):
