@@ -114,15 +114,15 @@ def decode(data):
     return tags
 
 
-def encode(items):
-    """[(tag hex, value bytes), ...] -> BER-TLV bytes."""
+def encode(items, max_bytes=MAX_BYTES, field=55):
+    """[(tag hex, value bytes), ...] -> BER-TLV bytes of at most max_bytes (field 55's by default)."""
     out = bytearray()
     for tag, value in items:
         size = len(value)
         length = bytes((size,)) if size < 0x80 else b"\x81" + bytes((size,))
         out += bytes.fromhex(tag) + length + value
-    if len(out) > MAX_BYTES:
-        raise IccError("field 55 of %d bytes is over %d" % (len(out), MAX_BYTES))
+    if len(out) > max_bytes:
+        raise IccError("field %d of %d bytes is over %d" % (field, len(out), max_bytes))
     return bytes(out)
 
 

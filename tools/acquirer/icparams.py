@@ -32,11 +32,7 @@ MAX_FIELD62 = 512
 
 
 def _tlv(items):
-    out = bytearray()
-    for tag, value in items:
-        size = len(value)
-        out += bytes.fromhex(tag) + (bytes((size,)) if size < 0x80 else b"\x81" + bytes((size,))) + value
-    return bytes(out)
+    return emv.encode(items, MAX_FIELD62, 62)
 
 
 def ca_keys():

@@ -92,6 +92,7 @@ class Session:
         self.scripts = bytearray()      # DF31: a result byte and the script's 4-byte id, per script
         self.cvm = None                 # "pin", "signature" or "none"
         self.tac_denial = TAC_DENIAL    # the host's for the application chosen, when it gave one
+        self.signed_tvr = None          # the TVR the last GENERATE AC's cryptogram covers
         self.t = {
             0x9F02: _bcd(amount, 6), 0x9F03: bytes(6), 0x9F1A: COUNTRY, 0x5F2A: COUNTRY,
             0x9A: unhexlify(day[2:8]), 0x9F21: unhexlify(hms), 0x9C: unhexlify(kind),
@@ -126,8 +127,7 @@ def _bcd(number, size):
 
 
 def _digits(raw):
-    from binascii import hexlify
-    return hexlify(raw).decode().upper().rstrip("F")
+    return hexstr(raw).rstrip("F")
 
 
 def _unpredictable():
@@ -420,6 +420,7 @@ def _generate_ac(s, asked, dol):
         data = tlv.build_dol(dol, s.values())
     except tlv.TlvError:
         raise CardError("card_unreadable")
+    s.signed_tvr = bytes(s.tvr)
     answer, sw = yield from command(s, apdu(0x80, 0xAE, asked, 0x00, data))
     if sw != 0x9000 or not answer:
         raise CardError("card_unreadable")

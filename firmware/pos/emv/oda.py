@@ -21,6 +21,7 @@
 # authenticated (Book 3 10.3: the AFL's ODA records, then the SDA tag list's values); a missing
 # remainder is None or b"".
 from pos import const
+from pos.emv.kernel import hexstr
 from pos.emv.sha1 import digest
 
 _HEADER = const(0x6A)
@@ -81,13 +82,9 @@ def _check_hash(data, what, *more):
         raise OdaError(what + ": hash")
 
 
-def _hex(raw):
-    return "".join("%02X" % b for b in raw)
-
-
 def _check_expiry(mmyy, today, what):
     """A certificate is good to the end of its month MMYY (Book 2 5.3 step 9; YY below 50 is 20YY)."""
-    text = _hex(mmyy)
+    text = hexstr(mmyy)
     if not text.isdigit() or not 1 <= int(text[:2]) <= 12:
         raise OdaError(what + ": expiry " + text)
     if not (isinstance(today, str) and len(today) == 6 and today.isdigit()):
@@ -125,9 +122,9 @@ def _modulus(leftmost, remainder, size, what):
 
 def _pan_digits(raw, what):
     """The digits of a cn field padded on the right with F."""
-    text = _hex(raw).rstrip("F")
+    text = hexstr(raw).rstrip("F")
     if not text.isdigit():
-        raise OdaError(what + ": PAN field " + _hex(raw))
+        raise OdaError(what + ": PAN field " + hexstr(raw))
     return text
 
 

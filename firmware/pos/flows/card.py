@@ -131,23 +131,18 @@ def with_pin(app, title, lines, prompt=None, check=None, emv=None):
         yield from notice(app, title, [t(why)])
         yield from done(app, title, card)
         return None
-    s = card.get("emv")
+    chip = None
+    if emv is not None and "emv" in card:
+        from pos.flows import chip               # the card takes part: its CVM, then its cryptogram
     block = None
-    if s is not None and emv is not None:
-        from pos.emv import kernel
-        wants_pin = (s.cvm if card["entry"] == "tap" else kernel.cardholder(s)) == "pin"
-    else:
-        wants_pin = True
-    if wants_pin:
+    if chip is None or chip.wants_pin(card):
         block = yield from pin_block(app, title, list(lines) + [t("card_no") + ": " + masked(card)], card["pan"])
         if block is None:
             yield from done(app, title, card)
             return None
-    if s is not None and emv is not None and card["entry"] == "chip":
-        from pos.flows import chip
-        if not (yield from chip.first_ac(app, title, card)):
-            yield from done(app, title, card)
-            return None
+    if chip is not None and not (yield from chip.first_ac(app, title, card)):
+        yield from done(app, title, card)
+        return None
     return card, fields(card, block)
 
 

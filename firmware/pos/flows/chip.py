@@ -41,18 +41,6 @@ def capks(app, day):
     return out
 
 
-def _aids(app):
-    """The host's AID parameters (0800, 60.3 380): {"aids": {AID hex: entry}, "qps_limit": fen}."""
-    from pos import store
-    return store.load(app.dir, "aids") or {}
-
-
-def qps_limit(app):
-    """小额免密: the amount up to which a tap needs no PIN (the host's AID parameters, else 1000.00)."""
-    from pos.emv import qpboc
-    return _aids(app).get("qps_limit", qpboc.DEFAULT_LIMIT)
-
-
 def read(app, title, lines, reader, emv):
     """The card in reader ("icc" the slot, "nfc" the field) read through the kernel. emv: (9C
     transaction type hex, amount in fen) for a transaction the card takes part in; None to read
@@ -61,12 +49,14 @@ def read(app, title, lines, reader, emv):
     kind, amount = emv or ("00", 0)
     s = kernel.Session(reader, Screen(title, list(lines) + [t("chip_working" if reader == "icc" else "tap_hold")]),
                        amount, kind, day, hms, app.counters.trace % 999999 + 1, app.terminal_id)
-    known = _aids(app).get("aids") or {}
+    from pos import store
+    params = store.load(app.dir, "aids") or {}      # the host's AID parameters (0800, 60.3 380), if any
+    known = params.get("aids") or {}
     aids = tuple(known) or kernel.AIDS
     try:
         if reader == "nfc":
-            from pos.emv import qpboc
-            yield from qpboc.read(s, amount, qps_limit(app), aids)
+            from pos.emv import qpboc             # 小额免密: the host's limit, else 1000.00
+            yield from qpboc.read(s, amount, params.get("qps_limit", qpboc.DEFAULT_LIMIT), aids)
         elif not (yield from _contact(app, s, aids, known, emv is not None, day)):
             return None
     except kernel.CardError as e:            # CardGone too: 卡片已拔出
@@ -109,9 +99,19 @@ def _contact(app, s, aids, known, online, day):
     return True
 
 
-def first_ac(app, title, card):
-    """The first GENERATE AC of a card read with emv: True for an ARQC (go online)."""
+def wants_pin(card):
+    """True when the card's cardholder verification is an online PIN: the CVM list of a card in the
+    slot, the amount against the limit for a tap (qpboc.read decided it)."""
     s = card["emv"]
+    return (s.cvm if card["entry"] == "tap" else kernel.cardholder(s)) == "pin"
+
+
+def first_ac(app, title, card):
+    """The first GENERATE AC of a card in the slot read with emv: True for an ARQC (go online); a
+    tapped card gave its ARQC with the processing options."""
+    s = card["emv"]
+    if card["entry"] == "tap":
+        return True
     try:
         cid = yield from kernel.first_ac(s)
     except kernel.CardError as e:
@@ -124,13 +124,14 @@ def first_ac(app, title, card):
 
 
 def icc_record(record, s):
-    """What the slip and the journal keep of the chip: AID, label, the last cryptogram ("cg") and
-    its type ("cgt"), TVR, TSI, ATC and the issuer application data of the last GENERATE AC ("iad",
-    9F10: the TC upload at settlement carries it) (hex)."""
+    """What the slip and the journal keep of the chip (hex): AID, label, the last cryptogram ("cg"),
+    its type ("cgt"), the TVR it covers, TSI, ATC, and its issuer application data ("iad", 9F10:
+    the TC upload at settlement carries it)."""
     cid = s.t.get(0x9F27, b"\x00")[0] & 0xC0
     record.update({"aid": kernel.hexstr(s.t.get(0x84, b"")), "app": kernel.label(s.t),
-                   "cg": kernel.hexstr(s.t[0x9F26]), "cgt": "TC" if cid == kernel.TC else "ARQC" if cid == kernel.ARQC
-                   else "AAC", "tvr": kernel.hexstr(s.tag(0x95)), "tsi": kernel.hexstr(s.tag(0x9B)),
+                   "cg": kernel.hexstr(s.t[0x9F26]),
+                   "cgt": "TC" if cid == kernel.TC else "ARQC" if cid == kernel.ARQC else "AAC",
+                   "tvr": kernel.hexstr(s.signed_tvr or s.tag(0x95)), "tsi": kernel.hexstr(s.tag(0x9B)),
                    "atc": kernel.hexstr(s.t.get(0x9F36, b"")), "iad": kernel.hexstr(s.t.get(0x9F10, b""))})
     if s.reader == "nfc" and s.cvm == "none":
         record["nosig"] = 1              # 小额免密免签: no PIN, and no signature either

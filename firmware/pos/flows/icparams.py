@@ -7,10 +7,9 @@ AID), an answer without 62 says there are no more. Each key's checksum (DF03, SH
 index, modulus and exponent) is verified. Both lists are saved only once both came whole, each
 in one write ("capk", "aids"), so the kernel has the old parameters or all the new ones.
 """
-from binascii import hexlify
-
 from pos import store
 from pos.emv import tlv
+from pos.emv.kernel import hexstr
 from pos.flows import online
 from pos.flows.common import notice
 from pos.i18n import t, tf
@@ -85,8 +84,8 @@ def _key(tags):
     if sha1.digest(rid, index, modulus, exponent) != tags[0xDF03]:
         raise ValueError("key checksum")
     expiry = tags.get(0xDF05, b"")
-    return (_hex(rid) + ":" + _hex(index),
-            [_hex(modulus), int.from_bytes(exponent, "big"), expiry.decode() if expiry.isdigit() else ""])
+    return (hexstr(rid) + ":" + hexstr(index),
+            [hexstr(modulus), int.from_bytes(exponent, "big"), expiry.decode() if expiry.isdigit() else ""])
 
 
 def _aid(tags):
@@ -94,14 +93,10 @@ def _aid(tags):
     aid = tags[0x9F06]
     if not 5 <= len(aid) <= 16:
         raise ValueError("AID of a wrong size")
-    entry = {"cvm_limit": int(_hex(tags[0xDF21])) if 0xDF21 in tags else 100000}
+    entry = {"cvm_limit": int(hexstr(tags[0xDF21])) if 0xDF21 in tags else 100000}
     for name, tag in (("default", 0xDF11), ("online", 0xDF12), ("denial", 0xDF13)):
         if tag in tags:
             if len(tags[tag]) != 5:
                 raise ValueError("TAC of a wrong size")
-            entry[name] = _hex(tags[tag])
-    return _hex(aid), entry
-
-
-def _hex(raw):
-    return hexlify(raw).decode().upper()
+            entry[name] = hexstr(tags[tag])
+    return hexstr(aid), entry

@@ -159,11 +159,8 @@ def _tc_values(record):
     from binascii import unhexlify
     from pos.emv import kernel, tlv
     from pos.money import amount_field
-    tvr = bytearray(unhexlify(record["tvr"]))
-    bit = kernel.SCRIPT_FAILED_AFTER        # set after the TC: the second GENERATE AC had the TVR without it
-    tvr[bit >> 8] &= 0xFF ^ (bit & 0xFF)
     icc = b"".join((tlv.encode(0x9F26, unhexlify(record["cg"])), tlv.encode(0x9F27, bytes((kernel.TC,))),
-                    tlv.encode(0x9F36, unhexlify(record["atc"])), tlv.encode(0x95, bytes(tvr)),
+                    tlv.encode(0x9F36, unhexlify(record["atc"])), tlv.encode(0x95, unhexlify(record["tvr"])),
                     tlv.encode(0x9B, unhexlify(record["tsi"])), tlv.encode(0x9F10, unhexlify(record["iad"]))))
     return {4: amount_field(record["amt"]), 55: icc,
             61: message.field61(record["batch"], record["trace"], record["date"][4:8])}
