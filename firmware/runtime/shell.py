@@ -5,12 +5,12 @@ Rules:
   are carried out. A task of its own scans the keypad and polls the card
   readers every 10 ms; the loop ticks the App's clock once a second, feeds
   the watchdog and carries out the effects.
-- One I/O effect at a time: Connect, Exchange, Disconnect, Print, Probe,
-  Restart, each by this shell's method that pos.engine.HANDLERS names. While
+- One I/O effect at a time: Connect, Exchange, Disconnect, Apdu, Beep, Print,
+  Probe, Restart, each by this shell's method that pos.engine.HANDLERS names. While
   an answer is awaited the App keeps ticking, so its own timeout ends the
   wait (it then resolves nothing more for that effect).
-- The shell asks the App what it waits for (wants_card, wants_paper), never
-  the engine.
+- The shell asks the App what it waits for (wants_card, wants_removal,
+  wants_paper), never the engine.
 - The LCD is redrawn when the App's screen changes (the driver sends only
   the rows that changed).
 - The heap is collected every GC_EVERY bytes allocated: a fragmented heap
