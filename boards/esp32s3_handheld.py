@@ -18,6 +18,9 @@ PARTS = {
     "i2c": {"bus": 0, "sda": 38, "scl": 39, "freq": 400000},
     "icc": {"driver": "icc.IccReader", "i2c": "i2c", "addr": 0x2A, "detect": 37},
     "nfc": {"driver": "nfc.Pn532", "i2c": "i2c", "addr": 0x24, "irq": 36},
+    # The glass is 240x320 portrait, turned as the LCD's MADCTL (MX|MV) turns the picture.
+    "touch": {"driver": "touch.Ft6336", "i2c": "i2c", "addr": 0x38, "irq": 8, "width": 320, "height": 240,
+              "swap_xy": True, "invert_x": True, "invert_y": False},
     "printer": {"driver": "printer.Printer", "uart": 1, "baudrate": 115200, "tx": 17, "rx": 18,
                 "dots": 384, "bytes_per_s": 6000},
     "modem": {"driver": "modem.Modem", "uart": 2, "baudrate": 115200, "tx": 47, "rx": 48, "pwrkey": 21,

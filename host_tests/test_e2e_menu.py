@@ -164,6 +164,9 @@ swipe credit
 keys ENTER
 swipe good
 pin 123456
+expect screen 请持卡人签名
+sign
+keys ENTER
 expect screen 还款成功
 expect receipts 4
 """)
@@ -234,6 +237,9 @@ type 42000
 keys ENTER
 swipe good
 pin 123456
+expect screen 请持卡人签名
+sign
+keys ENTER
 expect screen 预授权完成成功
 """.format(auth=hold["auth"], mmdd=hold["date"][4:8]))
         card = s.card("good")

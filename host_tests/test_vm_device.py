@@ -103,7 +103,7 @@ def test_a_credit_card_is_repaid_from_a_debit_card(vm, acquirer, tmp_path):
     rc, out, journal = _device(vm, tmp_path, port, BOOT + [
         "keys ENTER,7", "until 请刷信用卡", "swipe " + devicerun.track2("credit"), "until 3456.78", "keys ENTER",
         "until 请刷付款卡", "swipe " + devicerun.track2("good"), "until 请输入密码", "keys 1,2,3,4,5,6,ENTER",
-        "until 请撕下", "keys ENTER", "until 还款成功"])
+        "until 请持卡人签名", "sign", "keys ENTER", "until 请撕下", "keys ENTER", "until 还款成功"])
     assert rc == 0, out
     [credit] = [c for c in _host(db, "cards") if c["name"] == "credit"]
     assert credit["bill_due_fen"] == 0

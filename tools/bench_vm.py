@@ -21,7 +21,8 @@
 # "chip" of tools/testdata/emv_cards.json inserted, PIN, both slips, the card
 # taken out; its virtual card, drivers/fakes/chipcard.py, is made before and
 # answers in the same heap, as the scripted host does), settle500 (a batch of
-# 500 sales settled not balanced: totals, 63 batch uploads, the end, the slip).
+# 500 sales settled not balanced: totals, 63 batch uploads, the end, the slip), ereceipts (three
+# signed sales' e-receipts sent from the idle screen once the sync interval passed).
 # chip reads the test cards from the repository: run it from its root.
 #
 # Exit status 0: done; 3: MemoryError during the flow; 4: before it (import,
@@ -201,8 +202,32 @@ def _chip_ready(dev):
     dev.card = chip_card("chip")
 
 
-FLOWS = {"sale": _sale, "bill": _bill, "chip": _chip, "settle500": _settle500}
-READY = {"chip": _chip_ready}     # what a flow needs at the idle screen besides the terminal
+def _signed_sales(dev):
+    """A handheld's day so far: three sales of 1500.00, each signed on the screen, their e-receipts
+    waiting for the sync interval."""
+    from flowkit import GOOD
+    from pos.signature import SAMPLE, decode
+    dev.term.touch_area = (0, 32, 320, 192)
+    for _ in range(3):
+        dev.keys("ENTER 1 1 5 0 0 0 0 ENTER")
+        dev.swipe(GOOD)
+        dev.keys("1 2 3 4 5 6 ENTER")
+        for stroke in decode(SAMPLE):
+            for x, y in stroke:
+                dev.term.touch((x, y * 192 // 240))
+            dev.term.touch(None)
+        dev.keys("ENTER ENTER ENTER")       # 确认 the signature, tear off the first copy, the result
+
+
+def _ereceipts(dev, now):
+    """The idle screen's sync: the three receipts (each ~1 KB with its signature) to the host."""
+    dev.wait(now, 31)
+    from pos.flows import ereceipts
+    return dev.host.kinds.count("ereceipt") >= 3 and ereceipts.outbox(dev.term).count() == 0
+
+
+FLOWS = {"sale": _sale, "bill": _bill, "chip": _chip, "settle500": _settle500, "ereceipts": _ereceipts}
+READY = {"chip": _chip_ready, "ereceipts": _signed_sales}     # what a flow needs at the idle screen besides the terminal
 
 
 def _copy_tree(src, dst):

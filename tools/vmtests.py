@@ -1,6 +1,6 @@
 """make test-vm: each VM-neutral test module in its own MicroPython VM with an ESP32-sized heap.
 
-  python -m tools.vmtests [--heap 110K] [--source] [--micropython VM]
+  python -m tools.vmtests [--heap 110K] [--source] [--micropython VM] [test_module ...]
 
 The VM is the 32-bit one with the firmware and the test kits frozen
 (tools/upy32.py, built first when needed), as a board keeps its code in flash.
@@ -78,6 +78,7 @@ def main(argv=None):
     ap.add_argument("--heap", default="110K")
     ap.add_argument("--source", action="store_true", help="run the .py sources (the VM compiles them)")
     ap.add_argument("--micropython", help="another VM than the 32-bit frozen one (its firmware then from the tree)")
+    ap.add_argument("modules", nargs="*", help="only these test modules (test_journal, ...)")
     args = ap.parse_args(argv)
     if args.micropython:
         vm, frozen, kind = args.micropython, (), args.micropython
@@ -87,6 +88,8 @@ def main(argv=None):
         kind = "32-bit frozen VM"
     tree = ROOT if args.source else compiled_tree(frozen)
     names = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, "host_tests", "vm", "test_*.py")))
+    if args.modules:
+        names = [n for n in names if n in args.modules]
     try:
         # One VM per core: each module is a process of its own, and its heap is its own.
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:

@@ -188,6 +188,10 @@ class _Panel:
         """How many rows to lay a Screen out in for show()."""
         return self.nrows
 
+    def rows_area(self, first, count):
+        """(x, y, width, height) in pixels of count rows from row first."""
+        return 0, first * CELL_H, self._width, count * CELL_H
+
     def invalidate(self):
         """Forget what is on the glass: the next show() sends every row."""
         for i in range(len(self._shown)):
@@ -305,6 +309,35 @@ class ColorLcd(_Panel):
                 n = left if left < biggest else biggest
                 self._bus.write_data(self._views[n // (CELL_W * CELL_H * 2) - 1])
                 left -= n
+
+    def fill_rect(self, x, y, w, h, colour):
+        """A rectangle of one colour, clipped to the glass (the signature's ink); the rows it
+        touches are drawn anew by the next show()."""
+        if x < 0:
+            w += x
+            x = 0
+        if y < 0:
+            h += y
+            y = 0
+        if x + w > self._width:
+            w = self._width - x
+        if y + h > self._height:
+            h = self._height - y
+        if w <= 0 or h <= 0:
+            return
+        self._address(_CASET, x, x + w - 1)
+        self._address(_RASET, y, y + h - 1)
+        self._raset = -1
+        self._bus.write_cmd(_RAMWR)
+        self._fill(colour)
+        left = w * h * 2
+        biggest = len(self._buf)
+        while left > 0:
+            n = left if left < biggest else biggest
+            self._bus.write_data(memoryview(self._buf)[:n])
+            left -= n
+        for row in range(y // CELL_H, (y + h - 1) // CELL_H + 1):
+            self._shown[row] = None
 
     def _fill(self, bg):
         if framebuf:

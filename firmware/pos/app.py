@@ -29,6 +29,9 @@ DEFAULT_SETTINGS = {
     "key_tone": 1,
     "clock_offset": 0,           # seconds added to the runtime's clock (set date and time)
     "journal_max_bytes": 256 * 1024,
+    "outbox_max_bytes": 64 * 1024,   # the e-receipts waiting for the host (pos/outbox.py)
+    "receipt_sync_s": 30,            # a new e-receipt goes to the host from the idle screen this much later
+    "nosign_limit_fen": 100000,      # 免签: above it the cardholder signs (on the screen where there is one)
 }
 
 # Settings of the link kept in the "link" document, not in "settings".
@@ -71,11 +74,15 @@ class App:
         self.icparams_due = False    # the host asked for the IC parameters (CA keys, AIDs)
         self.update_due = False      # the host asked for an application download
         self.reversal_at = None      # when the idle screen sends a pending reversal on its own
+        self.receipts_at = None      # when the idle screen sends the waiting e-receipts; None: none wait
+        self.receipts_backoff = 0    # seconds the last failed try put off the next
+        self.signature = None        # the cardholder's signature of the transaction being finished
         self.battery = None          # the battery's charge in percent, from the runtime; None: none
         self.signal = None           # ("wifi" or "4g", bars 0-4) of the link, from the runtime
         self.resume_settle = True    # an interrupted settlement resumes once after boot
         self.presented = None        # a card presented at the idle screen, for the sale it starts
         self.readers = ("icc", "nfc")  # the chip readers the board has (the runtime's), for the card prompt
+        self.touch_area = None       # (x, y, width, height) of the screen the cardholder signs on; None: no panel
         self.state = None
         __import__("pos.flows." + _RESIDENT)
         self._resident = tuple(sys.modules)     # what stays loaded: the App's modules and the idle screen's
@@ -154,6 +161,12 @@ class App:
         self.engine.card_removed()
         self._follow()
 
+    def touch(self, point):
+        """A touch sample of the signing area ((x, y) in it), or None when the finger left."""
+        self.engine.tick(self.clock())
+        self.engine.touch(point)
+        self._follow()
+
     def tick(self):
         self.engine.tick(self.clock())
         self._follow()
@@ -176,6 +189,12 @@ class App:
     def wants_removal(self):
         """True while a flow waits for the chip card to leave the slot: the shell polls it then."""
         return self.engine.wants_removal
+
+    @property
+    def signing(self):
+        """The signature pad while the cardholder signs (the runtime feeds it touches and draws its
+        ink); else None."""
+        return self.engine.signing
 
     @property
     def wants_paper(self):

@@ -69,7 +69,7 @@ FIELDS = (
     None, None, None, None,                  # 56-59
     ("n", 2, 17),                            # 60 type, batch, network code, 60.4, 60.5
     ("n", 2, 29),                            # 61 original transaction
-    ("b", 2, 512),                           # 62 keys at sign-in, and more
+    ("b", 2, 999),                           # 62 keys at sign-in, and more
     ("ans", 2, 163),                         # 63 operator / card organisation
     ("b", 0, 8),                             # 64 MAC
 )
@@ -151,6 +151,7 @@ TRANSACTIONS = {
     "upload": ("0320", None, "00", "201", "", _UPLOAD, (), False),
     "upload_end": ("0320", None, "00", "202", "", _UPLOAD, (), False),
     "tc_upload": ("0320", None, "00", "203", "", (4, 11, 41, 42, 49, 55, 60, 61, 64), (), False),
+    "ereceipt": ("0820", None, "00", "800", "", (11, 41, 42, 60, 61, 62, 64), (), False),
     "script_result": ("0620", None, "00", "951", "", (2, 3, 4, 11, 22, 23, 41, 42, 49, 55, 60, 61, 64), (23,), False),
     "reversal": ("0400", None, None, None, "",
                  (2, 3, 4, 11, 14, 22, 23, 25, 38, 39, 41, 42, 49, 55, 60, 61, 64), (2, 4, 14, 23, 38, 55, 61), False),

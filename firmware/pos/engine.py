@@ -3,8 +3,8 @@
 Rules:
 - A flow yields an effect and receives its result; it never reads a clock,
   sleeps or touches a driver.
-- Screen effects (Ask, Show, ReadCard, RemoveCard, WaitPaper) are resolved
-  here from key, card and printer events; I/O effects (Connect, Exchange,
+- Screen effects (Ask, Show, ReadCard, RemoveCard, WaitPaper, Sign) are resolved
+  here from key, card, touch and printer events; I/O effects (Connect, Exchange,
   Disconnect, Apdu, Beep, Print, Probe, Restart) are carried out by whoever runs the engine (the runtime's
   shell, a test kit, the bench) through one table, HANDLERS: each effect's
   handler is that runner's method of the name the table gives, and its result
@@ -75,6 +75,18 @@ class WaitPaper(Effect):
 
     def __init__(self, screen, timeout=None):
         self.screen = screen
+        self.timeout = timeout
+
+
+class Sign(Effect):
+    """请持卡人签名: the cardholder signs on the touch panel into pad (a pos.signature.Pad of the
+    panel's signing area); CLEAR (重签) wipes it, ENTER (确认) takes a signature that is not empty.
+    Result: OK, CANCEL (the paper slip is signed instead) or TIMEOUT; every touch starts the
+    timeout again. A wipe shows the screen anew (a new Screen object: the runtime redraws it)."""
+
+    def __init__(self, screen, pad, timeout=60):
+        self.screen = screen
+        self.pad = pad
         self.timeout = timeout
 
 
@@ -220,6 +232,23 @@ class Engine:
         return isinstance(self.effect, WaitPaper)
 
     @property
+    def signing(self):
+        """The pad being signed, while a Sign waits; else None."""
+        e = self.effect
+        return e.pad if isinstance(e, Sign) else None
+
+    def touch(self, point):
+        """A touch sample in the signing area: (x, y), or None once the finger left the glass."""
+        e = self.effect
+        if not isinstance(e, Sign):
+            return
+        if point is None:
+            e.pad.lift()
+        else:
+            e.pad.add(point[0], point[1])
+        self.deadline = self.now + e.timeout
+
+    @property
     def pending_io(self):
         """The I/O effect waiting for resolve(), or None."""
         e = self.effect
@@ -268,6 +297,13 @@ class Engine:
             self._advance(k)
         elif isinstance(e, WaitPaper) and k == "ENTER":
             self._advance(OK)
+        elif isinstance(e, Sign):
+            if k == "CLEAR":
+                e.pad.clear()
+                e.screen = self.last_screen = e.screen.with_lines(())
+                self.deadline = self.now + e.timeout
+            elif k == "ENTER" and not e.pad.empty():
+                self._advance(OK)
         elif isinstance(e, ReadCard) and e.editor is not None:
             if e.editor.key(k):
                 self._advance(("keyed", e.editor.value()))

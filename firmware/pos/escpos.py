@@ -13,6 +13,7 @@ BOLD = const(1)
 DOUBLE = const(2)  # twice as wide and as high: the title and the amount
 CENTER = const(4)
 RIGHT = const(8)
+IMAGE = const(16)  # the line's "text" is an image: fill(bits, stride, rows) puts its next rows in bits
 
 WIDTH_DOTS = const(384)  # 58 mm paper, 8 dots/mm
 LINE_GAP = const(6)  # dots fed after each raster line
@@ -109,9 +110,22 @@ def raster_line(text, style, font, chunk, width=WIDTH_DOTS):
     return end + 3
 
 
+def raster_image(source, chunk, width=WIDTH_DOTS):
+    """The bytes printing an image line's next rows (at most a DOUBLE line's), built in chunk;
+    returns how many bytes of chunk were used (0: the image had no rows left)."""
+    stride = width >> 3
+    rows = source.fill(memoryview(chunk)[_RASTER_HEAD:], stride, HEIGHT * 2)
+    if not rows:
+        return 0
+    chunk[:_RASTER_HEAD] = raster_header(stride, rows)
+    return _RASTER_HEAD + rows * stride
+
+
 def _chunk(line, font, chunk, width, last):
     text, style = line
-    if text:
+    if style & IMAGE:
+        n = raster_image(text, chunk, width)
+    elif text:
         n = raster_line(text, style, font, chunk, width)
     else:
         chunk[0] = 0x1B  # ESC J: an empty line is only paper

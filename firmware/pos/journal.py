@@ -71,16 +71,28 @@ def frame(record):
     payload = json.dumps(record, separators=_SEPARATORS).encode()
     if len(payload) > MAX_RECORD:
         raise ValueError("record too large")
-    return struct.pack(">BH", MAGIC, len(payload)) + payload + struct.pack(">I", crc32(payload) & 0xFFFFFFFF)
+    return b"".join(frame_pieces(payload))
 
 
-class Journal:
-    def __init__(self, dirpath, max_bytes=256 * 1024, name="journal.bin"):
+def frame_pieces(payload, kind=b""):
+    """The frame around kind + payload as three pieces to write one after the other: no copy of
+    the payload is made."""
+    n = len(kind) + len(payload)
+    return (struct.pack(">BH", MAGIC, n) + kind, payload,
+            struct.pack(">I", crc32(payload, crc32(kind)) & 0xFFFFFFFF))
+
+
+class Frames:
+    """A file of frames, appended and never rewritten in place (pos.outbox keeps its queue in one
+    too): durable appends, reading with resynchronisation past damage, a torn tail cut off."""
+    max_record = MAX_RECORD        # the largest payload a frame may carry
+
+    def __init__(self, dirpath, max_bytes, name):
         self.dir = dirpath
         self.name = name
         self.path = dirpath + "/" + name
         self.max_bytes = max_bytes
-        self._count = None         # good records, known after a scan
+        self._count = None         # good frames, known after a scan
         self._end = None           # file length as last left by this object
         self._head = bytearray(_HEAD)
         self._crc = bytearray(_CRC)
@@ -92,6 +104,168 @@ class Journal:
         except OSError:
             return 0
 
+    def _append(self, pieces, size, limit):
+        """Write one frame of size bytes durably (pieces: its bytes, an iterable written piece by
+        piece), if the file stays within limit bytes: its offset, or None before anything is written."""
+        if self._end is None or self._end != self.size():
+            self.recover()         # first append, or a write of ours was cut short
+        if self._end + size > limit:
+            return None
+        count, end = self._count, self._end
+        self._end = None           # unknown until the write is known complete
+        with open(self.path, "ab") as f:
+            for piece in pieces:
+                f.write(piece)
+            f.flush()
+        self._count, self._end = count + 1, end + size
+        return end
+
+    def recover(self):
+        """Cut a torn tail; returns how many bytes were dropped (0 when called again)."""
+        size = self.size()
+        count = end = 0
+        for pos, got in self._frames(True):
+            count += 1
+            end = pos + _HEAD + got[1] + _CRC
+        tmp = self.path + ".new"
+        if end < size:
+            self._copy_prefix(end, tmp)
+            os.rename(tmp, self.path)
+        else:
+            try:
+                os.remove(tmp)     # left by a cut during an earlier recover
+            except OSError:
+                pass
+        self._count, self._end = count, end
+        return size - end
+
+    def check(self):
+        """(good records, bytes that are not part of one): 0 bytes is a whole journal. Changes nothing."""
+        count = used = 0
+        for _pos, got in self._frames(True):
+            count += 1
+            used += _HEAD + got[1] + _CRC
+        return count, self.size() - used
+
+    def _exists(self):
+        try:
+            os.stat(self.path)
+            return True
+        except OSError:
+            return False
+
+    def _copy_prefix(self, length, dest):
+        # MicroPython's files (littlefs, unix) have no truncate: write the good prefix anew.
+        with open(self.path, "rb") as src, open(dest, "wb") as dst:
+            self._copy(src, dst, length)
+            dst.flush()
+
+    def _copy(self, src, dst, length):
+        """length bytes from src's position to dst, through the small buffer."""
+        buf = self._buf
+        while length:
+            n = src.readinto(buf)
+            if not n:
+                break
+            if n > length:
+                n = length
+            dst.write(memoryview(buf)[:n])
+            length -= n
+
+    def _frames(self, skim=False):
+        """(offset, payload) of each good frame, or with skim (offset, (first payload byte, payload
+        length)) read through the small buffer; damage is skipped by resynchronising."""
+        try:
+            f = open(self.path, "rb")
+        except OSError:
+            return
+        with f:
+            pos = 0
+            while True:
+                got = self._skim_frame(f) if skim else self._read_frame(f)
+                if got is not None:
+                    yield pos, got
+                    pos += _HEAD + (got[1] if skim else len(got)) + _CRC
+                    continue
+                pos = self._resync(f, pos + 1)
+                if pos < 0:
+                    return
+
+    def _length(self, f):
+        """The payload length the frame head at the file position gives, or -1 for no frame head."""
+        head = self._head
+        if f.readinto(head) != _HEAD or head[0] != MAGIC:
+            return -1
+        n = (head[1] << 8) | head[2]
+        return n if _MIN_PAYLOAD <= n <= self.max_record else -1
+
+    def payload_at(self, offset):
+        """The payload of the good frame at offset, or None."""
+        try:
+            f = open(self.path, "rb")
+        except OSError:
+            return None
+        with f:
+            f.seek(offset)
+            return self._read_frame(f)
+
+    def _read_frame(self, f):
+        """The payload of the frame at the file position, or None if it is not a good frame."""
+        n = self._length(f)
+        if n < 0:
+            return None
+        payload = f.read(n)
+        if len(payload) != n or f.readinto(self._crc) != _CRC:
+            return None
+        if struct.unpack(">I", self._crc)[0] != crc32(payload) & 0xFFFFFFFF:
+            return None
+        return payload
+
+    def _skim_frame(self, f):
+        """(first payload byte, payload length) of the good frame at the file position, or None;
+        the payload's CRC is checked through the small buffer, the payload never read whole."""
+        n = self._length(f)
+        if n < 0:
+            return None
+        buf = self._buf
+        mv = memoryview(buf)
+        first = buf[0] if f.readinto(mv[:1]) == 1 else None
+        crc = crc32(mv[:1])
+        left = n - 1
+        while left:
+            k = f.readinto(mv[:left] if left < len(buf) else buf)
+            if not k:
+                return None
+            crc = crc32(mv[:k], crc)
+            left -= k
+        if first is None or f.readinto(self._crc) != _CRC or struct.unpack(">I", self._crc)[0] != crc & 0xFFFFFFFF:
+            return None
+        return first, n
+
+    def _resync(self, f, start):
+        """Offset of the next good frame at or after start (file positioned there), or -1."""
+        buf = self._buf
+        while True:
+            f.seek(start)
+            n = f.readinto(buf)
+            if not n:
+                return -1
+            i = buf.find(_MAGIC_BYTE, 0, n)
+            if i < 0:
+                start += n
+                continue
+            start += i
+            f.seek(start)
+            if self._skim_frame(f) is not None:
+                f.seek(start)
+                return start
+            start += 1
+
+
+class Journal(Frames):
+    def __init__(self, dirpath, max_bytes=256 * 1024, name="journal.bin"):
+        Frames.__init__(self, dirpath, max_bytes, name)
+
     def full(self, headroom=4 * MAX_RECORD):
         """True when a transaction's records might not fit any more."""
         return self.size() + headroom > self.max_bytes
@@ -99,17 +273,9 @@ class Journal:
     def append(self, record):
         """Write one record durably; returns its index. JournalFull before anything is written."""
         data = frame(record)
-        if self._end is None or self._end != self.size():
-            self.recover()         # first append, or a write of ours was cut short
-        if self._end + len(data) > self.max_bytes:
+        if self._append((data,), len(data), self.max_bytes) is None:
             raise JournalFull()
-        index, end = self._count, self._end
-        self._end = None           # unknown until the write is known complete
-        with open(self.path, "ab") as f:
-            f.write(data)
-            f.flush()
-        self._count, self._end = index + 1, end + len(data)
-        return index
+        return self._count - 1
 
     def records(self):
         """Each good record in order, read one frame at a time."""
@@ -135,13 +301,7 @@ class Journal:
 
     def read(self, offset):
         """The record whose frame starts at offset, or None if no good record starts there."""
-        try:
-            f = open(self.path, "rb")
-        except OSError:
-            return None
-        with f:
-            f.seek(offset)
-            payload = self._read_frame(f)
+        payload = self.payload_at(offset)
         if payload is None:
             return None
         try:
@@ -171,25 +331,6 @@ class Journal:
             it.close()
         return None
 
-    def recover(self):
-        """Cut a torn tail; returns how many bytes were dropped (0 when called again)."""
-        size = self.size()
-        count = end = 0
-        for pos, payload in self._frames():
-            count += 1
-            end = pos + _HEAD + len(payload) + _CRC
-        tmp = self.path + ".new"
-        if end < size:
-            self._copy_prefix(end, tmp)
-            os.rename(tmp, self.path)
-        else:
-            try:
-                os.remove(tmp)     # left by a cut during an earlier recover
-            except OSError:
-                pass
-        self._count, self._end = count, end
-        return size - end
-
     def roll(self, batch_no):
         """Keep the settled batch as journal-<batch>.bin, drop older ones, start empty."""
         stem = self.name.split(".")[0] + "-"
@@ -201,14 +342,6 @@ class Journal:
                 os.remove(self.dir + "/" + name)
         self._count, self._end = 0, 0
 
-    def check(self):
-        """(good records, bytes that are not part of one): 0 bytes is a whole journal. Changes nothing."""
-        count = used = 0
-        for _pos, payload in self._frames():
-            count += 1
-            used += _HEAD + len(payload) + _CRC
-        return count, self.size() - used
-
     def previous(self):
         """The journal of the last settled batch, kept by roll() until the next one, or None."""
         stem = self.name.split(".")[0] + "-"
@@ -216,76 +349,3 @@ class Journal:
             if name.startswith(stem) and name.endswith(".bin"):
                 return Journal(self.dir, self.max_bytes, name)
         return None
-
-    def _exists(self):
-        try:
-            os.stat(self.path)
-            return True
-        except OSError:
-            return False
-
-    def _copy_prefix(self, length, dest):
-        # MicroPython's files (littlefs, unix) have no truncate: write the good prefix anew.
-        buf = self._buf
-        with open(self.path, "rb") as src, open(dest, "wb") as dst:
-            while length:
-                n = src.readinto(buf)
-                if not n:
-                    break
-                if n > length:
-                    n = length
-                dst.write(memoryview(buf)[:n])
-                length -= n
-            dst.flush()
-
-    def _frames(self):
-        """(offset, payload) of each good frame; damage is skipped by resynchronising."""
-        try:
-            f = open(self.path, "rb")
-        except OSError:
-            return
-        with f:
-            pos = 0
-            while True:
-                payload = self._read_frame(f)
-                if payload is not None:
-                    yield pos, payload
-                    pos += _HEAD + len(payload) + _CRC
-                    continue
-                pos = self._resync(f, pos + 1)
-                if pos < 0:
-                    return
-
-    def _read_frame(self, f):
-        """The payload of the frame at the file position, or None if it is not a good frame."""
-        head = self._head
-        if f.readinto(head) != _HEAD or head[0] != MAGIC:
-            return None
-        n = (head[1] << 8) | head[2]
-        if n < _MIN_PAYLOAD or n > MAX_RECORD:
-            return None
-        payload = f.read(n)
-        if len(payload) != n or f.readinto(self._crc) != _CRC:
-            return None
-        if struct.unpack(">I", self._crc)[0] != crc32(payload) & 0xFFFFFFFF:
-            return None
-        return payload
-
-    def _resync(self, f, start):
-        """Offset of the next good frame at or after start (file positioned there), or -1."""
-        buf = self._buf
-        while True:
-            f.seek(start)
-            n = f.readinto(buf)
-            if not n:
-                return -1
-            i = buf.find(_MAGIC_BYTE, 0, n)
-            if i < 0:
-                start += n
-                continue
-            start += i
-            f.seek(start)
-            if self._read_frame(f) is not None:
-                f.seek(start)
-                return start
-            start += 1

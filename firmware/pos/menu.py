@@ -32,6 +32,7 @@ PARAMS_DUE = const("params_due")  # ... the host asked for a parameter download
 ICPARAMS_DUE = const("icparams_due")  # ... the host asked for the IC parameters (CA keys, AIDs)
 UPDATE_DUE = const("update_due")  # ... the host asked for an application download
 REVERSAL_DUE = const("reversal_due")  # ... a pending reversal's turn to go on its own
+RECEIPTS_DUE = const("receipts_due")  # ... the e-receipts' turn to go to the host
 
 IDLE = const("idle")
 LOW_BATTERY = const(10)           # the idle screen says 电量低 below it
@@ -57,7 +58,8 @@ STATES = {
     "signin": ("signin", "menu_signin", 0, None, OK, "idle", FAIL, "idle"),
     "idle": ("idle", "welcome", 0, None,
         OPEN, "menu", CARD, "sale", REFRESH, "idle", SETTLE_DUE, "settle", PARAMS_DUE, "params_auto",
-        ICPARAMS_DUE, "icparams_auto", UPDATE_DUE, "update_auto", REVERSAL_DUE, "reversal_auto"),
+        ICPARAMS_DUE, "icparams_auto", UPDATE_DUE, "update_auto", REVERSAL_DUE, "reversal_auto",
+        RECEIPTS_DUE, "receipts_auto"),
     "menu": ("idle", "main_menu", 0,
         ("sale", "void", "refund", "balance", "preauth_menu", "bill", "repay", "query_menu", "reprint_menu", "settle",
          "signin", "admin"),
@@ -123,6 +125,7 @@ STATES = {
     "icparams_auto": ("icparams", "menu_icparams", 0, None, DONE, "idle", AWAY, "idle"),
     "update_auto": ("update", "menu_update", 30, None, DONE, "idle", AWAY, "idle"),
     "reversal_auto": ("reversal", None, 0, None, DONE, "idle", AWAY, "idle"),
+    "receipts_auto": ("ereceipts", None, 0, None, DONE, "idle", AWAY, "idle"),
 }
 
 

@@ -4,7 +4,7 @@
 # layout knows nothing of the printer; pos.escpos turns the lines into bytes,
 # and names the styles a line may have.
 from pos import const
-from pos.escpos import BOLD, CENTER, DOUBLE, NORMAL, RIGHT
+from pos.escpos import BOLD, CENTER, DOUBLE, IMAGE, NORMAL, RIGHT
 from pos.font import cells, is_wide, next_char, utf8
 from pos.money import format_fen
 
@@ -17,6 +17,13 @@ _COPIES = ("商户存根 MERCHANT COPY", "持卡人存根 CARDHOLDER COPY", "银
 _ACKNOWLEDGE = ("本人确认以上交易，同意将其记入本卡账户",
                 "I ACKNOWLEDGE SATISFACTORY RECEIPT OF RELATIVE GOODS/SERVICES")
 _SIGNING_LINES = const(3)
+# Labels the layout sets apart (a value on lines of its own, a rule after).
+_NAME = "商户名称 MERCHANT NAME:"
+_OPERATOR = "操作员号 OPERATOR NO.:"
+_CARD = "卡号 CARD NO.:"
+_TYPE = "交易类型 TRANS TYPE:"
+_AMOUNT = "金额 AMOUNT RMB:"
+_REMARK = "备注 REFERENCE:"
 
 
 def copy_name(copy):
@@ -96,6 +103,28 @@ def _big(text, style):
         yield line, style
 
 
+class Ink:
+    """The cardholder's signature on the merchant copy: its raster rows (pos.signature), handed
+    to the printer a DOUBLE line's height at a time, one IMAGE slip line each."""
+
+    def __init__(self, data):
+        from pos.signature import raster_height, raster_rows
+        self.height = raster_height(data)
+        self._rows = raster_rows(data)
+
+    def lines(self):
+        return (self.height + 31) // 32
+
+    def fill(self, bits, stride, most):
+        n = 0
+        for row in self._rows:
+            bits[n * stride:(n + 1) * stride] = row
+            n += 1
+            if n == most:
+                break
+        return n
+
+
 class Slip:
     """A slip's (text, style) lines, laid out anew each time it is iterated: a print job can be
     retried whole, and the lines are never all in RAM at once (a slip's list would be ~4 KB of a
@@ -119,12 +148,12 @@ def slip_lines(txn, terminal, copy, reprint=False):
 
 
 def _merchant(terminal, operator):
-    yield "商户名称 MERCHANT NAME:", NORMAL
+    yield _NAME, NORMAL
     for line in wrap(terminal["merchant_name"]):
         yield line, BOLD
     yield from _pair("商户编号 MERCHANT NO.:", terminal["merchant_id"])
     yield from _pair("终端编号 TERMINAL NO.:", terminal["terminal_id"])
-    yield from _pair("操作员号 OPERATOR NO.:", operator)
+    yield from _pair(_OPERATOR, operator)
     yield RULE, NORMAL
 
 
@@ -173,6 +202,8 @@ def _settlement(terminal, doc, kinds, reprint):
     yield RULE, NORMAL
     yield ("对账平 BALANCED" if doc["balanced"] else "对账不平 NOT BALANCED (批上送 %d 笔 UPLOADED)"
            % doc.get("uploaded", 0)), BOLD
+    if doc.get("waiting"):
+        yield "电子签购单待上送 %d 笔 E-RECEIPTS WAITING" % doc["waiting"], NORMAL
     yield "", NORMAL
 
 
@@ -200,6 +231,33 @@ def selfcheck_lines(terminal, results):
     return out
 
 
+def fields(txn, terminal):
+    """The slip's fields in the order it prints them, (label, value): the layout below sets them on
+    paper, and the e-receipt carries them (pos/ereceipt.py) so the back-office shows the same."""
+    yield _NAME, terminal["merchant_name"]
+    yield "商户编号 MERCHANT NO.:", terminal["merchant_id"]
+    yield "终端编号 TERMINAL NO.:", terminal["terminal_id"]
+    yield _OPERATOR, txn["operator"]
+    yield "发卡行 ISSUER:", txn["issuer"]
+    yield "收单行 ACQUIRER:", txn["acquirer"]
+    card = masked_pan(txn["pan_masked"])
+    if txn["entry"]:
+        card += " /" + txn["entry"]
+    yield _CARD, card
+    if txn["expiry"]:
+        yield "有效期 EXP. DATE:", format_expiry(txn["expiry"])
+    yield _TYPE, txn["type_name"]
+    for label, value in txn.get("extra", ()):
+        yield label, value
+    yield "批次号 BATCH NO.:", txn["batch"]
+    yield "凭证号 VOUCHER NO.:", txn["trace"]
+    yield "授权码 AUTH NO.:", txn["auth"]
+    yield "参考号 REFER NO.:", txn["ref"]
+    yield "日期/时间 DATE/TIME:", txn["datetime"]
+    yield _AMOUNT, format_amount(txn["amount_fen"])
+    yield _REMARK, txn["remark"]
+
+
 def _slip(txn, terminal, copy, reprint):
     yield from _big(terminal.get("slip_title") or TITLE, CENTER)
     yield copy_name(copy), CENTER
@@ -207,41 +265,39 @@ def _slip(txn, terminal, copy, reprint):
         yield REPRINT, BOLD | CENTER
     yield RULE, NORMAL
 
-    yield from _merchant(terminal, txn["operator"])
+    for label, value in fields(txn, terminal):
+        if label == _NAME:
+            yield label, NORMAL
+            for line in wrap(value):
+                yield line, BOLD
+        elif label == _REMARK:
+            yield label, NORMAL
+            if value:
+                for line in wrap(value):
+                    yield line, NORMAL
+        elif label == _CARD:
+            yield label, NORMAL
+            yield value, BOLD
+        elif label == _TYPE or label == _AMOUNT:
+            yield label, NORMAL
+            yield from _big(value, BOLD)
+        else:
+            yield from _pair(label, value)
+        if label == _OPERATOR or label == _AMOUNT:
+            yield RULE, NORMAL
 
-    yield from _pair("发卡行 ISSUER:", txn["issuer"])
-    yield from _pair("收单行 ACQUIRER:", txn["acquirer"])
-    yield "卡号 CARD NO.:", NORMAL
-    card = masked_pan(txn["pan_masked"])
-    if txn["entry"]:
-        card += " /" + txn["entry"]
-    yield card, BOLD
-    if txn["expiry"]:
-        yield from _pair("有效期 EXP. DATE:", format_expiry(txn["expiry"]))
-    yield "交易类型 TRANS TYPE:", NORMAL
-    yield from _big(txn["type_name"], BOLD)
-    for label, value in txn.get("extra", ()):
-        yield from _pair(label, value)
-    yield from _pair("批次号 BATCH NO.:", txn["batch"])
-    yield from _pair("凭证号 VOUCHER NO.:", txn["trace"])
-    yield from _pair("授权码 AUTH NO.:", txn["auth"])
-    yield from _pair("参考号 REFER NO.:", txn["ref"])
-    yield from _pair("日期/时间 DATE/TIME:", txn["datetime"])
-    yield "金额 AMOUNT RMB:", NORMAL
-    yield from _big(format_amount(txn["amount_fen"]), BOLD)
-    yield RULE, NORMAL
-
-    yield "备注 REFERENCE:", NORMAL
-    if txn["remark"]:
-        for line in wrap(txn["remark"]):
-            yield line, NORMAL
     if txn.get("nosig"):
         yield "免密免签 NO PIN, NO SIGNATURE", NORMAL
     elif copy != 1:  # the cardholder keeps the unsigned copy
         yield "", NORMAL
         yield "持卡人签名 CARDHOLDER SIGNATURE:", NORMAL
-        for _ in range(_SIGNING_LINES):
-            yield "", NORMAL
+        if txn.get("signature") and copy == 0:      # signed on the screen (电签)
+            ink = Ink(txn["signature"])
+            for _ in range(ink.lines()):
+                yield ink, IMAGE
+        else:
+            for _ in range(_SIGNING_LINES):
+                yield "", NORMAL
         yield RULE, NORMAL
         for text in _ACKNOWLEDGE:
             for line in wrap(text):

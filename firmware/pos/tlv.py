@@ -7,7 +7,7 @@ from pos.iso8583 import CodecError
 
 from pos import const
 
-MAX_BYTES = const(512)
+MAX_BYTES = const(999)
 _HEAD = const(5)
 
 

@@ -61,6 +61,10 @@ def _make(name, part, machine, buses, network, socket, select):
             detect = _pin_in(machine, part["detect"]) if part.get("detect") is not None else None
             return cls(bus, part["addr"], detect)
         return cls(bus, part["addr"])
+    if name == "touch":
+        irq = _pin_in(machine, part["irq"]) if part.get("irq") is not None else None
+        return cls(buses[part["i2c"]], part["addr"], part["width"], part["height"], part.get("swap_xy", False),
+                   part.get("invert_x", False), part.get("invert_y", False), irq)
     if name == "wifi":
         return cls(network.WLAN(network.STA_IF), socket, select)
     if name == "buzzer":

@@ -58,6 +58,9 @@ def start(slot, machine, network=None, socket=None, root="", board=None, on_idle
             _screen(lcd, font, i18n.t("not_provisioned"), [i18n.t("provision_first")])
         raise NotProvisioned(str(e))
     app.readers = tuple(name for name in ("icc", "nfc") if name in parts)
+    if "touch" in parts and lcd is not None:
+        # The cardholder signs between the title's two rows and the hint's: pos.screen's layout.
+        app.touch_area = lcd.rows_area(2, lcd.nrows - 3)
     link = Link(app.settings, parts.get("wifi"), parts.get("modem"))
     wdt = machine.WDT(timeout=30000) if hasattr(machine, "WDT") else None
     statvfs = getattr(os, "statvfs", None)

@@ -10,7 +10,8 @@ Rules:
   an answer is awaited the App keeps ticking, so its own timeout ends the
   wait (it then resolves nothing more for that effect).
 - The shell asks the App what it waits for (wants_card, wants_removal,
-  wants_paper), never the engine.
+  wants_paper, signing), never the engine. While the cardholder signs, the touch
+  panel is read with the keys; each point the pad keeps is drawn at once.
 - The LCD is redrawn when the App's screen changes (the driver sends only
   the rows that changed).
 - The heap is collected every GC_EVERY bytes allocated: a fragmented heap
@@ -54,6 +55,8 @@ class Shell:
         self.printer = parts.get("printer")
         self.buzzer = parts.get("buzzer")
         self.readers = [parts[name] for name in ("magstripe",) if name in parts]
+        self.touch = parts.get("touch")
+        self.touching = False           # the finger was on the glass at the last read
         self.shown = None
         self.running = True
         self.out_of_memory = None       # a MemoryError the scanning task met, handled by the loop
@@ -203,10 +206,30 @@ class Shell:
                 if self.buzzer is not None and self.app.settings.get("key_tone"):
                     self.buzzer.beep()
                 self.app.key(key)
+        if self.touch is not None and self.app.signing is not None:
+            self._signing(self.app.signing)
         for reader in self.readers:
             event = reader.poll()
             if event is not None:
                 self.app.card(event)
+
+    def _signing(self, pad):
+        """One touch read while the cardholder signs: the point into the pad (the signing area's
+        coordinates), the new stroke segment onto the screen."""
+        x0, y0, w, h = self.app.touch_area
+        point = self.touch.read()
+        if point is not None and x0 <= point[0] < x0 + w and y0 <= point[1] < y0 + h:
+            before = pad.points
+            self.touching = True
+            self.app.touch((point[0] - x0, point[1] - y0))
+            segment = pad.last_segment() if pad.points != before else None
+            if segment is not None and self.lcd is not None and self.app.screen is self.shown:
+                from pos.signature import draw_line
+                ax, ay, bx, by = segment
+                draw_line(self.lcd.fill_rect, ax + x0, ay + y0, bx + x0, by + y0, 0)
+        elif self.touching:
+            self.touching = False
+            self.app.touch(None)
 
     # -- effects out -------------------------------------------------------
 

@@ -347,6 +347,21 @@ class Terminal:
         self.app.card_removed()
         self.pump()
 
+    def sign(self, strokes=None, accept=True):
+        """The cardholder signs on the touch panel (the sample signature, fitted to the signing
+        area, unless strokes are given), then presses 确认 (unless accept is False)."""
+        if strokes is None:
+            from pos.signature import SAMPLE, decode
+            _x, _y, w, h = self.app.touch_area
+            strokes = [[(x * w // 320, y * h // 240) for x, y in s] for s in decode(SAMPLE)]
+        for stroke in strokes:
+            for point in stroke:
+                self.app.touch(point)
+            self.app.touch(None)
+        self.pump()
+        if accept:
+            self.keys("ENTER")
+
     def advance(self, secs):
         for _ in range(secs):
             self.now[0] += 1

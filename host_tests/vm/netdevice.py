@@ -92,6 +92,14 @@ def main():
                 card = imk = None
             elif verb == "remove":
                 dev.machine.i2c.remove()
+            elif verb == "sign":                 # the sample signature on the touch panel, every point read
+                from drivers.compat import sleep_ms
+                from pos.signature import SAMPLE, decode
+                x0, y0, w, h = shell.app.touch_area
+                touch = dev.machine.touch()
+                touch.play([[(x0 + x * w // 320, y0 + y * h // 240) for x, y in s] for s in decode(SAMPLE)])
+                while touch.frames:
+                    await sleep_ms(10)
             else:
                 raise ValueError("unknown step %r" % step)
 

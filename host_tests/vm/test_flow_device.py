@@ -25,7 +25,8 @@ def test_a_sale_on_the_device_from_the_keypad_to_the_printer():
     dev, state = Device(), _provisioned()
     idle = []
     shell, missing = _start(dev, state, lambda: idle.append(True))
-    assert missing == [] and sorted(shell.parts) == ["keypad", "lcd", "magstripe", "printer", "rtc", "wifi"]
+    assert missing == [] and sorted(shell.parts) == ["keypad", "lcd", "magstripe", "printer", "rtc", "touch",
+                                                  "wifi"]
 
     scans = Scans(shell.keypad)
 
@@ -51,6 +52,43 @@ def test_a_sale_on_the_device_from_the_keypad_to_the_printer():
     rmtree(state)
 
 
+def test_a_signed_sale_on_the_device_draws_the_ink_and_prints_the_signature():
+    from pos.signature import SAMPLE, decode
+    dev, state = Device(), _provisioned()
+    shell, _missing = _start(dev, state)
+    x0, y0, w, h = shell.app.touch_area
+    assert (x0, y0, w, h) == (0, 32, 320, 192)
+    scans = Scans(shell.keypad)
+    drawn = []
+
+    async def script():
+        await login(shell, dev, scans)
+        await keys(dev, scans, "ENTER 1 1 5 0 0 0 0 ENTER")
+        await until(shell, "刷卡")
+        dev.swipe(";" + GOOD + "?")
+        await until(shell, "请输入密码")
+        await keys(dev, scans, "1 2 3 4 5 6 ENTER")
+        await until(shell, "请持卡人签名")
+        before = dev.machine.spi.written
+        touch = dev.machine.touch()
+        touch.play([[(x0 + x * w // 320, y0 + y * h // 240) for x, y in s] for s in decode(SAMPLE)])
+        for _ in range(400):
+            if not touch.frames:
+                break
+            await sleep_ms(10)
+        drawn.append((shell.app.signing.strokes, dev.machine.spi.written - before))
+        await keys(dev, scans, "ENTER")
+        await until(shell, "请撕下")
+        await keys(dev, scans, "ENTER")
+        await until(shell, "授权码")
+    run(shell, script)
+    strokes, ink_bytes = drawn[0]
+    assert strokes == 5 and ink_bytes > 2000          # each kept point's segment went to the LCD
+    assert [n for n in __import__("os").listdir(state) if n.startswith("sig-")]
+    assert dev.printer.received > 40000
+    rmtree(state)
+
+
 def test_the_parts_the_caller_made_join_the_boards_and_replace_its_own_of_the_same_name():
     from drivers.fakes.keypad import FakeKeypad
     dev, state = Device(), _provisioned()
@@ -58,7 +96,7 @@ def test_the_parts_the_caller_made_join_the_boards_and_replace_its_own_of_the_sa
     shell, missing = device.start("firmware", dev.machine, dev.network, dev.socket, root=".", board=Board,
                                   state=state, select=dev.socket, parts={"keypad": keypad, "extra": 1})
     assert missing == [] and shell.keypad is keypad and shell.parts["extra"] == 1
-    assert sorted(shell.parts) == ["extra", "keypad", "lcd", "magstripe", "printer", "rtc", "wifi"]
+    assert sorted(shell.parts) == ["extra", "keypad", "lcd", "magstripe", "printer", "rtc", "touch", "wifi"]
     rmtree(state)
 
 

@@ -2,17 +2,7 @@ import os
 
 from pos import journal
 from pos.journal import Journal, JournalFull
-from vmutil import rmtree, tmpdir, raises
-
-
-def _read(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def _write(path, data):
-    with open(path, "wb") as f:
-        f.write(data)
+from vmutil import raises, read_bytes as _read, rmtree, tmpdir, write_bytes as _write
 
 
 def _sale(trace):

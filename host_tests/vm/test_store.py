@@ -1,23 +1,5 @@
 from pos import store
-from vmutil import rmtree, tmpdir, raises
-
-
-def _read(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def _write(path, data):
-    with open(path, "wb") as f:
-        f.write(data)
-
-
-def _exists(path):
-    try:
-        open(path, "rb").close()
-        return True
-    except OSError:
-        return False
+from vmutil import exists as _exists, raises, read_bytes as _read, rmtree, tmpdir, write_bytes as _write
 
 
 def _saved_bytes(doc):

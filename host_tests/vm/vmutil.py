@@ -4,7 +4,7 @@ import os
 START = 1795428000   # the tests' local time at start: 2026-11-23 10:00:00
 
 
-def _exists(path):
+def exists(path):
     try:
         os.stat(path)
         return True
@@ -12,8 +12,18 @@ def _exists(path):
         return False
 
 
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def write_bytes(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+
+
 def rmtree(path):
-    if not _exists(path):
+    if not exists(path):
         return
     if os.stat(path)[0] & 0x4000:
         for name in os.listdir(path):

@@ -19,7 +19,7 @@ import signal
 import sys
 import unicodedata
 
-from tools.sim import cards
+from tools.sim import ROOT, cards
 from tools.sim.clock import SimClock
 from tools.sim.terminal import SimTerminal
 
@@ -32,9 +32,11 @@ RECEIPT_W = 48                                     # a 58 mm slip: 48 half-width
 MIN_COLS, MIN_ROWS = BOX_W, BOX_H + 4              # the frame; below it the card choice and status
 TICK_MS = 50                                       # the terminal runs this long between two draws
 STATE, HOST_STORE = "sim-state", "sim-host"        # the terminal's flash, the acquirer's store
+# The back-office user `make sim` makes for the test merchant (docs/backoffice.md): the simulator's only.
+BACK_OFFICE_USER, BACK_OFFICE_PASSWORD = "shop", "shop1234"
 
 # The simulator's own keys first: in a small window the last help lines go.
-HELP = ("c=swipe", "i=insert", "t=tap", "r=remove card", "p=paper out/in", "q=quit",
+HELP = ("c=swipe", "i=insert", "t=tap", "r=remove card", "s=sign", "p=paper out/in", "q=quit",
         "Enter=确认", "Backspace=更正", "Esc=取消", "0-9 digits", "F1-F4", "Up/Down arrows")
 PAGE = 9                                           # cards a page of the card picker offers, keys 1-9
 PICKERS = {ord(k): verb for verb, keys in (("swipe", "cC"), ("insert", "iI"), ("tap", "tT")) for k in keys}
@@ -145,6 +147,21 @@ def fresh(path, mark):
     shutil.rmtree(path)
 
 
+def _back_office_user(db):
+    """The test merchant's back-office user, made once (the acquirer seeded the merchant)."""
+    import json
+    from tools.acquirer import accounts, handlers, store
+    with open(os.path.join(ROOT, "tools", "testdata", "testdata.json"), encoding="utf-8") as f:
+        merchant = json.load(f)["terminal"]["merchant_id"]
+    s = store.Store(db)
+    try:
+        with s.engine.begin() as conn:
+            if not accounts.user_exists(conn, BACK_OFFICE_USER):
+                accounts.add_user(conn, BACK_OFFICE_USER, BACK_OFFICE_PASSWORD, merchant, handlers.china_time())
+    finally:
+        s.close()
+
+
 class Session:
     """The terminal, its printer and the acquirer it talks to (started here on the store in
     args.host_store unless args.host names one)."""
@@ -158,19 +175,24 @@ class Session:
                 fresh(self.host_store, "acquirer.db")
         self.acquirer = self.term = None
         host_addr = args.host
+        office = ""
         if host_addr is None:
             from tools.acquirer.testing import start_acquirer
             os.makedirs(self.host_store, exist_ok=True)
+            db = os.path.abspath(os.path.join(self.host_store, "acquirer.db"))
             # No --clock: the host keeps China's time, as the terminal's RTC does.
-            self.acquirer, port = start_acquirer(os.path.abspath(os.path.join(self.host_store, "acquirer.db")))
+            self.acquirer, port = start_acquirer(db, web=True)
             host_addr = ("127.0.0.1", port)
+            _back_office_user(db)
+            office = "; back-office http://127.0.0.1:%d (%s / %s)" % (self.acquirer.web_port, BACK_OFFICE_USER,
+                                                                     BACK_OFFICE_PASSWORD)
         try:
             self.out = args.out
             os.makedirs(self.out, exist_ok=True)
             self.receipts = self._last_number()
             self.last_receipt = ""
             self.last_name = ""
-            self.status = "receipts are saved in %s/" % self.out
+            self.status = "receipts are saved in %s/%s" % (self.out, office)
             self.term = SimTerminal(self.state, host_addr, SimClock(), self._printed)
             self.term.answer_wait = 0.05
             self.term.power_on()
@@ -263,6 +285,11 @@ class Ui:
             sess.term.remove()
             self.in_slot = None
             sess.status = "took %s out" % " and ".join(held) if held else "no card to take out"
+        elif ch in (ord("s"), ord("S")):
+            if sess.term.sign():
+                sess.status = "signed on the screen: Enter (确认) takes it, Backspace (清除) wipes it"
+            else:
+                sess.status = "the terminal is not asking for a signature"
         elif ch in (ord("p"), ord("P")):
             if sess.paper_in:
                 sess.term.printer.paper_out()

@@ -22,7 +22,7 @@ START = calendar.timegm((2026, 11, 23, 10, 0, 0, 0, 0, 0))   # headless runs sta
 VERBS = {
     "power-on": (0, 0), "keys": (1, 64), "type": (1, 1), "swipe": (1, 1), "pin": (1, 1),
     "advance": (1, 1), "expect": None, "paper": (1, 2), "host": (1, 1), "kill": (0, 0), "select": None,
-    "insert": (1, 1), "remove": (0, 0), "tap": (1, 1),
+    "insert": (1, 1), "remove": (0, 0), "tap": (1, 1), "sign": (0, 0),
 }
 
 
@@ -104,8 +104,9 @@ class Runner:
     timeout itself runs on the simulated clock); 0.3 while the acquirer is paused.
     """
 
-    def __init__(self, host_addr=None, state_dir=None, snapshots=None, log=None, answer_wait=10.0):
+    def __init__(self, host_addr=None, state_dir=None, snapshots=None, log=None, answer_wait=10.0, web=False):
         self.log = log or (lambda s: None)
+        self.web = web                  # the acquirer serves its back-office too (process.web_port)
         self.answer_wait = answer_wait
         self.tmp = tempfile.mkdtemp(prefix="pos-sim-")
         self.state_dir = state_dir or os.path.join(self.tmp, "flash")
@@ -119,7 +120,7 @@ class Runner:
             from tools.acquirer.testing import start_acquirer
             self.db = os.path.join(self.tmp, "acquirer.db")
             try:
-                self.acquirer, port = start_acquirer(self.db, extra_args=self._host_clock(START))
+                self.acquirer, port = start_acquirer(self.db, extra_args=self._host_clock(START), web=web)
             except BaseException:
                 shutil.rmtree(self.tmp, ignore_errors=True)
                 raise
@@ -187,6 +188,10 @@ class Runner:
         elif verb == "remove":
             self.terminal.remove()
             self.terminal.settle(passes=0)
+        elif verb == "sign":
+            if not self._need_terminal(n).sign():
+                raise ExpectationFailed("line %d: sign, but the terminal is not asking for a signature" % n)
+            self.terminal.settle()
         elif verb == "advance":
             for _ in range(int(args[0])):
                 self._second()
@@ -249,7 +254,7 @@ class Runner:
             if self.acquirer is not None:
                 return
             self.acquirer, _ = start_acquirer(self.db, port=self.host_addr[1],
-                                              extra_args=self._host_clock(self.clock.now()))
+                                              extra_args=self._host_clock(self.clock.now()), web=self.web)
         elif action == "pause":
             self.acquirer.send_signal(signal.SIGSTOP)
             self.paused = True

@@ -56,6 +56,7 @@ class SimBoard(Board):
     PARTS["icc"] = {"driver": "icc.IccReader", "i2c": "i2c", "addr": 0x2A}
     PARTS["nfc"] = {"driver": "nfc.Pn532", "i2c": "i2c", "addr": 0x24}
     PARTS["rtc"] = {"driver": "rtc.Clock", "source": "modem"}
+    PARTS["touch"] = Board.PARTS["touch"]
 
 
 class Reset(Exception):
@@ -162,7 +163,7 @@ class Slips:
         end = self.paper.paper_bytes
         if end is not None and end - start < len(data):
             data = data[:max(0, end - start)]
-        text = [line[0] for line in lines]
+        text = [line[0] if isinstance(line[0], str) else "[签名 SIGNATURE]" for line in lines]
         if result != OK:
             data, n = whole_lines(data)
             text = text[:n]
@@ -332,6 +333,18 @@ class SimTerminal:
         self.field.card = card
         self._put = (self.field, self.field.polls, False, time.monotonic())
 
+    def sign(self):
+        """The cardholder's finger draws the sample signature (pos.signature.SAMPLE, fitted to the
+        signing area) on the touch panel, a point each time the shell reads it; 确认 is left to
+        the caller. False when the terminal is not asking for a signature."""
+        from pos.signature import SAMPLE, decode
+        app = self.shell.app
+        if app.signing is None:
+            return False
+        x0, y0, w, h = app.touch_area
+        self.machine.touch().play([[(x0 + x * w // 320, y0 + y * h // 240) for x, y in s] for s in decode(SAMPLE)])
+        return True
+
     def remove(self):
         """The card out of the slot and off the field."""
         # A card the shell powered is polled until it is seen gone, whatever the App waits for.
@@ -348,6 +361,11 @@ class SimTerminal:
             effect = self.shell.app.pending_io
             if not (isinstance(effect, Apdu) and effect.reader == "nfc"):
                 self.field.remove()
+
+    def _drawing(self):
+        """True while the touch panel has points the shell has not read yet."""
+        touch = self.machine.I2C().touch
+        return touch is not None and bool(touch.frames)
 
     def _unseen(self):
         """True while the card last put in or taken out is not yet known to the shell: the reader
@@ -381,7 +399,8 @@ class SimTerminal:
         mark = None
         while True:
             self._hand()
-            if self._restarted() or self.keypad.waiting or self.machine.uarts[0].reads or self._unseen():
+            if self._restarted() or self.keypad.waiting or self.machine.uarts[0].reads or self._unseen() \
+                    or self._drawing():
                 mark = None
             elif mark is None:
                 mark = (self.shell.passes, self.clock.reads)

@@ -1,9 +1,9 @@
 # A board on the host: fake `machine` and `network` modules for the runtime's board builder, and
 # the test handheld's parts and pins. The keypad is a matrix of fake pins, the magstripe and the
 # printer are the drivers' own fakes behind their UARTs, the card readers' chips (the contact
-# reader's coprocessor, the PN532) the fakes of icc.py and nfc.py on one fake I2C bus, the RTC and
-# the Wi-Fi are the fakes of rtc.py and wifi.py. Shared by the device tests
-# (host_tests/vm/devicekit.py) and the simulator (tools/sim/terminal.py).
+# reader's coprocessor, the PN532) and the touch panel's FT6336U the fakes of icc.py, nfc.py and
+# touch.py on one fake I2C bus, the RTC and the Wi-Fi are the fakes of rtc.py and wifi.py. Shared by
+# the device tests (host_tests/vm/devicekit.py) and the simulator (tools/sim/terminal.py).
 from drivers.fakes.magstripe import FakeDecoderUart
 from drivers.fakes.printer import FakePrinter
 from drivers.fakes.rtc import FakeRtc
@@ -14,10 +14,12 @@ KEYS = ("1", "2", "3", "CANCEL", "F1",
         "UP", "0", "DOWN", "FEED", "F4")
 ROWS = (4, 5, 6, 7)
 COLS = (15, 16, 41, 42, 2)
+TOUCH_IRQ = 8
 
 
 class Board:
-    """A handheld with an ST7789, the 4x5 keys, a magstripe, the printer, Wi-Fi and the RTC."""
+    """A handheld with an ST7789 and its touch panel, the 4x5 keys, a magstripe, the printer, Wi-Fi
+    and the RTC."""
     NAME = "test_handheld"
     MCU = "esp32s3"
     FLASH_MB = 8
@@ -31,6 +33,9 @@ class Board:
                     "dots": 384, "bytes_per_s": 60000},
         "wifi": {"driver": "wifi.Wifi"},
         "rtc": {"driver": "rtc.Clock", "source": "ntp"},
+        "i2c": {"bus": 0, "sda": 38, "scl": 39, "freq": 400000},
+        "touch": {"driver": "touch.Ft6336", "i2c": "i2c", "addr": 0x38, "irq": TOUCH_IRQ, "width": 320,
+                  "height": 240},
     }
 
 
@@ -64,6 +69,8 @@ class _Pin:
 
     def value(self, level=None):
         matrix = self.machine.matrix
+        if level is None and self.n == TOUCH_IRQ:
+            return self.machine.touch().irq()
         if level is None:
             return matrix.sense(COLS.index(self.n)) if self.n in COLS else self.level
         self.level = level
@@ -89,21 +96,29 @@ class _Wdt:
 
 
 PN532_ADDR = 0x24
+TOUCH_ADDR = 0x38
 
 
 class FakeI2C:
     """machine.I2C with the card readers' chips on it, each answering at its own address: the chip
-    reader's coprocessor (icc, a FakeIccBus) and the PN532 (a FakePn532 at 0x24, made the first time
-    it is addressed or asked for: a board without the field loads none of its code). Any other
-    address is not acknowledged, as on a bus."""
+    reader's coprocessor (icc, a FakeIccBus), the PN532 (a FakePn532 at 0x24) and the touch panel's
+    FT6336U (a FakeFt6336 at 0x38, its axes the LCD's), the last two made the first time they are
+    addressed or asked for: a board without them loads none of their code. Any other address is not
+    acknowledged, as on a bus."""
 
     def __init__(self, icc):
         self.icc = icc
         self.pn532 = None
+        self.touch = None
 
     def device(self, addr):
         if addr == self.icc.addr:
             return self.icc
+        if addr == TOUCH_ADDR:
+            if self.touch is None:
+                from drivers.fakes.touch import FakeFt6336
+                self.touch = FakeFt6336(addr=addr)
+            return self.touch
         if addr != PN532_ADDR:
             raise OSError(19)  # ENODEV: nobody acknowledges the address
         if self.pn532 is None:
@@ -116,6 +131,12 @@ class FakeI2C:
 
     def readfrom_into(self, addr, buf):
         return self.device(addr).readfrom_into(addr, buf)
+
+    def readfrom_mem_into(self, addr, memaddr, buf):
+        return self.device(addr).readfrom_mem_into(addr, memaddr, buf)
+
+    def writeto_mem(self, addr, memaddr, buf):
+        return self.device(addr).writeto_mem(addr, memaddr, buf)
 
 
 class FakeMachine:
@@ -157,6 +178,11 @@ class FakeMachine:
     def pn532(self):
         """The PN532 on the I2C bus (a FakePn532, no card on its field until one is put there)."""
         return self.I2C().device(PN532_ADDR)
+
+    def touch(self):
+        """The touch panel's controller on the I2C bus (a FakeFt6336, untouched until a finger is
+        scripted on it)."""
+        return self.I2C().device(TOUCH_ADDR)
 
     def WDT(self, timeout=0):
         self.wdt = _Wdt(timeout)

@@ -192,12 +192,16 @@ def _length_bytes(size):
     raise TlvError("value of %d bytes: at most 0xFFFFFF" % size)
 
 
+def head(tag, size):
+    """The tag and length bytes of an object of tag whose value is size bytes."""
+    return tag_bytes(tag) + _length_bytes(size)
+
+
 def encode(tag, value):
     """Bytes of the object tag = value (bytes; a template's value is its objects encoded)."""
-    head = tag_bytes(tag)
     if not isinstance(value, (bytes, bytearray, memoryview)):
         raise TlvError("value of tag %X must be bytes" % tag)
-    head += _length_bytes(len(value))
+    head = tag_bytes(tag) + _length_bytes(len(value))
     out = bytearray(len(head) + len(value))
     out[:len(head)] = head
     out[len(head):] = value

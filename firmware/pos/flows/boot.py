@@ -17,6 +17,8 @@ def run(app, state):
             and doc["record"]["batch"] == last["batch"] and doc["record"]["trace"] == last["trace"]:
         # The answer was journaled before the power went: the request did complete.
         reversal.clear(app)
+    from pos.flows import ereceipts
+    ereceipts.boot_check(app, last, printed)
     if last is not None and last["st"] == "approved":
         missing = [c for c in range(app.settings["copies"]) if c not in printed]
         if missing:

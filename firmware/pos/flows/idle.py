@@ -39,6 +39,11 @@ def idle(app):
             return menu.REVERSAL_DUE
         if due is not None:
             wait = min(wait, due)
+        at = app.receipts_at
+        if at is not None:
+            if app.clock() >= at:
+                return menu.RECEIPTS_DUE
+            wait = min(wait, at - app.clock())
     lines = [app.settings["merchant_name"], clock.display(app.clock())]
     if app.battery is not None:
         lines.append(t("battery_low") if app.battery < menu.LOW_BATTERY else _charge(app))

@@ -293,6 +293,7 @@ def financial(app, values, record, title, done=None, lines=(), check=None, card_
         return fields
     for step in AFTER_JOURNAL:
         yield from step(app, record, done)
+    app.signature = None
     shown = [amount_line(record["amt"])] if "amt" in record else []
     if record.get("amt") != asked:
         shown += [t("partial_approved"), tf("collect_rest", format_fen(asked - record["amt"]))]
@@ -306,8 +307,20 @@ def _slips(app, record, title):
         yield from print_copies(app, record, title=title)
 
 
-# What follows every journaled approval, in order, before its result screen.
-AFTER_JOURNAL = (_slips,)
+def _sign(app, record, title):
+    from pos.flows import sign
+    yield from sign.after_journal(app, record, title)
+
+
+def _ereceipt(app, record, title):
+    from pos.flows import ereceipts
+    yield from ereceipts.after_journal(app, record, title)
+
+
+# What follows every journaled approval, in order, before its result screen: the cardholder's
+# signature on the screen (电签), then the e-receipt queued with it, before the slips print (a
+# power cut while printing loses no receipt).
+AFTER_JOURNAL = (_sign, _ereceipt, _slips)
 
 
 def send_pending(app):
@@ -332,6 +345,9 @@ def _send_reversal(app, doc):
     if fields is not None and fields.get(39) == "00":
         journal(app, record)
         reversal.clear(app)
+        from pos.flows import ereceipts
+        if record["k"] in ereceipts.KINDS:
+            yield from ereceipts.queue(app, ereceipts.transaction_receipt(app, record))
         return True
     doc["tries"] += 1
     app.reversal_at = app.clock() + reversal.RETRY_S       # the idle screen's next try counts from this one

@@ -153,13 +153,18 @@ def print_lines(app, lines, title, info):
 def print_copies(app, record, first=0, reprint=False, title=None):
     """Print copies first.. of the record's slip; each printed copy is journaled.
 
-    Paper out: wait for paper, then print the interrupted copy again.
-    Returns True when every copy printed.
+    Paper out: wait for paper, then print the interrupted copy again. Set to print no slip (the
+    e-receipt only), a reprint gives the cardholder's copy. Returns True when every copy printed.
     """
     copies = app.settings["copies"]
+    if copies == 0 and reprint:
+        first, copies = 1, 2
     title = title or t("approved")
     info = [t("amount") + ": RMB " + format_fen(record["amt"])]
     txn = slip_txn(record, issuer(app, record))
+    if app.touch_area is not None:
+        from pos.flows import sign
+        txn["signature"] = sign.load(app, record)
     for copy in range(first, copies):
         if copy > first or (copy > 0 and not reprint):
             yield Show(Screen(title, info + [t("tear_off")], t("press_any_key")), 10)

@@ -11,7 +11,7 @@ from pos.money import format_fen
 from pos.screen import Screen
 
 _CHOICES = {
-    "set_copies": ("copies", (1, 2, 3), ("1", "2", "3")),
+    "set_copies": ("copies", (0, 1, 2, 3), ("copies_none", "copies_merchant", "2", "3")),
     "set_density": ("density", (1, 2, 3), ("density_light", "density_normal", "density_dark")),
     "set_lang": ("lang", ("zh", "en"), ("lang_zh", "lang_en")),
     "set_keytone": ("key_tone", (1, 0), ("on", "off")),

@@ -18,7 +18,7 @@ from pos import cup, clock, ledger, message, store
 from pos.flows import online
 from pos.flows.common import confirm, notice
 from pos.flows.printing import TYPE_NAMES, print_lines, terminal_info, total_rows
-from pos.i18n import t
+from pos.i18n import t, tf
 from pos.menu import DONE
 
 DOC = "settle"
@@ -50,7 +50,7 @@ def run(app, state):
                 yield from online.hang_up()
                 linked = False
             if step == "roll":
-                ok = _roll(app, doc)
+                ok = yield from _roll(app, doc)
             else:
                 ok = yield from _print(app, doc)
                 doc = None
@@ -175,7 +175,11 @@ def _upload_end(app, title, doc):
 
 
 def _roll(app, doc):
-    """The settled batch's journal kept aside, the next batch number: both safe to repeat."""
+    """The settlement's e-receipt queued, the settled batch's journal kept aside, the next batch
+    number: all safe to repeat (the host keeps one settlement receipt a batch)."""
+    from pos.flows import ereceipts, sign
+    yield from ereceipts.queue(app, ereceipts.settlement_receipt(app, doc, _kinds(doc)))
+    sign.drop_all(app)
     store.save(app.dir, "last_settle", doc)
     app.journal.roll(doc["batch"])
     app.counters.set_batch(doc["batch"] % store.MAX_NO + 1)
@@ -184,22 +188,31 @@ def _roll(app, doc):
 
 
 def _print(app, doc):
+    from pos.flows import ereceipts
+    waiting = doc["waiting"] = ereceipts.outbox(app).count()
     yield from print_slip(app, doc, False)
     store.remove(app.dir, DOC)
-    yield from notice(app, t("settle"), [t("settle_ok"), t("balanced") if doc["balanced"] else t("unbalanced")],
-                      10)
+    lines = [t("settle_ok"), t("balanced") if doc["balanced"] else t("unbalanced")]
+    if waiting:
+        lines.append(tf("ereceipts_waiting", waiting))     # they go on from the idle screen
+    yield from notice(app, t("settle"), lines, 10)
     return True
 
 
-def print_slip(app, doc, reprint):
-    from pos import receipt
-    info = [t("batch_no") + ": %06d" % doc["batch"]]
+def _kinds(doc):
+    """(type name, count, fen) of each type the settled batch has."""
     kinds = []
     for k in ledger.KINDS:
         entry = doc["kinds"].get(k)
         if entry:
             kinds.append((TYPE_NAMES[k], entry[0], entry[1]))
-    lines = receipt.settlement_lines(terminal_info(app), doc, kinds, reprint)
+    return kinds
+
+
+def print_slip(app, doc, reprint):
+    from pos import receipt
+    info = [t("batch_no") + ": %06d" % doc["batch"]]
+    lines = receipt.settlement_lines(terminal_info(app), doc, _kinds(doc), reprint)
     return (yield from print_lines(app, lines, t("settle"), info))
 
 

@@ -1,0 +1,183 @@
+"""电子签购单: each approved, voided, refunded, reversed or settled transaction's electronic receipt,
+queued on flash (pos/outbox.py) and sent to the host from the idle screen.
+
+- `queue` is one of the money path's after-journal steps (before the slips: a power cut while
+  printing loses no receipt), and follows an accepted reversal and a settlement. A full queue
+  warns the merchant (电子签购单存储已满) and the transaction goes on.
+- The idle screen starts `run` (state receipts_auto) when receipts wait and their time has come
+  (receipt_sync_s after the first was queued, the setting's sync interval, or after a backoff):
+  on one connection, a pending reversal first (online.send_pending), then the receipts oldest
+  first, each in as many 0820 (60.3 800) parts as it needs, at most PER_VISIT receipts a visit.
+  A receipt is acknowledged once the host answered 00 to its last part; the queue then forgets
+  it. No link, or no answer: the next try waits BACKOFF_FIRST seconds, doubling up to
+  BACKOFF_MAX. A receipt the host refuses (an answer other than 00) stays queued and is tried
+  again at the next visit; the ones after it still go.
+- `boot_check` (power on): the last approved transaction's receipt is queued again if the power
+  went between its journal record and its queueing (no slip printed, not in the queue); the host
+  keeps one receipt per terminal, batch, voucher and type, so a second copy changes nothing.
+"""
+from pos import ereceipt
+from pos.engine import Connect
+from pos.i18n import t, tf
+from pos.menu import DONE
+from pos.results import OK
+from pos.screen import Screen
+
+PER_VISIT = 8
+BACKOFF_FIRST = 30
+BACKOFF_MAX = 600
+SETTLE = "settle"
+REVERSAL = "reversal"
+
+
+def outbox(app):
+    from pos.outbox import Outbox
+    return Outbox(app.dir, app.settings["outbox_max_bytes"])
+
+
+def _values(app, record, kind):
+    values = {0xDF02: kind, 0xDF03: record["st"], 0xDF04: str(record.get("amt", 0)),
+              0xDF05: "%06d" % record["batch"], 0xDF06: "%06d" % record["trace"],
+              0xDF07: record["date"] + record["time"], 0xDF08: record.get("pan", ""),
+              0xDF09: record.get("ref", ""), 0xDF0A: record.get("auth", ""), 0xDF0B: record.get("op") or "",
+              0xDF10: app.terminal_id, 0xDF11: app.merchant_id}
+    if kind == "void":
+        values[0xDF0F] = "%06d%06d" % (record["ob"], record["ot"])     # the sale it voids
+    return values
+
+
+def transaction_receipt(app, record, signature=None):
+    """The receipt of a journaled transaction: the slip's fields, and the signature if there is one."""
+    from pos import receipt
+    from pos.flows.printing import issuer, slip_txn, terminal_info
+    kind = REVERSAL if record["st"] == "reversed" else record["k"]
+    txn = slip_txn(record, issuer(app, record))
+    if kind == REVERSAL:
+        txn["type_name"] = "冲正 REVERSAL " + txn["type_name"]
+    info = terminal_info(app, record)
+    return ereceipt.Receipt(_values(app, record, kind), lambda: receipt.fields(txn, info), signature)
+
+
+def settlement_receipt(app, doc, kinds):
+    """The receipt of a settled batch: its totals by type, debit, credit and whether it balanced."""
+    from pos.money import format_fen
+    debit, debit_n, credit, credit_n = doc["sums"]
+    record = {"st": "settled", "amt": debit - credit if debit >= credit else credit - debit,
+              "batch": doc["batch"], "trace": doc.get("trace", 0), "date": doc["date"], "time": doc["time"],
+              "op": doc.get("op")}
+    slip = [("商户名称 MERCHANT NAME:", app.settings["merchant_name"]),
+            ("商户编号 MERCHANT NO.:", app.merchant_id), ("终端编号 TERMINAL NO.:", app.terminal_id),
+            ("操作员号 OPERATOR NO.:", doc.get("op") or ""), ("批次号 BATCH NO.:", "%06d" % doc["batch"])]
+    for name, count, fen in kinds:
+        slip.append((name, "%d / %s" % (count, format_fen(fen))))
+    slip += [("借记 DEBIT", "%d / %s" % (debit_n, format_fen(debit))),
+             ("贷记 CREDIT", "%d / %s" % (credit_n, format_fen(credit))),
+             ("净额 NET", format_fen(debit - credit)),
+             ("对账 BALANCE", "对账平 BALANCED" if doc["balanced"] else "对账不平 NOT BALANCED")]
+    return ereceipt.Receipt(_values(app, record, SETTLE), lambda: slip)
+
+
+def queue(app, data):
+    """Queue a receipt's bytes; a full queue is told to the merchant (the transaction stands)."""
+    from pos.outbox import OutboxFull
+    box = outbox(app)
+    try:
+        box.put(data)
+    except OutboxFull:
+        from pos.flows.common import notice
+        yield from notice(app, t("ereceipt"), [t("outbox_full"), tf("outbox_waiting", box.count())], 10)
+        return False
+    if app.receipts_at is None:
+        app.receipts_at = app.clock() + app.settings["receipt_sync_s"]
+    return True
+
+
+def after_journal(app, record, _title):
+    """The money path's step: the approved transaction's receipt, with the signature taken for it."""
+    return (yield from queue(app, transaction_receipt(app, record, app.signature)))
+
+
+def _retry_later(app):
+    app.receipts_backoff = min(BACKOFF_MAX, max(BACKOFF_FIRST, app.receipts_backoff * 2))
+    app.receipts_at = app.clock() + app.receipts_backoff
+
+
+def run(app, _state):
+    from pos.flows import online
+    if not outbox(app).count():
+        app.receipts_at = None
+        return DONE
+    if not app.signed_in:
+        _retry_later(app)       # the receipts go with the next sign-in's keys
+        return DONE
+    title = t("ereceipt")
+    if (yield Connect(Screen(title, [t("connecting")]))) != OK:
+        _retry_later(app)
+        return DONE
+    sent = refused = 0
+    if (yield from online.send_pending(app)):       # a reversal sent here queues a receipt too
+        box = outbox(app)
+        waiting = box.waiting()
+        for at in waiting[:PER_VISIT]:
+            result = yield from _send(app, box, at, len(waiting) - sent, title)
+            if result is None:
+                break
+            if result:
+                box.ack(at)
+                sent += 1
+            else:
+                refused += 1
+    yield from online.hang_up()
+    if sent == 0:
+        _retry_later(app)
+    else:
+        app.receipts_backoff = 0
+        app.receipts_at = app.clock() if outbox(app).count() > refused else None
+    return DONE
+
+
+def _send(app, box, at, waiting, title):
+    """The receipt at `at` in its parts: True when the host has it, False when it refused it, None
+    when the link failed (no answer, a broken link or a garbled answer)."""
+    from pos import message
+    from pos.emv.tlv import find
+    from pos.flows import online
+    data = box.get(at)
+    batch, trace, when = find(data, 0xDF05), find(data, 0xDF06), find(data, 0xDF07)
+    f61 = message.field61(int(batch), int(trace), when[4:8].decode())
+    for i in range(ereceipt.part_count(data)):
+        fields, _why = yield from online.request(app, "ereceipt", {61: f61, 62: ereceipt.part(data, i, waiting)},
+                                                 title)
+        if fields is None:
+            return None
+        if fields.get(39) != "00":
+            return False
+    return True
+
+
+def boot_check(app, last, printed):
+    """Power on: the last approved transaction's receipt queued if the power went before it was (no
+    slip printed, not in the queue); the idle screen sends what waits."""
+    box = outbox(app)
+    if last is not None and last.get("st") == "approved" and not printed and last["k"] in KINDS \
+            and not _queued(box, last):
+        try:
+            box.put(transaction_receipt(app, last))
+        except Exception:
+            pass                # a full queue: the merchant hears of it with the next transaction
+    if box.count():
+        app.receipts_at = app.clock()
+
+
+def _queued(box, record):
+    from pos.emv.tlv import find
+    key = ("%06d" % record["batch"]).encode(), ("%06d" % record["trace"]).encode()
+    for at in box.waiting():
+        data = box.get(at)
+        if data is not None and (find(data, 0xDF05), find(data, 0xDF06)) == key:
+            return True
+    return False
+
+
+# The journal's kinds whose approval has a receipt (余额查询 has none).
+KINDS = ("sale", "void", "refund", "preauth", "preauth_void", "preauth_complete", "bill_payment", "repayment")
