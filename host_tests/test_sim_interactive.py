@@ -366,3 +366,39 @@ def test_fresh_removes_only_what_the_simulator_made(tmp_path):
     with pytest.raises(interactive.NotSimulatorFiles):
         _own_session(tmp_path, fresh=True)
     assert (tmp_path / "flash" / "notes.txt").read_text() == "mine"
+
+
+def test_a_sale_signed_with_s_shows_in_the_back_office_make_sim_serves(tmp_path):
+    """`make sim` serves the back-office beside its acquirer, with the test merchant's user; `s` signs."""
+    import http.cookiejar
+    import urllib.request
+    sess = _own_session(tmp_path)
+    try:
+        port = sess.acquirer.web_port
+        assert "back-office http://127.0.0.1:%d (shop / shop1234)" % port in sess.status
+        ui, win = _log_in(sess)
+        _press(ui, win, 10, "1", "150000", 10)
+        _wait(ui, win, "插卡或刷卡")
+        _press(ui, win, "c", "1")
+        _wait(ui, win, "请输入密码")
+        _press(ui, win, "123456", 10)
+        _wait(ui, win, "请持卡人签名")
+        _press(ui, win, "s")
+        assert "signed on the screen" in sess.status
+        sess.term.settle()
+        _press(ui, win, 10)
+        _wait(ui, win, "请撕下商户存根")
+        sess.term.app.receipts_at = sess.term.app.clock()      # the sync interval, not waited for here
+        _press(ui, win, 10)
+        _wait(ui, win, "授权码")
+        _press(ui, win, 10)
+        _wait(ui, win, "欢迎使用")
+        sess.term.run_for(3)
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        opener.open(urllib.request.Request("http://127.0.0.1:%d/api/login" % port,
+                                           json.dumps({"user": "shop", "password": "shop1234"}).encode(),
+                                           {"Content-Type": "application/json"}), timeout=10).read()
+        listed = json.loads(opener.open("http://127.0.0.1:%d/api/receipts" % port, timeout=10).read())
+        assert [(r["amount"], r["signed"]) for r in listed["receipts"]] == [("1500.00", True)]
+    finally:
+        sess.close()

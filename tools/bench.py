@@ -10,7 +10,7 @@ import sys
 import tempfile
 import timeit
 
-from tools import devicerun, upy32
+from tools import bench_backoffice, bench_receipts, bench_signature, bench_store, devicerun, upy32
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -259,12 +259,18 @@ def main():
             name = flow + "_sampled_live_heap_bytes"
             print("%s_64bit: %s" % (name, figures(out)[name]))
         print("chip_peak_working_heap_bytes: %d" % working_heap(tree, "chip", vm32))
+        # The e-receipt queue's sender at the idle screen: three signed receipts read and sent in parts.
+        print("sync_queue_peak_heap_bytes: %d" % working_heap(tree, "ereceipts", vm32))
     finally:
         shutil.rmtree(tree, ignore_errors=True)
     chip_figures(vm32)
     device_figures(vm32)
     board_figures(vm32)
+    bench_signature.main(vm32)
     print("codec_time_ratio_vs_pyiso8583: %.2f" % codec_ratio())
+    bench_backoffice.main()
+    bench_store.main()
+    bench_receipts.main()
     return 0
 
 

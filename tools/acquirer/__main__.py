@@ -2,6 +2,7 @@
 
   python -m tools.acquirer serve --port N --db PATH [--host 127.0.0.1] [--log-hex] [--clock ISO]
                                  [--tls-cert C --tls-key K] [--testdata JSON] [--script-card NAME ...]
+                                 [--web-port N [--web-host 127.0.0.1]]
   python -m tools.acquirer transactions --db PATH
   python -m tools.acquirer backups --db PATH
   python -m tools.acquirer cards --db PATH
@@ -12,8 +13,11 @@
   python -m tools.acquirer unlock --db PATH --pan PAN
   python -m tools.acquirer script --db PATH --card NAME [--clear]
   python -m tools.acquirer add-terminal --db PATH --terminal TID --merchant MID --tmk HEX
+  python -m tools.acquirer add-user --db PATH --merchant MID|--staff --user NAME --password-file FILE
   python -m tools.acquirer publish-update --db PATH --board NAME --dir SLOT_DIR --version V --key PEM
                                           [--terminal TID ...]
+
+PATH is a SQLite file; a postgresql://USER[:PASSWORD]@HOST:PORT/DATABASE URL uses PostgreSQL instead.
 """
 
 import argparse
@@ -28,6 +32,7 @@ import time
 
 from . import handlers, network, server, store, updates
 
+DB_HELP = "the store: a SQLite file's PATH, or a URL (postgresql://user@host:port/database)"
 DEFAULT_TESTDATA = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "testdata", "testdata.json")
 
@@ -62,25 +67,34 @@ def _serve(args):
         ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ssl_context.load_cert_chain(args.tls_cert, args.tls_key)
 
-    def ready(port):
-        print("PORT %d" % port, flush=True)
-
     clock = handlers.china_time
     if args.clock:
         clock = _clock_from(args.clock)
+    web_server = None
+    if args.web_port is not None:
+        from . import web
+        web_server, web_port = web.start(web.create_app(args.db, clock), args.web_host, args.web_port)
+
+    def ready(port):
+        print("PORT %d" % port, flush=True)
+        if web_server is not None:
+            print("WEB %d" % web_port, flush=True)
+
     try:
         asyncio.run(server.serve(handlers.Host(db, clock), args.host, args.port,
                                  ssl_context=ssl_context, log_hex=args.log_hex,
                                  on_ready=ready))
     finally:
+        if web_server is not None:
+            web_server.close()
         db.close()
     return 0
 
 
-def _existing(path):
-    if not os.path.exists(path):
-        sys.exit("no database at %s" % path)
-    return store.Store(path)
+def _existing(path_or_url):
+    if "://" not in path_or_url and not os.path.exists(path_or_url):
+        sys.exit("no database at %s" % path_or_url)
+    return store.Store(path_or_url)
 
 
 def _transactions(args):
@@ -147,6 +161,28 @@ def _add_terminal(args):
     return 0
 
 
+def _add_user(args):
+    from . import accounts
+    if not accounts.valid_username(args.user):
+        sys.exit("a user name is 1 to 64 letters, digits or _ . @ -")
+    try:
+        with open(args.password_file, encoding="utf-8") as f:
+            password = f.readline().rstrip("\r\n")
+    except OSError as e:
+        sys.exit("cannot read the password file: %s" % e)
+    db = store.Store(args.db)
+    try:
+        with db.engine.begin() as conn:
+            accounts.add_user(conn, args.user, password, None if args.staff else args.merchant,
+                              handlers.china_time())
+    except accounts.AccountError as e:
+        sys.exit("cannot add the user: %s" % e)
+    finally:
+        db.close()
+    print("%s: %s" % (args.user, "acquirer staff" if args.staff else "merchant " + args.merchant))
+    return 0
+
+
 def _publish_update(args):
     db = store.Store(args.db)          # a new database is made (and seeded by its first serve)
     if not os.path.isdir(args.dir):
@@ -170,7 +206,7 @@ def main(argv=None):
 
     p = commands.add_parser("serve", help="run the host")
     p.add_argument("--port", type=int, required=True, help="0 picks a free port")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--log-hex", action="store_true", help="log raw messages to stderr")
     p.add_argument("--tls-cert")
@@ -183,62 +219,74 @@ def main(argv=None):
     p.add_argument("--script-card", action="append", default=[], metavar="NAME",
                    help="the test card NAME gets an issuer script (72) with its online chip "
                    "answers until a script result says it ran (repeatable)")
+    p.add_argument("--web-port", type=int, help="also serve the merchant back-office on this port "
+                   "(0 picks a free one; `WEB n` follows `PORT n` on stdout)")
+    p.add_argument("--web-host", default="127.0.0.1", help="the back-office's bind address")
     p.set_defaults(run=_serve)
 
     p = commands.add_parser("transactions", help="print stored transactions as JSON")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
     p.set_defaults(run=_transactions)
 
     p = commands.add_parser("cards", help="print card balances and PIN counts as JSON")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
     p.set_defaults(run=_cards)
 
     p = commands.add_parser("backups", help="print the terminals' backups (size, SHA-256, when) as JSON")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
     p.set_defaults(run=_backups)
     p = commands.add_parser("bills", help="print bill accounts, amounts due and paid state as JSON")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
     p.set_defaults(run=_bills)
 
     p = commands.add_parser("settlements", help="print settled and settling batches as JSON")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
     p.set_defaults(run=_settlements)
 
     p = commands.add_parser("set-params", help="change a terminal's parameters and have it "
                             "download them")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
     p.add_argument("--terminal", required=True)
     p.add_argument("--name", help="merchant name (MN), default the terminal's merchant name")
     p.add_argument("--max-fen", type=int, help="largest amount of one transaction (MX), fen")
     p.set_defaults(run=_set_params)
 
     p = commands.add_parser("resign", help="ask a terminal to sign in again")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
     p.add_argument("--terminal", required=True)
     p.set_defaults(run=_resign)
 
     p = commands.add_parser("unlock", help="clear a card's wrong-PIN count")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
     p.add_argument("--pan", required=True)
     p.set_defaults(run=_unlock)
 
     p = commands.add_parser("script", help="send a card an issuer script with its online chip "
                             "answers until a script result says it ran")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
     p.add_argument("--card", required=True, metavar="NAME", help="the card's name in the test data")
     p.add_argument("--clear", action="store_true", help="send it none")
     p.set_defaults(run=_script)
 
     p = commands.add_parser("add-terminal", help="register another terminal")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
     p.add_argument("--terminal", required=True)
     p.add_argument("--merchant", required=True)
     p.add_argument("--name", default="")
     p.add_argument("--tmk", required=True)
     p.set_defaults(run=_add_terminal)
 
+    p = commands.add_parser("add-user", help="add a back-office user: a merchant's, or acquirer staff")
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--merchant", metavar="MID", help="the merchant whose receipts the user sees")
+    who.add_argument("--staff", action="store_true", help="acquirer staff: every merchant, the terminals page")
+    p.add_argument("--user", required=True)
+    p.add_argument("--password-file", required=True, help="a file holding the password (first line)")
+    p.set_defaults(run=_add_user)
+
     p = commands.add_parser("publish-update", help="sign and publish an application image for a board")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
     p.add_argument("--board", required=True, help="board name, as in the slot's board.py")
     p.add_argument("--dir", required=True, help="the slot tree, e.g. build/<board>/slot_a")
     p.add_argument("--version", required=True, help="as in the slot's VERSION, e.g. 1.2.0")

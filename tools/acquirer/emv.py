@@ -70,14 +70,15 @@ class IccError(WireError):
 
 # -- BER-TLV -----------------------------------------------------------------
 
-def decode(data):
-    """Field 55 -> {tag hex: value bytes}, top level only (a template's value stays raw).
+def decode(data, max_bytes=MAX_BYTES, what="field 55"):
+    """Field 55 (or other BER-TLV data of at most max_bytes) -> {tag hex: value bytes}, top level
+    only (a template's value stays raw).
 
     Strict: no padding bytes, tags of at most 3 bytes, lengths in 1 to 3 bytes, no value
     past the end, no tag twice."""
     data = bytes(data)
-    if len(data) > MAX_BYTES:
-        raise IccError("field 55 of %d bytes is over %d" % (len(data), MAX_BYTES))
+    if len(data) > max_bytes:
+        raise IccError("%s of %d bytes is over %d" % (what, len(data), max_bytes))
     tags = {}
     pos = 0
     while pos < len(data):

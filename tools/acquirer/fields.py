@@ -15,15 +15,15 @@ import collections
 
 from .spec import WireError
 
-TLV_MAX = 512
+TLV_MAX = 999
 _TAG_LEN = 2
 _LENGTH_LEN = 3
 _AMOUNT_LEN = 12
 _DIGITS = frozenset("0123456789")
 # Tags of section 8; any other tag is skipped.
 KNOWN_TAGS = frozenset(("BC", "AC", "NM", "UN", "DU", "PD", "MD", "CN", "BK", "MN", "MX",
-                        "OP", "BD", "VR", "OF", "SZ", "CK", "DA"))
-BINARY_TAGS = frozenset(("DA",))    # raw bytes (a backup's pieces), returned as bytes
+                        "OP", "BD", "VR", "OF", "SZ", "CK", "DA", "PN", "PC", "TY", "QN", "RD"))
+BINARY_TAGS = frozenset(("DA", "RD"))    # raw bytes (a backup's pieces, an e-receipt's), returned as bytes
 AMOUNT_TAGS = frozenset(("DU", "MX"))
 
 FIELD61_LEN = 16

@@ -19,7 +19,8 @@ outside the table 40.
 
 import datetime
 
-from . import backups, bills, crypto, icparams, network, payments, reversal, scripts, settlement, spec, updates
+from . import (backups, bills, crypto, ereceipts, icparams, network, payments, reversal, scripts, settlement, spec,
+               store, updates)
 from .context import FORMAT_ERROR, FUNCTION_NOT_SUPPORTED, Context, Reply, idempotency_key
 
 HANDLERS = {
@@ -48,6 +49,7 @@ HANDLERS = {
     "tc_upload": settlement.tc_upload,
     "reversal": reversal.reversal,
     "script_result": scripts.script_result,
+    "ereceipt": ereceipts.ereceipt,
 }
 
 
@@ -98,12 +100,21 @@ class Host:
         if handler is None and not _is_request(mti):
             raise spec.WireError("MTI %s is not a request" % mti)
         now = self.clock()
+        try:
+            return self._answer(payload, peer, tpdu, body, request, handler, now)
+        except store.Conflict:
+            # Another process handled the same request at the same moment and committed first;
+            # all of ours was rolled back, and now its stored exchange answers.
+            return self._answer(payload, peer, tpdu, body, request, handler, now)
+
+    def _answer(self, payload, peer, tpdu, body, request, handler, now):
         when = now.isoformat(timespec="seconds")
         with self.store.transaction():
             self.store.log_message("in", peer, payload, when)
             key = idempotency_key(request)
             answer = self._replay(key, payload)
             if answer is None:
+                self.store.seen(request.get(41), now)     # not on a replay: that changes nothing
                 context = Context(self.store, request, body, key, now)
                 reply = (handler or _unsupported)(context)
                 answer = spec.join_message(
@@ -111,7 +122,7 @@ class Host:
                     spec.header_with_requirement(self._requirement(reply, request)),
                     _seal(reply.fields, reply.mak))
                 if key is not None:
-                    self.store.add_exchange(key, self._owns_key(key, reply), payload,
+                    self.store.add_exchange(key, self._owns_key(key, reply, payload), payload,
                                             answer, when)
             self.store.log_message("out", peer, answer, when)
         return answer
@@ -119,15 +130,16 @@ class Host:
     def _replay(self, key, payload):
         if key is None:
             return None
-        request_hex = payload.hex().upper()
-        for exchange in self.store.exchanges(key):
-            if exchange["request_hex"] == request_hex:
-                return bytes.fromhex(exchange["answer_hex"])
-        return None
+        return _stored_answer(self.store.exchanges(key), payload)
 
-    def _owns_key(self, key, reply):
-        """The first authentic request with a key owns it; later ones only log."""
-        return reply.authentic and not any(e["authentic"] for e in self.store.exchanges(key))
+    def _owns_key(self, key, reply, payload):
+        """The first authentic request with a key owns it; later ones only log. On PostgreSQL
+        another process may have committed this very request since `_replay` looked: its answer
+        is the one, so ours rolls back (and should it commit later, exchanges_owner stops ours)."""
+        exchanges = self.store.exchanges(key)
+        if _stored_answer(exchanges, payload) is not None:
+            raise store.Conflict("the same request was answered meanwhile")
+        return reply.authentic and not any(e["authentic"] for e in exchanges)
 
     def _requirement(self, reply, request):
         """Sign in again (3) comes before downloading parameters (1), that before the IC parameters
@@ -146,6 +158,14 @@ class Host:
                 and updates.due(self.store, terminal["terminal_id"])):
             return spec.REQUIREMENT_DOWNLOAD_APP
         return spec.REQUIREMENT_NONE
+
+
+def _stored_answer(exchanges, payload):
+    request_hex = payload.hex().upper()
+    for exchange in exchanges:
+        if exchange["request_hex"] == request_hex:
+            return bytes.fromhex(exchange["answer_hex"])
+    return None
 
 
 def _is_request(mti):

@@ -105,7 +105,7 @@ SPEC = {
     "55": _var_b(2, 255, "ICC Data"),
     "60": _var_n(2, 17, "Reserved: type, batch, network code, 60.4, 60.5"),
     "61": _var_n(2, 29, "Original Message Data"),
-    "62": _var_b(2, 512, "Reserved Private: sign-in keys, or TLV data"),
+    "62": _var_b(2, 999, "Reserved Private: sign-in keys, or TLV data"),
     "63": _var_text(2, 163, "Reserved Private: card organisation + issuer"),
     "64": _fixed_b(8, "MAC"),
 }
@@ -245,9 +245,11 @@ Transaction = collections.namedtuple(
 FINANCIAL = "000"
 SCRIPT_RESULT = "951"      # 脚本处理结果通知: the card's results of the issuer's scripts
 TC_UPLOAD = "203"          # IC卡TC上送: a chip transaction's TC, at settlement
+ERECEIPT = "800"           # 电子签购单上送: a transaction's electronic receipt, in parts
 TRANSACTIONS = {
     "signin": Transaction("0800", "00", "003", None, False, ()),
     "signoff": Transaction("0820", "00", "002", None, False, ()),
+    "ereceipt": Transaction("0820", "00", ERECEIPT, None, False, (61, 62)),
     "params": Transaction("0800", "00", "360", None, False, ()),
     "capk_download": Transaction("0800", "00", "370", None, False, ()),
     "aid_download": Transaction("0800", "00", "380", None, False, ()),

@@ -19,21 +19,30 @@ class AcquirerStartError(RuntimeError):
     pass
 
 
-def start_acquirer(db_path, port=0, extra_args=(), log_path=None):
-    """Run `python -m tools.acquirer serve` on loopback; -> (process, port).
+def start_acquirer(db_path, port=0, extra_args=(), log_path=None, web=False):
+    """Run `python -m tools.acquirer serve` on loopback; -> (process, port). web: the back-office
+    too, on a free port: process.web_port.
 
     stderr (the host's log) goes to log_path, default db_path + ".log"."""
     log_path = log_path or str(db_path) + ".log"
     command = [sys.executable, "-m", "tools.acquirer", "serve", "--host", "127.0.0.1",
-               "--port", str(port), "--db", str(db_path)] + list(extra_args)
+               "--port", str(port), "--db", str(db_path)] + list(extra_args) + (["--web-port", "0"] if web else [])
     with open(log_path, "ab") as log:
+        # Unbuffered: select() sees the WEB line even when it came in one read with PORT.
         process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=log)
+                                   stdout=subprocess.PIPE, stderr=log, bufsize=0)
     ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
     line = process.stdout.readline().decode("ascii", "replace").strip() if ready else ""
     if not line.startswith("PORT "):
         stop(process)
         raise AcquirerStartError("acquirer did not start (%r); see %s" % (line, log_path))
+    if web:
+        ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
+        web_line = process.stdout.readline().decode("ascii", "replace").strip() if ready else ""
+        if not web_line.startswith("WEB "):
+            stop(process)
+            raise AcquirerStartError("the back-office did not start (%r); see %s" % (web_line, log_path))
+        process.web_port = int(web_line.split()[1])
     return process, int(line.split()[1])
 
 
