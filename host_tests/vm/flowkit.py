@@ -92,7 +92,7 @@ class Host:
         elif kind == "repay_inquiry":
             out[62] = tlv.encode((("BK", "广发银行"), ("DU", "000000345678")))
         elif kind == "params":
-            out[62] = tlv.encode((("MN", "新商户名"), ("MX", "000000500000")))
+            out[62] = tlv.encode((("MN", "新商户名"), ("MX", "000000500000"), ("NS", "000000030000")))
         elif kind in ("capk_download", "aid_download"):
             got = self.ic_item(kind, req.get(62))
             if got:

@@ -165,6 +165,7 @@ def test_parameters_download_from_the_menu_and_when_the_host_asks():
     _admin(term, "参数下载")
     assert "参数下载成功" in term.screen and "新商户名" in term.screen
     assert term.app.settings["merchant_name"] == "新商户名" and term.app.settings["max_amount_fen"] == 500000
+    assert term.app.settings["nosign_limit_fen"] == 30000
     req = term.last_request("params")
     assert req[0] == "0800" and req[60][8:11] == "360" and 64 in req
     term.close()

@@ -9,7 +9,7 @@
   python -m tools.acquirer bills --db PATH
   python -m tools.acquirer settlements --db PATH
   python -m tools.acquirer resign --db PATH --terminal TID
-  python -m tools.acquirer set-params --db PATH --terminal TID [--name NAME] [--max-fen N]
+  python -m tools.acquirer set-params --db PATH --terminal TID [--name NAME] [--max-fen N] [--nosign-fen N]
   python -m tools.acquirer unlock --db PATH --pan PAN
   python -m tools.acquirer script --db PATH --card NAME [--clear]
   python -m tools.acquirer add-terminal --db PATH --terminal TID --merchant MID --tmk HEX
@@ -127,7 +127,9 @@ def _set_params(args):
         sys.exit("the merchant name is at most %d bytes of UTF-8" % network.MERCHANT_NAME_MAX)
     if args.max_fen is not None and not 0 < args.max_fen < 10 ** 12:
         sys.exit("the largest amount is 1 to 999999999999 fen")
-    if not _existing(args.db).set_params(args.terminal, args.name, args.max_fen):
+    if args.nosign_fen is not None and not 0 <= args.nosign_fen < 10 ** 12:
+        sys.exit("the 免签 limit is 0 to 999999999999 fen")
+    if not _existing(args.db).set_params(args.terminal, args.name, args.max_fen, args.nosign_fen):
         sys.exit("no terminal %s" % args.terminal)
     return 0
 
@@ -249,6 +251,7 @@ def main(argv=None):
     p.add_argument("--terminal", required=True)
     p.add_argument("--name", help="merchant name (MN), default the terminal's merchant name")
     p.add_argument("--max-fen", type=int, help="largest amount of one transaction (MX), fen")
+    p.add_argument("--nosign-fen", type=int, help="免签 limit (NS), fen: above it the cardholder signs")
     p.set_defaults(run=_set_params)
 
     p = commands.add_parser("resign", help="ask a terminal to sign in again")

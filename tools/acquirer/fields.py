@@ -22,9 +22,9 @@ _AMOUNT_LEN = 12
 _DIGITS = frozenset("0123456789")
 # Tags of section 8; any other tag is skipped.
 KNOWN_TAGS = frozenset(("BC", "AC", "NM", "UN", "DU", "PD", "MD", "CN", "BK", "MN", "MX",
-                        "OP", "BD", "VR", "OF", "SZ", "CK", "DA", "PN", "PC", "TY", "QN", "RD"))
+                        "OP", "BD", "VR", "OF", "SZ", "CK", "DA", "PN", "PC", "TY", "QN", "RD", "NS"))
 BINARY_TAGS = frozenset(("DA", "RD"))    # raw bytes (a backup's pieces, an e-receipt's), returned as bytes
-AMOUNT_TAGS = frozenset(("DU", "MX"))
+AMOUNT_TAGS = frozenset(("DU", "MX", "NS"))
 
 FIELD61_LEN = 16
 SETTLEMENT_LEN = 62

@@ -59,7 +59,8 @@ def params(context):
         name = terminal["merchant_name"]
     answer[62] = fields.encode_tlv((
         ("MN", fields.utf8_prefix(name, MERCHANT_NAME_MAX)),
-        ("MX", fields.amount_text(terminal["params_max_fen"]))))
+        ("MX", fields.amount_text(terminal["params_max_fen"])),
+        ("NS", fields.amount_text(terminal["params_nosign_fen"]))))
     answer[39] = APPROVED
     context.store.params_sent(terminal["terminal_id"], context.when)
     return Reply(answer, mak=mak, authentic=True)

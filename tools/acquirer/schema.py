@@ -9,6 +9,7 @@ from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, DateTime, 
                         UniqueConstraint, false, text)
 
 DEFAULT_MAX_FEN = 9999999
+DEFAULT_NOSIGN_FEN = 100000   # 免签: 1000.00
 
 # Amounts reach 10^12 fen: 64 bits on PostgreSQL; on SQLite INTEGER is 64-bit already, and an
 # INTEGER PRIMARY KEY (not BIGINT) is what makes the column the rowid that numbers new rows.
@@ -43,7 +44,8 @@ terminals = Table(
     Column("params_sent_at", Text),
     Column("ic_version", Text),
     Column("last_seen", DateTime),
-    Column("receipts_pending", Integer))
+    Column("receipts_pending", Integer),
+    Column("params_nosign_fen", Int, nullable=False, server_default=text(str(DEFAULT_NOSIGN_FEN))))
 
 cards = Table(
     "cards", metadata,

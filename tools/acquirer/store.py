@@ -256,12 +256,14 @@ class Store:
         return self._write("UPDATE terminals SET resign = 1 WHERE terminal_id = :tid",
                            tid=terminal_id) == 1
 
-    def set_params(self, terminal_id, merchant_name=None, max_fen=None):
+    def set_params(self, terminal_id, merchant_name=None, max_fen=None, nosign_fen=None):
         """Change the terminal's parameters and flag it to download them."""
         return self._write(
             "UPDATE terminals SET params_name = COALESCE(:name, params_name),"
-            " params_max_fen = COALESCE(:max_fen, params_max_fen), params_due = 1"
-            " WHERE terminal_id = :tid", name=merchant_name, max_fen=max_fen, tid=terminal_id) == 1
+            " params_max_fen = COALESCE(:max_fen, params_max_fen),"
+            " params_nosign_fen = COALESCE(:nosign_fen, params_nosign_fen), params_due = 1"
+            " WHERE terminal_id = :tid", name=merchant_name, max_fen=max_fen, nosign_fen=nosign_fen,
+            tid=terminal_id) == 1
 
     def ic_sent(self, terminal_id, version):
         """The terminal holds the IC parameters of this version (its last 380 answer went)."""

@@ -1,4 +1,5 @@
-"""参数下载: 0800 (60.3 360) → merchant name and the largest amount from the host, applied at once.
+"""参数下载: 0800 (60.3 360) → merchant name, the largest amount and the 免签 limit (above it the
+cardholder signs) from the host, applied at once.
 
 Run from the supervisor's menu, or by itself at the idle screen when an
 answer's header asked for it (processing requirement 1). The new values are
@@ -23,14 +24,18 @@ def run(app, state):
         top = tlv.amount(items, "MX", required=False)
         if top is not None and not 1 <= top <= 999999999:
             raise tlv.TlvError("largest amount out of range")
-        got["merchant_name"], got["max_amount_fen"] = name, top
+        nosign = tlv.amount(items, "NS", required=False)
+        if nosign is not None and not 0 <= nosign <= 999999999:
+            raise tlv.TlvError("免签 limit out of range")
+        got["merchant_name"], got["max_amount_fen"], got["nosign_limit_fen"] = name, top, nosign
 
     if (yield from online.inquire(app, "params", {}, title, check)) is None:
         return DONE
     if got["merchant_name"]:
         app.settings["merchant_name"] = got["merchant_name"]
-    if got["max_amount_fen"] is not None:
-        app.settings["max_amount_fen"] = got["max_amount_fen"]
+    for key in ("max_amount_fen", "nosign_limit_fen"):
+        if got[key] is not None:
+            app.settings[key] = got[key]
     app.save_settings()
     yield from notice(app, title, [t("params_ok"), app.settings["merchant_name"]], 10)
     return DONE

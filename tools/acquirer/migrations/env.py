@@ -4,7 +4,7 @@
 from alembic import context
 from sqlalchemy import text
 
-from tools.acquirer import schema, store
+from tools.acquirer import accounts, schema, store  # noqa: F401  accounts: the back-office's tables join schema.metadata
 
 # Two acquirers opening one new PostgreSQL database at once: the second waits here for the first's
 # migrations, then finds them done. (SQLite's BEGIN IMMEDIATE already serialises the two.)
