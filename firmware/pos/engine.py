@@ -3,8 +3,8 @@
 Rules:
 - A flow yields an effect and receives its result; it never reads a clock,
   sleeps or touches a driver.
-- Screen effects (Ask, Show, ReadCard, RemoveCard, WaitPaper, Sign) are resolved
-  here from key, card, touch and printer events; I/O effects (Connect, Exchange,
+- Screen effects (Ask, Show, ReadCard, RemoveCard, WaitPaper, and pos.flows.sign's Sign, an
+  effect with a pad) are resolved here from key, card, touch and printer events; I/O effects (Connect, Exchange,
   Disconnect, Apdu, Beep, Print, Probe, Restart) are carried out by whoever runs the engine (the runtime's
   shell, a test kit, the bench) through one table, HANDLERS: each effect's
   handler is that runner's method of the name the table gives, and its result
@@ -25,6 +25,7 @@ class Effect:
     timeout = None
     screen = None
     takes_card = False      # a card presented ends the wait, the card event its result
+    pad = None              # a signature pad (pos.signature.Pad) the wait takes touches into: Sign
 
 
 class Ask(Effect):
@@ -75,18 +76,6 @@ class WaitPaper(Effect):
 
     def __init__(self, screen, timeout=None):
         self.screen = screen
-        self.timeout = timeout
-
-
-class Sign(Effect):
-    """请持卡人签名: the cardholder signs on the touch panel into pad (a pos.signature.Pad of the
-    panel's signing area); CLEAR (重签) wipes it, ENTER (确认) takes a signature that is not empty.
-    Result: OK, CANCEL (the paper slip is signed instead) or TIMEOUT; every touch starts the
-    timeout again. A wipe shows the screen anew (a new Screen object: the runtime redraws it)."""
-
-    def __init__(self, screen, pad, timeout=60):
-        self.screen = screen
-        self.pad = pad
         self.timeout = timeout
 
 
@@ -235,12 +224,12 @@ class Engine:
     def signing(self):
         """The pad being signed, while a Sign waits; else None."""
         e = self.effect
-        return e.pad if isinstance(e, Sign) else None
+        return None if e is None else e.pad
 
     def touch(self, point):
         """A touch sample in the signing area: (x, y), or None once the finger left the glass."""
         e = self.effect
-        if not isinstance(e, Sign):
+        if e is None or e.pad is None:
             return
         if point is None:
             e.pad.lift()
@@ -297,7 +286,7 @@ class Engine:
             self._advance(k)
         elif isinstance(e, WaitPaper) and k == "ENTER":
             self._advance(OK)
-        elif isinstance(e, Sign):
+        elif e.pad is not None:     # Sign
             if k == "CLEAR":
                 e.pad.clear()
                 e.screen = self.last_screen = e.screen.with_lines(())

@@ -23,12 +23,21 @@ transaction's batch, voucher and date. The host keeps one receipt per terminal, 
 and type.
 """
 from pos import const
-from pos.emv.tlv import encode, head
 
 VERSION = b"\x01"
 CHUNK = const(900)
 MAX_SIGNATURE = const(4000)
 _KEYS = (0xDF10, 0xDF05, 0xDF06, 0xDF02, 0xDF04, 0xDF07)
+
+
+def head(tag, size):
+    """The tag (two bytes: DFxx) and BER length bytes of a receipt's object of size bytes. The
+    queue's path encodes its few tags here: pos.emv.tlv is not loaded in a transaction's heap."""
+    if size < 0x80:
+        return bytes((tag >> 8, tag & 0xFF, size))
+    if size < 0x100:
+        return bytes((tag >> 8, tag & 0xFF, 0x81, size))
+    return bytes((tag >> 8, tag & 0xFF, 0x82, size >> 8, size & 0xFF))
 
 
 def binding(values, signature):
@@ -72,7 +81,8 @@ class Receipt:
             yield value.encode()
 
     def __iter__(self):
-        yield encode(0xDF01, VERSION)
+        yield head(0xDF01, 1)
+        yield VERSION
         values = self.values
         for tag in _TEXT_TAGS:
             value = values.get(tag)
@@ -88,7 +98,8 @@ class Receipt:
         if self.signature:
             yield head(0xDF0D, len(self.signature))
             yield self.signature
-        yield encode(0xDF0E, binding(values, self.signature))
+        yield head(0xDF0E, 32)
+        yield binding(values, self.signature)
 
 
 def build(values, slip, signature=None):

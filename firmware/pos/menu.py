@@ -125,7 +125,7 @@ STATES = {
     "icparams_auto": ("icparams", "menu_icparams", 0, None, DONE, "idle", AWAY, "idle"),
     "update_auto": ("update", "menu_update", 30, None, DONE, "idle", AWAY, "idle"),
     "reversal_auto": ("reversal", None, 0, None, DONE, "idle", AWAY, "idle"),
-    "receipts_auto": ("ereceipts", None, 0, None, DONE, "idle", AWAY, "idle"),
+    "receipts_auto": ("esync", None, 0, None, DONE, "idle", AWAY, "idle"),
 }
 
 

@@ -5,7 +5,7 @@ import hashlib
 from flowkit import Terminal
 from pos import ereceipt, tlv
 from pos.emv.tlv import find
-from pos.flows import ereceipts
+from pos.flows import esync
 from pos.outbox import Outbox
 from pos.results import LINK_DOWN, OK
 
@@ -73,11 +73,11 @@ def test_no_link_keeps_the_receipt_and_tries_again_later_once():
     term.finish()
     term.link = LINK_DOWN
     term.advance(31)
-    assert len(_waiting(term)) == 1 and term.app.receipts_backoff == ereceipts.BACKOFF_FIRST
+    assert len(_waiting(term)) == 1 and term.app.receipts_backoff == esync.BACKOFF_FIRST
     term.advance(31)                                       # down again: the wait doubles
-    assert term.app.receipts_backoff == 2 * ereceipts.BACKOFF_FIRST
+    assert term.app.receipts_backoff == 2 * esync.BACKOFF_FIRST
     term.link = OK
-    term.advance(2 * ereceipts.BACKOFF_FIRST + 1)
+    term.advance(2 * esync.BACKOFF_FIRST + 1)
     assert len(_uploads(term)) == 1 and _waiting(term) == [] and term.app.receipts_backoff == 0
     term.advance(300)
     assert len(_uploads(term)) == 1
@@ -93,7 +93,7 @@ def test_an_unanswered_part_leaves_the_receipt_queued_and_it_goes_whole_next_tim
     term.finish()
     assert len(_waiting(term)) == 1
     del term.host.rules["ereceipt"]
-    term.advance(ereceipts.BACKOFF_FIRST + 1)
+    term.advance(esync.BACKOFF_FIRST + 1)
     assert term.host.kinds.count("ereceipt") == 2 and _waiting(term) == []
     term.close()
 

@@ -95,24 +95,33 @@ class _Wdt:
         self.fed += 1
 
 
+ICC_ADDR = 0x2A
 PN532_ADDR = 0x24
 TOUCH_ADDR = 0x38
 
 
 class FakeI2C:
     """machine.I2C with the card readers' chips on it, each answering at its own address: the chip
-    reader's coprocessor (icc, a FakeIccBus), the PN532 (a FakePn532 at 0x24) and the touch panel's
-    FT6336U (a FakeFt6336 at 0x38, its axes the LCD's), the last two made the first time they are
-    addressed or asked for: a board without them loads none of their code. Any other address is not
-    acknowledged, as on a bus."""
+    reader's coprocessor (icc, a FakeIccBus at 0x2A), the PN532 (a FakePn532 at 0x24) and the touch
+    panel's FT6336U (a FakeFt6336 at 0x38, its axes the LCD's), each made the first time it is
+    addressed or asked for: a board without them loads none of their code (a handheld's bus with
+    only its touch panel on it holds no chip reader's fake in the heap its figures measure). Any
+    other address is not acknowledged, as on a bus."""
 
-    def __init__(self, icc):
-        self.icc = icc
+    def __init__(self):
+        self._icc = None
         self.pn532 = None
         self.touch = None
 
+    @property
+    def icc(self):
+        if self._icc is None:
+            from drivers.fakes.icc import FakeIccBus
+            self._icc = FakeIccBus(addr=ICC_ADDR)       # no card in its slot
+        return self._icc
+
     def device(self, addr):
-        if addr == self.icc.addr:
+        if addr == ICC_ADDR:
             return self.icc
         if addr == TOUCH_ADDR:
             if self.touch is None:
@@ -146,8 +155,7 @@ class FakeMachine:
     def __init__(self, rtc=None):
         self.matrix = Matrix()
         self.uarts = {0: FakeDecoderUart(), 1: FakePrinter(record=256)}
-        self.i2c = None                         # the chip reader's coprocessor, once a board asks for its bus
-        self.bus = None                         # that bus (a FakeI2C), the PN532 on it too
+        self.bus = None                         # the I2C bus (a FakeI2C), once a board asks for it
         self.rtc = rtc if rtc is not None else FakeRtc()
         self.wdt = None
         self.resets = 0
@@ -170,10 +178,13 @@ class FakeMachine:
 
     def I2C(self, *args, **kw):
         if self.bus is None:
-            from drivers.fakes.icc import FakeIccBus
-            self.i2c = FakeIccBus()             # no card in its slot
-            self.bus = FakeI2C(self.i2c)
+            self.bus = FakeI2C()
         return self.bus
+
+    @property
+    def i2c(self):
+        """The chip reader's coprocessor on the bus (a FakeIccBus): where a test puts a card."""
+        return self.I2C().icc
 
     def pn532(self):
         """The PN532 on the I2C bus (a FakePn532, no card on its field until one is put there)."""

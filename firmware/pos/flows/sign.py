@@ -12,7 +12,7 @@ before. A board without a touch panel (the countertop) prints the signing lines 
 """
 import os
 
-from pos.engine import Sign
+from pos.engine import Effect
 from pos.i18n import t
 from pos.money import format_fen
 from pos.results import OK
@@ -21,6 +21,19 @@ from pos.screen import Screen
 SIGN_TIMEOUT = 90
 KINDS = ("sale", "void", "refund", "preauth", "preauth_complete", "bill_payment", "repayment")
 _PREFIX = "sig-"
+
+
+class Sign(Effect):
+    """请持卡人签名: the cardholder signs on the touch panel into pad (a pos.signature.Pad of the
+    panel's signing area); the engine takes the touches into it; CLEAR (重签) wipes it, ENTER (确认)
+    takes a signature that is not empty. Result: OK, CANCEL (the paper slip is signed instead) or
+    TIMEOUT; every touch starts the timeout again. A wipe shows the screen anew (a new Screen
+    object: the runtime redraws it). Defined here, not in pos.engine: the idle heap never holds it."""
+
+    def __init__(self, screen, pad, timeout=60):
+        self.screen = screen
+        self.pad = pad
+        self.timeout = timeout
 
 
 def needed(app, record):
