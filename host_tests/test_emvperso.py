@@ -226,3 +226,12 @@ def test_dda_signed_by_emvsign_verifies_under_the_icc_public_key(doc):
             assert data[13:-21] == b"\xbb" * (96 - 9 - 25)
             assert hashed_ok(data, ddol_data)
             assert not hashed_ok(data, ddol_data[:3] + bytes((ddol_data[3] ^ 1,)))
+
+
+def test_each_card_has_a_file_of_its_own_equal_to_its_entry(doc):
+    """What the VM tests read (one card, not the whole file): emv_cards/NAME.json, by emvperso.split."""
+    directory = os.path.join(ROOT, "tools", "testdata", "emv_cards")
+    assert sorted(os.listdir(directory)) == sorted(card["name"] + ".json" for card in doc["cards"])
+    for card in doc["cards"]:
+        with open(os.path.join(directory, card["name"] + ".json"), encoding="utf-8") as f:
+            assert json.load(f) == {"imk_ac": doc["imk_ac"], "card": card}

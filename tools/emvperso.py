@@ -264,14 +264,31 @@ def personalise():
             "imk_ac": IMK_AC, "cards": cards}
 
 
+def split(doc, directory):
+    """Each card of doc in a file of its own, DIRECTORY/NAME.json: {"imk_ac", "card"}. The VM tests
+    read one card so (drivers/fakes/chipcard.py's load): the whole file parses to some 23 KB of
+    objects in the heap the terminal under test shares."""
+    os.makedirs(directory, exist_ok=True)
+    names = set()
+    for card in doc["cards"]:
+        names.add(card["name"] + ".json")
+        with open(os.path.join(directory, card["name"] + ".json"), "w", encoding="utf-8") as f:
+            f.write(json.dumps({"imk_ac": doc["imk_ac"], "card": card}, indent=1, ensure_ascii=False) + "\n")
+    for name in os.listdir(directory):
+        if name not in names:
+            os.remove(os.path.join(directory, name))
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     out = argv[0] if argv else OUT
-    text = json.dumps(personalise(), indent=1, ensure_ascii=False) + "\n"
+    doc = personalise()
+    text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
     with open(out + ".tmp", "w", encoding="utf-8") as f:
         f.write(text)
     os.replace(out + ".tmp", out)
-    print("wrote", out)
+    split(doc, out[:-len(".json")])
+    print("wrote", out, "and a file a card in", out[:-len(".json")])
 
 
 if __name__ == "__main__":

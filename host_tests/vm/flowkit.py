@@ -18,6 +18,7 @@ GOOD = "6222021000000000017=30121010000000000"
 POOR = "6222021000000000025=30121010000000000"
 CREDIT = "6258070000000000060=30121010000000000"
 EMV_CARDS = asset_path("../../tools/testdata/emv_cards.json")     # the test chip cards (tools/emvperso.py)
+EMV_CARD_FILES = EMV_CARDS[:-len(".json")]                        # and each in a file of its own
 IMK_AC = b"\x4b\x9a\x14\xcd\x42\xed\x16\xd0\x5c\xec\xed\xef\x7a\xa8\xbe\x25"   # the test cards' issuer key
 
 
@@ -223,18 +224,29 @@ def _sha256_hex(pieces):
 def chip_card(name):
     """The virtual chip card of that test card (drivers/fakes/chipcard.py)."""
     from drivers.fakes import chipcard
-    card, imk = chipcard.load(EMV_CARDS, name)
+    card, imk = chipcard.load(EMV_CARD_FILES, name)
     return chipcard.ChipCard(card, imk)
+
+
+_CA = []
+
+
+def _test_ca():
+    """The test CA of emv_cards.json, read once: the whole file parsed again for each terminal a
+    test makes would be a transient of the file's size in a heap the chip tests fill already."""
+    if not _CA:
+        import json
+        with open(EMV_CARDS) as f:
+            _CA.append(json.load(f)["ca"])
+    return _CA[0]
 
 
 def ic_params():
     """([field 62 of each 370 answer], [of each 380 answer]) as the acquirer gives them: the test
     CA's key, the UnionPay debit and credit AIDs (小额免密 1000.00)."""
-    import json
     from pos.emv import sha1
     from pos.emv.tlv import encode
-    with open(EMV_CARDS) as f:
-        ca = json.load(f)["ca"]
+    ca = _test_ca()
     rid, index = bytes.fromhex(ca["rid"]), bytes.fromhex(ca["index"])
     modulus, exponent = bytes.fromhex(ca["modulus"]), bytes.fromhex(ca["exponent"])
     key = (encode(0x9F06, rid) + encode(0x9F22, index) + encode(0xDF05, b"20301231") + encode(0xDF06, b"\x01")
@@ -247,10 +259,8 @@ def ic_params():
 
 def give_ca_keys(term):
     """The test CA's public key on the terminal's flash, as the host's 370 download leaves it."""
-    import json
     from pos import store
-    with open(EMV_CARDS) as f:
-        ca = json.load(f)["ca"]
+    ca = _test_ca()
     store.save(term.dir, "capk", {ca["rid"] + ":" + ca["index"]: [ca["modulus"], int(ca["exponent"], 16)]})
 
 

@@ -87,7 +87,7 @@ def main():
             elif verb == "insert":
                 from drivers.fakes.chipcard import ATR, ChipCard, load
                 from drivers.fakes.icc import FakeCard
-                card, imk = load(ROOT + "/tools/testdata/emv_cards.json", arg)
+                card, imk = load(ROOT + "/tools/testdata/emv_cards", arg)
                 dev.machine.i2c.card = FakeCard(None if card.get("mute") else ATR, ChipCard(card, imk))
                 card = imk = None
             elif verb == "remove":
