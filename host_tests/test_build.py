@@ -102,6 +102,14 @@ def test_every_flow_ships_because_the_app_imports_flows_by_name(tree):
     assert "pos.flows.void" in _shipped(_build(tree, "small"))
 
 
+def test_a_module_marked_build_ships_ships_with_its_imports_though_nothing_imports_it(tree):
+    _write(tree, {"firmware/pos/ahead.py": "# A library before its flow.\n#\n# build: ships (a flow to come)\n"
+                                           "from pos import util\n",
+                  "firmware/pos/later.py": "X = 1\n# build: ships (not in the opening comment: no mark)\n"})
+    shipped = _shipped(_build(tree, "small"))
+    assert {"pos.ahead", "pos.util"} <= shipped and "pos.later" not in shipped and "pos.unused" not in shipped
+
+
 def test_a_board_ships_its_own_part_drivers_only(small, tree):
     assert "drivers.radio" not in _shipped(small[0])
     assert "drivers.radio" in _shipped(_build(tree, "big"))

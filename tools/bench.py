@@ -10,7 +10,7 @@ import sys
 import tempfile
 import timeit
 
-from tools import bench_backoffice, bench_receipts, bench_signature, bench_store, devicerun, upy32
+from tools import bench_backoffice, bench_qr, bench_receipts, bench_signature, bench_store, devicerun, upy32
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -267,6 +267,7 @@ def main():
     device_figures(vm32)
     board_figures(vm32)
     bench_signature.main(vm32)
+    bench_qr.main(vm32)
     print("codec_time_ratio_vs_pyiso8583: %.2f" % codec_ratio())
     bench_backoffice.main()
     bench_store.main()

@@ -15,9 +15,11 @@ Writes docs/device.md's layout into build/NAME/:
     romfs.img          with --romfs: the same modules as .mpy in a ROMFS image, for a
                        MicroPython built with ROMFS (`mpremote romfs deploy`)
 
-What ships is found, never listed: main.py, bootsel.py and the drivers the
-board's PARTS name are the roots, and every import in them is followed (ast)
-to the modules it reaches, the imports inside functions included. The
+What ships is found, never listed: main.py, bootsel.py, the drivers the
+board's PARTS name and any module whose opening comment has the line
+`# build: ships` (a library that ships before the flow that will import it) are
+the roots, and every import in them is followed (ast) to the modules it reaches,
+the imports inside functions included. The
 completeness check is the same walk: an import that is neither in the tree nor
 a MicroPython built-in fails the build, naming the module and who imports it.
 The boards are the firmware tree's sibling: <firmware>/../boards/NAME.py.
@@ -68,6 +70,7 @@ DOES_NOT_FIT = "DOES NOT FIT"  # SIZES.txt's mark of a tree too big for its boar
 MICROPYTHON_BOARDS = {"esp32": "ESP32_GENERIC", "esp32s3": "ESP32_GENERIC_S3"}
 ENTRY = "main"                 # /main.py, shipped as source
 ROOT_MODULES = ("main", "bootsel")   # live at / , outside the slots
+SHIPS = "# build: ships"       # a module's opening comment line making it a root of the walk
 BOARD_MODULE = "board"         # slot_a/board.py: the board file under the name the runtime imports
 
 
@@ -291,6 +294,7 @@ def discover(src, board, board_path, boards_dir):
 
     shipped = {}
     queue = list(ROOT_MODULES) + [BOARD_MODULE] + sorted(m for m in own_drivers if modules.get(m))
+    queue += sorted(m for m, path in modules.items() if path and m != BOARD_MODULE and ships_unimported(path))
 
     def want(name):
         for pkg in _packages_of(name):
@@ -349,6 +353,17 @@ def discover(src, board, board_path, boards_dir):
     if errors:
         raise BuildError("incomplete firmware for %s:\n  %s" % (board["NAME"], "\n  ".join(errors)))
     return shipped, sorted(set(notes))
+
+
+def ships_unimported(path):
+    """True when the module's opening comment lines hold SHIPS: it ships though nothing imports it yet."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.startswith("#"):
+                return False
+            if line.startswith(SHIPS):
+                return True
+    return False
 
 
 _NAMES = {}
