@@ -18,6 +18,12 @@ PARTS = {
                         "7", "8", "9", "ENTER", "F3",
                         "UP", "0", "DOWN", "FEED", "F4")},
     "magstripe": {"driver": "magstripe.Magstripe", "uart": 2, "baudrate": 9600, "tx": None, "rx": 36},
+    # UART0 is the REPL's, 1 and 2 the printer's and the magstripe's: the scan engine (GM65 class,
+    # induction mode, no trigger) is on an SC16IS740 I2C-UART bridge at 0x48, on the last free pins
+    # (GPIO 0 and 15 are strapping pins that boot high, as the bus's pull-ups hold them).
+    "i2c": {"bus": 0, "sda": 15, "scl": 0, "freq": 400000},
+    "scanner": {"driver": "scanner.Scanner", "i2c": "i2c", "addr": 0x48, "baudrate": 9600, "xtal": 14745600,
+                "max_len": 512},
     "printer": {"driver": "printer.Printer", "uart": 1, "baudrate": 115200, "tx": 19, "rx": 21,
                 "dots": 384, "bytes_per_s": 6000},
     "wifi": {"driver": "wifi.Wifi"},

@@ -21,6 +21,10 @@ PARTS = {
     # The glass is 240x320 portrait, turned as the LCD's MADCTL (MX|MV) turns the picture.
     "touch": {"driver": "touch.Ft6336", "i2c": "i2c", "addr": 0x38, "irq": 8, "width": 320, "height": 240,
               "swap_xy": True, "invert_x": True, "invert_y": False},
+    # The S3's three UARTs are the magstripe's, the printer's and the modem's: the scan engine
+    # (GM65 class, manual mode, TRIG low reads) is on an SC16IS740 I2C-UART bridge at 0x48.
+    "scanner": {"driver": "scanner.Scanner", "i2c": "i2c", "addr": 0x48, "baudrate": 9600, "xtal": 14745600,
+                "trigger": 35, "max_len": 512},
     "printer": {"driver": "printer.Printer", "uart": 1, "baudrate": 115200, "tx": 17, "rx": 18,
                 "dots": 384, "bytes_per_s": 6000},
     "modem": {"driver": "modem.Modem", "uart": 2, "baudrate": 115200, "tx": 47, "rx": 48, "pwrkey": 21,

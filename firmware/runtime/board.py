@@ -35,6 +35,14 @@ def _spi_bus(machine, part):
     return SpiBus(spi, _pin_out(machine, part["dc"]), _pin_out(machine, part["cs"]))
 
 
+def _scanner_uart(machine, part, buses):
+    """The scan engine's UART: a machine.UART, or the SC16IS7xx bridge on an I2C bus ("i2c", "addr")."""
+    if part.get("i2c") is None:
+        return _uart(machine, part)
+    from drivers.scanner import I2cUart
+    return I2cUart(buses[part["i2c"]], part["addr"], part["baudrate"], part.get("xtal", 14745600))
+
+
 def _make(name, part, machine, buses, network, socket, select):
     module_name, class_name = part["driver"].split(".")
     module = __import__("drivers." + module_name, None, None, (class_name,))
@@ -50,6 +58,9 @@ def _make(name, part, machine, buses, network, socket, select):
         return cls(rows, cols, part["keys"])
     if name in ("magstripe",):
         return cls(_uart(machine, part))
+    if name == "scanner":
+        trigger = _pin_out(machine, part["trigger"]) if part.get("trigger") is not None else None
+        return cls(_scanner_uart(machine, part, buses), part.get("max_len", 512), trigger)
     if name == "printer":
         return cls(_uart(machine, part), part.get("bytes_per_s", 6000), part.get("dots", 384))
     if name == "modem":

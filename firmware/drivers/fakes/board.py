@@ -1,9 +1,10 @@
 # A board on the host: fake `machine` and `network` modules for the runtime's board builder, and
 # the test handheld's parts and pins. The keypad is a matrix of fake pins, the magstripe and the
 # printer are the drivers' own fakes behind their UARTs, the card readers' chips (the contact
-# reader's coprocessor, the PN532) and the touch panel's FT6336U the fakes of icc.py, nfc.py and
-# touch.py on one fake I2C bus, the RTC and the Wi-Fi are the fakes of rtc.py and wifi.py. Shared by
-# the device tests (host_tests/vm/devicekit.py) and the simulator (tools/sim/terminal.py).
+# reader's coprocessor, the PN532), the touch panel's FT6336U and the scan engine's SC16IS7xx bridge
+# the fakes of icc.py, nfc.py, touch.py and scanner.py on one fake I2C bus, the RTC and the Wi-Fi
+# are the fakes of rtc.py and wifi.py. Shared by the device tests (host_tests/vm/devicekit.py) and
+# the simulator (tools/sim/terminal.py).
 from drivers.fakes.magstripe import FakeDecoderUart
 from drivers.fakes.printer import FakePrinter
 from drivers.fakes.rtc import FakeRtc
@@ -19,7 +20,8 @@ TOUCH_IRQ = 8
 
 class Board:
     """A handheld with an ST7789 and its touch panel, the 4x5 keys, a magstripe, the printer, Wi-Fi
-    and the RTC."""
+    and the RTC. (Its scan engine joins the parts with the flows that read payment codes; until
+    then a test builds it itself: machine.scanner() is on the bus.)"""
     NAME = "test_handheld"
     MCU = "esp32s3"
     FLASH_MB = 8
@@ -98,6 +100,7 @@ class _Wdt:
 ICC_ADDR = 0x2A
 PN532_ADDR = 0x24
 TOUCH_ADDR = 0x38
+SCANNER_ADDR = 0x48
 
 
 class FakeI2C:
@@ -112,6 +115,7 @@ class FakeI2C:
         self._icc = None
         self.pn532 = None
         self.touch = None
+        self.scanner = None
 
     @property
     def icc(self):
@@ -128,6 +132,11 @@ class FakeI2C:
                 from drivers.fakes.touch import FakeFt6336
                 self.touch = FakeFt6336(addr=addr)
             return self.touch
+        if addr == SCANNER_ADDR:
+            if self.scanner is None:
+                from drivers.fakes.scanner import FakeI2cUart
+                self.scanner = FakeI2cUart(addr=addr)
+            return self.scanner
         if addr != PN532_ADDR:
             raise OSError(19)  # ENODEV: nobody acknowledges the address
         if self.pn532 is None:
@@ -194,6 +203,10 @@ class FakeMachine:
         """The touch panel's controller on the I2C bus (a FakeFt6336, untouched until a finger is
         scripted on it)."""
         return self.I2C().device(TOUCH_ADDR)
+
+    def scanner(self):
+        """The scan engine behind its SC16IS7xx bridge on the I2C bus (a FakeScanEngine: present(code))."""
+        return self.I2C().device(SCANNER_ADDR).engine
 
     def WDT(self, timeout=0):
         self.wdt = _Wdt(timeout)
