@@ -110,6 +110,33 @@ def raster_line(text, style, font, chunk, width=WIDTH_DOTS):
     return end + 3
 
 
+class Rows:
+    """An image on a slip from a generator of its raster rows (stride bytes each, MSB the leftmost
+    dot) and how many there are: a layout yields (image, IMAGE) lines() times among a slip's lines,
+    and each IMAGE line takes the next rows, a DOUBLE line's height at most (the signature,
+    pos.receipt.Ink; a QR code, pos.qr.Image)."""
+
+    def __init__(self, rows, height, stride=WIDTH_DOTS >> 3):
+        self.height = height
+        self._rows = rows
+        self._stride = stride
+
+    def lines(self):
+        return (self.height + HEIGHT * 2 - 1) // (HEIGHT * 2)
+
+    def fill(self, bits, stride, most):
+        """Copy the next rows, at most most of them, into bits; how many."""
+        if stride != self._stride:
+            raise EscPosError("rows of %d bytes asked of an image of %d" % (stride, self._stride))
+        n = 0
+        for row in self._rows:
+            bits[n * stride:(n + 1) * stride] = row
+            n += 1
+            if n == most:
+                break
+        return n
+
+
 def raster_image(source, chunk, width=WIDTH_DOTS):
     """The bytes printing an image line's next rows (at most a DOUBLE line's), built in chunk;
     returns how many bytes of chunk were used (0: the image had no rows left)."""

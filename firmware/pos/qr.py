@@ -1,7 +1,7 @@
 # QR codes (ISO/IEC 18004), as the terminal shows and prints its payment code (扫码, docs/qr.md):
 # byte mode, error correction level M, versions 1 to 10 (up to 213 bytes), the data mask the
 # four penalty rules choose. encode() gives a Qr, its modules packed one bit each; fit(), draw()
-# (the LCD's fill_rect runs) and raster_rows() / Image (the printer's rows, pos.escpos's layout)
+# (the LCD's fill_rect runs) and raster_rows() / image() (the printer's rows, pos.escpos's layout)
 # put it on glass or paper.
 #
 # The symbol is built in one bytearray of a byte a module: bit 0 dark, bit 1 a function module
@@ -17,7 +17,6 @@ QUIET = const(4)  # the light margin around a symbol, in modules
 _DARK = const(1)
 _FUNCTION = const(2)
 _MASK_ROWS = const(12)  # every mask repeats every 12 rows (and every 6 columns)
-_SLIP_ROWS = const(32)  # the rows pos.escpos.raster_image asks an image for at a time (a DOUBLE line)
 
 # ISO/IEC 18004:2015 Table 9, level M, versions 1..10: EC codewords per block, blocks in group
 # 1, data codewords in each of its blocks, blocks in group 2 (each one data codeword more).
@@ -563,26 +562,8 @@ def _ink(row, a, b):
         a += 1
 
 
-class Image:
-    """A QR code on a slip, as pos.receipt.Ink puts the signature there: yield (image, IMAGE)
-    lines() times in a slip's lines, and pos.escpos asks fill() for the next rows each time."""
-
-    def __init__(self, qr, scale=PRINT_SCALE, width_dots=WIDTH_DOTS, quiet=QUIET):
-        self.height = raster_height(qr, scale, quiet)
-        self._stride = width_dots >> 3
-        self._rows = raster_rows(qr, scale, width_dots, quiet)
-
-    def lines(self):
-        return (self.height + _SLIP_ROWS - 1) // _SLIP_ROWS
-
-    def fill(self, bits, stride, most):
-        """Copy the next rows, at most most of them, stride bytes each, into bits; how many."""
-        if stride != self._stride:
-            raise ValueError("rows of %d bytes asked of an image of %d" % (stride, self._stride))
-        n = 0
-        for row in self._rows:
-            bits[n * stride:(n + 1) * stride] = row
-            n += 1
-            if n == most:
-                break
-        return n
+def image(qr, scale=PRINT_SCALE, width_dots=WIDTH_DOTS, quiet=QUIET):
+    """A QR code on a slip (a pos.escpos.Rows), as pos.receipt.Ink puts the signature there: yield
+    (image, IMAGE) image.lines() times in a slip's lines; pos.escpos takes the next rows each time."""
+    from pos.escpos import Rows
+    return Rows(raster_rows(qr, scale, width_dots, quiet), raster_height(qr, scale, quiet), width_dots >> 3)

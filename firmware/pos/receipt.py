@@ -4,7 +4,7 @@
 # layout knows nothing of the printer; pos.escpos turns the lines into bytes,
 # and names the styles a line may have.
 from pos import const
-from pos.escpos import BOLD, CENTER, DOUBLE, IMAGE, NORMAL, RIGHT
+from pos.escpos import BOLD, CENTER, DOUBLE, IMAGE, NORMAL, RIGHT, Rows
 from pos.font import cells, is_wide, next_char, utf8
 from pos.money import format_fen
 
@@ -103,26 +103,13 @@ def _big(text, style):
         yield line, style
 
 
-class Ink:
+class Ink(Rows):
     """The cardholder's signature on the merchant copy: its raster rows (pos.signature), handed
     to the printer a DOUBLE line's height at a time, one IMAGE slip line each."""
 
     def __init__(self, data):
         from pos.signature import raster_height, raster_rows
-        self.height = raster_height(data)
-        self._rows = raster_rows(data)
-
-    def lines(self):
-        return (self.height + 31) // 32
-
-    def fill(self, bits, stride, most):
-        n = 0
-        for row in self._rows:
-            bits[n * stride:(n + 1) * stride] = row
-            n += 1
-            if n == most:
-                break
-        return n
+        Rows.__init__(self, raster_rows(data), raster_height(data))
 
 
 class Slip:

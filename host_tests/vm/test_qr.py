@@ -4,9 +4,10 @@
 import gc
 
 from pos import qr
-from pos.escpos import IMAGE, raster_image
-from pos.qr import (MAX_VERSION, QUIET, Image, QrError, capacity, draw, encode, fit, format_bits, raster_height,
+from pos.escpos import IMAGE, EscPosError, raster_image
+from pos.qr import (MAX_VERSION, QUIET, QrError, capacity, draw, encode, fit, format_bits, raster_height,
                     raster_rows, version_bits)
+from pos.qr import image as qr_image
 from vmutil import raises
 
 CAPACITY = (14, 26, 42, 62, 84, 106, 122, 152, 180, 213)  # ISO/IEC 18004 Table 7, byte mode, level M
@@ -336,7 +337,7 @@ def test_raster_rows_are_one_buffer_not_an_image():
 
 def test_a_slip_prints_the_code_as_image_lines_like_the_signature():
     q = encode(payload(60))  # version 4: 33 modules, 41 with the quiet zone
-    image = Image(q)  # 4 dots a module
+    image = qr_image(q)  # 4 dots a module
     assert image.height == 164 and image.lines() == 6
     chunk = bytearray(8 + 48 * 32)
     got = []
@@ -351,5 +352,5 @@ def test_a_slip_prints_the_code_as_image_lines_like_the_signature():
 
 
 def test_an_image_asked_for_rows_of_another_width_says_so():
-    image = Image(encode(b"x"))
-    assert raises(ValueError, image.fill, bytearray(72 * 32), 72, 32)
+    image = qr_image(encode(b"x"))
+    assert raises(EscPosError, image.fill, bytearray(72 * 32), 72, 32)
