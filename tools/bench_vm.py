@@ -47,11 +47,12 @@ sys.path.insert(AFTER_FROZEN, TREE + "/host_tests/vm")
 
 MODULES = ("app", "clock", "cup", "des", "editors", "engine", "escpos", "font", "i18n", "iso8583", "journal",
            "ledger", "mac", "menu", "message", "money", "operators", "pinblock", "receipt", "rescodes", "screen",
-           "store", "tlv", "track2", "gb2312", "hanzi",
+           "store", "tlv", "track2", "gb2312", "hanzi", "ereceipt", "outbox", "signature",
            "flows.admin", "flows.balance", "flows.bill", "flows.boot", "flows.card", "flows.common",
            "flows.idle", "flows.login", "flows.online", "flows.operators", "flows.params", "flows.preauth",
            "flows.printing", "flows.query", "flows.refund", "flows.repay", "flows.reprint", "flows.reversal",
-           "flows.sale", "flows.selfcheck", "flows.settings", "flows.settle", "flows.signin", "flows.void")
+           "flows.sale", "flows.selfcheck", "flows.settings", "flows.settle", "flows.signin", "flows.void",
+           "flows.ereceipts", "flows.esync", "flows.sign")
 
 
 def imports():
