@@ -12,9 +12,8 @@
 # I2cUart: the engine behind an NXP SC16IS740/750 I2C-to-UART bridge, for a board whose hardware
 # UARTs are taken (both boards: docs/device.md); the same read()/write() as a machine.UART.
 from drivers.compat import const
+from drivers.lines import LineReader
 
-_CR = const(13)
-_LF = const(10)
 _STX = const(2)
 _REPLY_LEN = const(7)      # the answer to a zone bit write: 02 00 00 01 00 33 31
 _MAX_REPLIES = const(4)
@@ -58,20 +57,13 @@ def _utf8_ok(line, n):
     return True
 
 
-class Scanner:
+class Scanner(LineReader):
     """poll() -> None / ("scan", text) / ("scan_error", "too_long" | "not_text" | "empty"); trigger(on)."""
 
     def __init__(self, uart, max_len=512, trigger=None):
-        self._uart = uart
-        self._line = bytearray(max_len)
-        self._max = max_len
-        self._len = 0
-        self._overflow = False
-        self._after_cr = False   # an LF right after CR is the same line end
+        LineReader.__init__(self, uart, max_len, TOO_LONG)
         self._replies = 0        # command answers still to come
         self._skip = 0           # bytes of a command answer still to drop
-        self._pending = None     # the unread rest of the last uart.read()
-        self._pos = 0
         self._trigger = trigger  # the engine's TRIG input, a callable set(level): low reads
         if trigger is not None:
             trigger(1)
@@ -84,12 +76,6 @@ class Scanner:
             self._uart.write(_SCAN_ONCE)
             if self._replies < _MAX_REPLIES:
                 self._replies += 1
-
-    def _wipe(self):
-        line = self._line
-        for i in range(self._len):
-            line[i] = 0
-        self._len = 0
 
     def _take(self):
         """The event for the line just ended."""
@@ -105,53 +91,17 @@ class Scanner:
             self._wipe()
 
     def _byte(self, b):
-        """The event a byte ends, or None."""
-        after_cr, self._after_cr = self._after_cr, b == _CR
+        """The event a byte ends, or None: a command's answer is dropped, the rest is a line's."""
         if self._skip:
             self._skip -= 1
+            self._after_cr = False
             return None
-        if b == _CR or b == _LF:
-            if b == _LF and after_cr:
-                return None
-            if self._overflow:
-                self._overflow = False
-                return None
-            return self._take()
-        if self._overflow:
-            return None
-        if self._len == 0 and b == _STX and self._replies:
+        if self._len == 0 and b == _STX and self._replies and not self._overflow:
             self._replies -= 1
             self._skip = _REPLY_LEN - 1
+            self._after_cr = False
             return None
-        if self._len == self._max:
-            self._wipe()
-            self._overflow = True
-            return TOO_LONG
-        self._line[self._len] = b
-        self._len += 1
-        return None
-
-    def poll(self):
-        """At most one event per call; None (allocating nothing) while nothing came."""
-        while True:
-            data = self._pending
-            if data is None:
-                data = self._uart.read()
-                if not data:
-                    return None
-                self._pending, self._pos = data, 0
-            i = self._pos
-            end = len(data)
-            event = None
-            while i < end and event is None:
-                event = self._byte(data[i])
-                i += 1
-            if i >= end:
-                self._pending = None
-            else:
-                self._pos = i
-            if event is not None:
-                return event
+        return LineReader._byte(self, b)
 
 
 # SC16IS740/750 registers (datasheet section 8): the I2C sub-address is reg << 3 (channel 0).
