@@ -128,6 +128,17 @@ def _pan_digits(raw, what):
     return text
 
 
+def _certified_key(data, at, remainder, exponent, today, what):
+    """The key a recovered certificate carries, from its expiry at `at` on: expiry (2), serial (3),
+    hash algorithm, key algorithm, modulus length, exponent length, then the modulus (EMV Book 2
+    tables 6 and 14 alike, the ICC's 6 bytes further on for its longer PAN)."""
+    _check_expiry(data[at:at + 2], today, what)
+    if data[at + 6] != _PK_RSA:
+        raise OdaError(what + ": key algorithm %02X" % data[at + 6])
+    modulus = _modulus(data[at + 9:-1 - _HASH_LEN], remainder, data[at + 7], what)
+    return modulus, _exponent(exponent, data[at + 8], what)
+
+
 def issuer_key(ca_modulus, ca_exponent, cert90, remainder92, exponent9F32, pan, today):
     what = "issuer certificate"
     data = _recover((ca_modulus, ca_exponent), cert90, what, _FORMAT_ISSUER)
@@ -137,11 +148,7 @@ def issuer_key(ca_modulus, ca_exponent, cert90, remainder92, exponent9F32, pan, 
     issuer_id = _pan_digits(data[2:6], what)
     if not (3 <= len(issuer_id) <= 8 and isinstance(pan, str) and pan.startswith(issuer_id)):
         raise OdaError(what + ": issuer " + issuer_id + " is not the PAN's")
-    _check_expiry(data[6:8], today, what)
-    if data[12] != _PK_RSA:
-        raise OdaError(what + ": key algorithm %02X" % data[12])
-    modulus = _modulus(data[15:-1 - _HASH_LEN], remainder, data[13], what)
-    return modulus, _exponent(exponent, data[14], what)
+    return _certified_key(data, 6, remainder, exponent, today, what)
 
 
 def verify_sda(issuer, ssad93, static_data):
@@ -159,11 +166,7 @@ def icc_key(issuer, cert9F46, remainder9F48, exponent9F47, static_data, pan, tod
     _check_hash(data, what, remainder, exponent, _data(static_data, "static data"))
     if _pan_digits(data[2:12], what) != pan:
         raise OdaError(what + ": not this PAN's")
-    _check_expiry(data[12:14], today, what)
-    if data[18] != _PK_RSA:
-        raise OdaError(what + ": key algorithm %02X" % data[18])
-    modulus = _modulus(data[21:-1 - _HASH_LEN], remainder, data[19], what)
-    return modulus, _exponent(exponent, data[20], what)
+    return _certified_key(data, 12, remainder, exponent, today, what)
 
 
 def verify_dda(icc, sdad9F4B, ddol_data):
