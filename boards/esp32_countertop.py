@@ -23,7 +23,7 @@ PARTS = {
     # (GPIO 0 and 15 are strapping pins that boot high, as the bus's pull-ups hold them).
     "i2c": {"bus": 0, "sda": 15, "scl": 0, "freq": 400000},
     "scanner": {"driver": "scanner.Scanner", "i2c": "i2c", "addr": 0x48, "baudrate": 9600, "xtal": 14745600,
-                "max_len": 512},
+                "max_len": 128},
     "printer": {"driver": "printer.Printer", "uart": 1, "baudrate": 115200, "tx": 19, "rx": 21,
                 "dots": 384, "bytes_per_s": 6000},
     "wifi": {"driver": "wifi.Wifi"},

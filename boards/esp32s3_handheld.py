@@ -24,7 +24,7 @@ PARTS = {
     # The S3's three UARTs are the magstripe's, the printer's and the modem's: the scan engine
     # (GM65 class, manual mode, TRIG low reads) is on an SC16IS740 I2C-UART bridge at 0x48.
     "scanner": {"driver": "scanner.Scanner", "i2c": "i2c", "addr": 0x48, "baudrate": 9600, "xtal": 14745600,
-                "trigger": 35, "max_len": 512},
+                "trigger": 35, "max_len": 128},
     "printer": {"driver": "printer.Printer", "uart": 1, "baudrate": 115200, "tx": 17, "rx": 18,
                 "dots": 384, "bytes_per_s": 6000},
     "modem": {"driver": "modem.Modem", "uart": 2, "baudrate": 115200, "tx": 47, "rx": 48, "pwrkey": 21,

@@ -89,7 +89,7 @@ def test_a_host_that_is_not_there_is_said_and_the_terminal_stays_usable(vm, tmp_
 def test_a_gas_bill_is_paid_at_the_biller_and_printed(vm, acquirer, tmp_path):
     db, port = acquirer
     rc, out, journal = _device(vm, tmp_path, port, BOOT + [
-        "keys ENTER,6,1", "until 燃气", "keys 1,0,0,0,1,2,3,4,5,6,ENTER", "until 128.50", "keys ENTER",
+        "keys ENTER,7,1", "until 燃气", "keys 1,0,0,0,1,2,3,4,5,6,ENTER", "until 128.50", "keys ENTER",
         "until 刷卡", "swipe " + devicerun.track2("good"), "until 请输入密码", "keys 1,2,3,4,5,6,ENTER",
         "until 请撕下", "keys ENTER", "until 缴费成功"])
     assert rc == 0, out
@@ -101,7 +101,7 @@ def test_a_gas_bill_is_paid_at_the_biller_and_printed(vm, acquirer, tmp_path):
 def test_a_credit_card_is_repaid_from_a_debit_card(vm, acquirer, tmp_path):
     db, port = acquirer
     rc, out, journal = _device(vm, tmp_path, port, BOOT + [
-        "keys ENTER,7", "until 请刷信用卡", "swipe " + devicerun.track2("credit"), "until 3456.78", "keys ENTER",
+        "keys ENTER,8", "until 请刷信用卡", "swipe " + devicerun.track2("credit"), "until 3456.78", "keys ENTER",
         "until 请刷付款卡", "swipe " + devicerun.track2("good"), "until 请输入密码", "keys 1,2,3,4,5,6,ENTER",
         "until 请持卡人签名", "sign", "keys ENTER", "until 请撕下", "keys ENTER", "until 还款成功"])
     assert rc == 0, out

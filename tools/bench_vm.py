@@ -163,7 +163,7 @@ def _sale(dev, now):
 
 def _bill(dev, now):
     from flowkit import GOOD
-    dev.keys("ENTER 6 1")
+    dev.keys("ENTER 7 1")
     dev.keys("1 0 0 0 1 2 3 4 5 6 ENTER")
     if "128.50" not in dev.screen():
         return False
@@ -188,7 +188,7 @@ def _chip(dev, now):
 
 def _settle500(dev, now):
     dev.host.rules["settle"] = lambda req: {48: req[48][:30] + "2" + req[48][31:]}
-    dev.keys("ENTER DOWN DOWN DOWN DOWN DOWN DOWN DOWN DOWN DOWN 1")
+    dev.keys("ENTER DOWN DOWN DOWN DOWN DOWN DOWN DOWN DOWN DOWN 2")
     if "按确认结算" not in dev.screen():
         return False
     dev.keys("ENTER")

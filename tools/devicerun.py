@@ -32,7 +32,7 @@ LOGIN = ["until 操作员号", "keys 0,1,ENTER,0,0,0,0,ENTER"]
 BOOT = LOGIN + ["until 欢迎使用"]        # booted, the operator logged in, the terminal signed in
 UPDATE = LOGIN + ["until 发现新版本", "keys ENTER", "until 更新完成"]     # the host asks at sign-in
 # From the idle screen: 结算, confirmed; a batch the host does not know is not balanced: uploaded.
-SETTLE = ["keys ENTER,DOWN,DOWN,DOWN,DOWN,DOWN,DOWN,DOWN,DOWN,DOWN,1", "until 按确认结算", "keys ENTER",
+SETTLE = ["keys ENTER,DOWN,DOWN,DOWN,DOWN,DOWN,DOWN,DOWN,DOWN,DOWN,2", "until 按确认结算", "keys ENTER",
           "until 正在批上送", "keys ENTER", "until 结算完成"]
 
 

@@ -32,6 +32,7 @@ DEFAULT_SETTINGS = {
     "outbox_max_bytes": 64 * 1024,   # the e-receipts waiting for the host (pos/outbox.py)
     "receipt_sync_s": 30,            # a new e-receipt goes to the host from the idle screen this much later
     "nosign_limit_fen": 100000,      # 免签: above it the cardholder signs (on the screen where there is one)
+    "qr_base": "https://qr.acquirer.test/",  # the host's QR texts begin so: the static 收款码 is it + m/ + merchant id
 }
 
 # Settings of the link kept in the "link" document, not in "settings".
@@ -80,9 +81,11 @@ class App:
         self.battery = None          # the battery's charge in percent, from the runtime; None: none
         self.signal = None           # ("wifi" or "4g", bars 0-4) of the link, from the runtime
         self.resume_settle = True    # an interrupted settlement resumes once after boot
+        self.resume_qr = True        # a QR payment's order left open is asked about once after boot
         self.presented = None        # a card presented at the idle screen, for the sale it starts
         self.readers = ("icc", "nfc")  # the chip readers the board has (the runtime's), for the card prompt
         self.touch_area = None       # (x, y, width, height) of the screen the cardholder signs on; None: no panel
+        self.qr_area = None          # (x, y, width, height) of the screen a QR code is shown in; None: not shown
         self.state = None
         __import__("pos.flows." + _RESIDENT)
         self._resident = tuple(sys.modules)     # what stays loaded: the App's modules and the idle screen's
@@ -153,6 +156,12 @@ class App:
         self.engine.card(event)
         self._follow()
 
+    def scan(self, event):
+        """What the scanner read: ("scan", text) or ("scan_error", why)."""
+        self.engine.tick(self.clock())
+        self.engine.scan(event)
+        self._follow()
+
     def paper_loaded(self):
         self.engine.paper_loaded()
         self._follow()
@@ -184,6 +193,11 @@ class App:
     def wants_card(self):
         """True while a card presented would be taken: the shell polls the chip slot and the field then."""
         return self.engine.wants_card
+
+    @property
+    def wants_scan(self):
+        """True while a payment code scanned would be taken: the shell triggers the scanner then."""
+        return self.engine.wants_scan
 
     @property
     def wants_removal(self):

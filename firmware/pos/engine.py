@@ -3,8 +3,9 @@
 Rules:
 - A flow yields an effect and receives its result; it never reads a clock,
   sleeps or touches a driver.
-- Screen effects (Ask, Show, ReadCard, RemoveCard, WaitPaper, and pos.flows.sign's Sign, an
-  effect with a pad) are resolved here from key, card, touch and printer events; I/O effects (Connect, Exchange,
+- Screen effects (Ask, Show, ReadCard, RemoveCard, WaitPaper, pos.flows.sign's Sign, an effect
+  with a pad, and pos.flows.qrpay's Scan, one that takes a scan) are resolved here from key,
+  card, scan, touch and printer events; I/O effects (Connect, Exchange,
   Disconnect, Apdu, Beep, Print, Probe, Restart) are carried out by whoever runs the engine (the runtime's
   shell, a test kit, the bench) through one table, HANDLERS: each effect's
   handler is that runner's method of the name the table gives, and its result
@@ -25,7 +26,9 @@ class Effect:
     timeout = None
     screen = None
     takes_card = False      # a card presented ends the wait, the card event its result
+    takes_scan = False      # a code the scanner read ends the wait, its event the result: Scan
     pad = None              # a signature pad (pos.signature.Pad) the wait takes touches into: Sign
+    editor = None           # the input keys go to (Ask); a manual entry besides a reader's (ReadCard, Scan)
 
 
 class Ask(Effect):
@@ -208,6 +211,16 @@ class Engine:
         return e is not None and e.takes_card
 
     @property
+    def wants_scan(self):
+        """True while a code the scanner reads would end the wait (the shell triggers it then)."""
+        e = self.effect
+        return e is not None and e.takes_scan
+
+    def scan(self, event):
+        if self.wants_scan:
+            self._advance(event)
+
+    @property
     def wants_removal(self):
         """True while the flow waits for the chip card to leave the slot."""
         return isinstance(self.effect, RemoveCard)
@@ -246,7 +259,7 @@ class Engine:
     @property
     def screen(self):
         e = self.effect
-        if isinstance(e, (Ask, ReadCard)) and e.editor is not None:
+        if e is not None and e.editor is not None:
             ed = e.editor
             sel = ed.selected_line() if hasattr(ed, "selected_line") else None
             return e.screen.with_lines(ed.lines(), sel)
@@ -293,7 +306,7 @@ class Engine:
                 self.deadline = self.now + e.timeout
             elif k == "ENTER" and not e.pad.empty():
                 self._advance(OK)
-        elif isinstance(e, ReadCard) and e.editor is not None:
+        elif e.editor is not None:     # ReadCard, Scan: the number keyed instead
             if e.editor.key(k):
                 self._advance(("keyed", e.editor.value()))
             elif e.timeout is not None:

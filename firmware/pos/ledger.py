@@ -3,8 +3,8 @@
 Everything streams the journal one record at a time: a batch of thousands of
 records is read in a few hundred bytes of heap. A transaction's record is
 never rewritten; later facts are records of their own:
-- {"k": "void", "st": "approved", "ob": batch, "ot": trace, ...} voids the
-  transaction (ob, ot);
+- {"k": "void" (a QR payment's: "qr_void"), "st": "approved", "ob": batch, "ot": trace, ...}
+  voids the transaction (ob, ot);
 - {"k": "printed", "batch", "trace", "copy"} says a slip copy printed;
 - a transaction is journaled once, when its answer came; one that got no
   valid answer is journaled as "reversed" when its reversal completes.
@@ -13,11 +13,13 @@ never rewritten; later facts are records of their own:
 from pos import const
 
 # Kinds with money and a slip, in the order totals are shown.
-KINDS = ("sale", "void", "refund", "preauth", "preauth_void", "preauth_complete", "bill_payment", "repayment")
+KINDS = ("sale", "void", "refund", "preauth", "preauth_void", "preauth_complete", "bill_payment", "repayment",
+         "qr_sale", "qr_order", "qr_void", "qr_refund")
 # Settlement (field 48): debits and credits among them.
-DEBIT = ("sale", "preauth_complete", "bill_payment", "repayment")
-CREDIT = ("refund",)
-VOIDABLE = ("sale", "bill_payment")
+DEBIT = ("sale", "preauth_complete", "bill_payment", "repayment", "qr_sale", "qr_order")
+CREDIT = ("refund", "qr_refund")
+VOIDABLE = ("sale", "bill_payment", "qr_sale", "qr_order")
+VOIDS = ("void", "qr_void")     # a card payment's void, a QR payment's
 MAX_MATCHES = const(500)
 
 
@@ -29,7 +31,7 @@ def voided(journal):
     """The set of (batch, trace) voided by an approved void of the journal."""
     out = set()
     for r in journal.records():
-        if r.get("k") == "void" and r.get("st") == "approved":
+        if r.get("k") in VOIDS and r.get("st") == "approved":
             out.add((r["ob"], r["ot"]))
     return out
 
@@ -43,7 +45,7 @@ def lookup(journal, trace_no):
             continue
         if r["trace"] == trace_no:
             found = r
-        elif r["k"] == "void" and r.get("st") == "approved" and r["ot"] == trace_no:
+        elif r["k"] in VOIDS and r.get("st") == "approved" and r["ot"] == trace_no:
             was_voided = True
     return found, was_voided and found is not None
 
@@ -79,7 +81,7 @@ def totals(journal):
         if not is_transaction(r) or r.get("st") != "approved" or "amt" not in r:
             continue
         k = r["k"]
-        if k == "void" or (r["batch"], r["trace"]) in gone:
+        if k in VOIDS or (r["batch"], r["trace"]) in gone:
             continue
         entry = by_kind.get(k)
         if entry is None:
@@ -107,7 +109,7 @@ def matches(journal, pred, limit=MAX_MATCHES, voided=None):
     for pos, r in journal.entries():
         if not is_transaction(r):
             continue
-        if voided is not None and r["k"] == "void" and r.get("st") == "approved":
+        if voided is not None and r["k"] in VOIDS and r.get("st") == "approved":
             voided.append(r["ot"])
         if pred(r):
             if len(found) < limit:

@@ -33,6 +33,7 @@ ICPARAMS_DUE = const("icparams_due")  # ... the host asked for the IC parameters
 UPDATE_DUE = const("update_due")  # ... the host asked for an application download
 REVERSAL_DUE = const("reversal_due")  # ... a pending reversal's turn to go on its own
 RECEIPTS_DUE = const("receipts_due")  # ... the e-receipts' turn to go to the host
+QR_DUE = const("qr_due")          # ... a QR payment's order a power cut left open: the host is asked first
 
 IDLE = const("idle")
 LOW_BATTERY = const(10)           # the idle screen says 电量低 below it
@@ -59,12 +60,17 @@ STATES = {
     "idle": ("idle", "welcome", 0, None,
         OPEN, "menu", CARD, "sale", REFRESH, "idle", SETTLE_DUE, "settle", PARAMS_DUE, "params_auto",
         ICPARAMS_DUE, "icparams_auto", UPDATE_DUE, "update_auto", REVERSAL_DUE, "reversal_auto",
-        RECEIPTS_DUE, "receipts_auto"),
+        RECEIPTS_DUE, "receipts_auto", QR_DUE, "qr_resume"),
     "menu": ("idle", "main_menu", 0,
-        ("sale", "void", "refund", "balance", "preauth_menu", "bill", "repay", "query_menu", "reprint_menu", "settle",
+        ("sale", "qr_menu", "void", "refund", "balance", "preauth_menu", "bill", "repay", "query_menu", "reprint_menu", "settle",
          "signin", "admin"),
         BACK, "idle", AWAY, "idle"),
     "sale": ("sale", "menu_sale", 10, None, DONE, "idle", AWAY, "idle"),
+    "qr_menu": ("idle", "menu_qr", 0, ("qr_scan", "qr_show", "qr_refund", "qr_static"), BACK, "menu", AWAY, "idle"),
+    "qr_scan": ("qrpay", "menu_qr_scan", 10, None, DONE, "idle", AWAY, "idle"),
+    "qr_show": ("qrpay", "menu_qr_show", 10, None, DONE, "idle", AWAY, "idle"),
+    "qr_refund": ("refund", "menu_qr_refund", 10, None, DONE, "idle", AWAY, "idle"),
+    "qr_static": ("qrpay", "menu_qr_static", 10, None, DONE, "qr_menu", AWAY, "idle"),
     "void": ("void", "menu_void", 10, None, DONE, "idle", AWAY, "idle"),
     "refund": ("refund", "menu_refund", 10, None, DONE, "idle", AWAY, "idle"),
     "balance": ("balance", "menu_balance", 0, None, DONE, "idle", AWAY, "idle"),
@@ -126,6 +132,7 @@ STATES = {
     "update_auto": ("update", "menu_update", 30, None, DONE, "idle", AWAY, "idle"),
     "reversal_auto": ("reversal", None, 0, None, DONE, "idle", AWAY, "idle"),
     "receipts_auto": ("esync", None, 0, None, DONE, "idle", AWAY, "idle"),
+    "qr_resume": ("qrpay", None, 0, None, DONE, "idle", AWAY, "idle"),
 }
 
 

@@ -9,7 +9,7 @@
 # touches. Each mask is applied to it in place, scored and taken off again (a mask is its own
 # inverse), so choosing among the eight needs no second copy; the Qr keeps only the packed bits.
 #
-# build: ships (before the QR payment flows that will import it: tools/build.py)
+# pos.flows.qrpay shows it on the LCD (the runtime's shell draws it) and prints it.
 from pos import const
 
 MAX_VERSION = const(10)

@@ -208,6 +208,23 @@ def balance_lines(terminal, masked, fen, record):
     return out
 
 
+def code_lines(terminal, title, code, lines):
+    """A QR code on paper (pos.qr.Qr): the customer's phone scans it (收款码), or it stands on the
+    counter (静态收款码)."""
+    from pos.qr import image
+    yield from _big(title, CENTER)
+    yield RULE, NORMAL
+    yield from _merchant(terminal, "")
+    for line in lines:
+        yield line, BOLD
+    picture = image(code)
+    for _ in range(picture.lines()):
+        yield picture, IMAGE
+    yield "请使用云闪付、微信或支付宝扫码付款", CENTER
+    yield "SCAN TO PAY: UNIONPAY, WECHAT PAY, ALIPAY", CENTER
+    yield "", NORMAL
+
+
 def selfcheck_lines(terminal, results):
     """自检: one line a part, its state and detail."""
     out = [("自检 SELF-CHECK", DOUBLE | CENTER), (RULE, NORMAL)]
@@ -227,10 +244,11 @@ def fields(txn, terminal):
     yield _OPERATOR, txn["operator"]
     yield "发卡行 ISSUER:", txn["issuer"]
     yield "收单行 ACQUIRER:", txn["acquirer"]
-    card = masked_pan(txn["pan_masked"])
-    if txn["entry"]:
-        card += " /" + txn["entry"]
-    yield _CARD, card
+    if txn["pan_masked"]:           # a QR payment has no card: its wallet and code come in extra
+        card = masked_pan(txn["pan_masked"])
+        if txn["entry"]:
+            card += " /" + txn["entry"]
+        yield _CARD, card
     if txn["expiry"]:
         yield "有效期 EXP. DATE:", format_expiry(txn["expiry"])
     yield _TYPE, txn["type_name"]

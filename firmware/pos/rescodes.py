@@ -8,6 +8,11 @@ APPROVED = ("00", "10", "11", "16", "A2", "A4", "A5", "A6", "Y1", "Y3")
 PARTIAL_APPROVAL = "10"
 # The keys or the batch no longer match the host's: sign in before the next transaction.
 SIGNIN_REQUIRED = ("77", "99", "A0")
+# QR payments (docs/protocol.md section 13): the customer is still confirming on the phone (ask
+# again); the order closed unpaid; a cancel that came after the payment (the payment stands).
+QR_PENDING = "Q1"
+QR_CLOSED = "Q2"
+QR_PAID_BEFORE = "Q4"
 
 
 def is_approved(code):

@@ -56,7 +56,10 @@ def wrap(s, cols):
 
 
 class Screen:
-    """What the LCD shows: title, lines, an optional hint and a selected line."""
+    """What the LCD shows: title, lines, an optional hint and a selected line; and a QR code (a
+    pos.qr.Qr) where the flow set one, drawn by the runtime in the App's qr_area."""
+
+    qr = None
 
     def __init__(self, title, lines=(), hint=None, selected=None):
         self.title = title

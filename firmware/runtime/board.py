@@ -8,7 +8,12 @@ names `module.Class` under drivers/; the builder makes the bus or pins the
 driver's constructor takes (docs/device.md) and nothing more. A part whose
 driver module is not shipped, or whose bus does not come up, is left out and
 named in `missing`, so the terminal still starts and the self-check says why.
+A part of LATER is not built at boot: its entry is a function that builds it, which the runtime
+calls when it needs the part and drops the driver after (the payment-code scanner, read only
+while a flow waits for a code: its driver and line buffer stay off the idle heap).
 """
+
+LATER = ("scanner",)
 
 
 def _pin_out(machine, n):
@@ -88,6 +93,12 @@ def _make(name, part, machine, buses, network, socket, select):
     raise ValueError("no way to build part %s" % name)
 
 
+def _later(name, spec, machine, buses):
+    def make():
+        return _make(name, spec, machine, buses, None, None, None)
+    return make
+
+
 def build(board, machine, network=None, socket=None, select=None):
     """(parts {name: driver}, missing [(name, reason)])."""
     parts = {}
@@ -103,6 +114,9 @@ def build(board, machine, network=None, socket=None, select=None):
     for name in specs:
         spec = specs[name]
         if "driver" not in spec:
+            continue
+        if name in LATER:
+            parts[name] = _later(name, spec, machine, buses)
             continue
         try:
             parts[name] = _make(name, spec, machine, buses, network, socket, select)

@@ -10,8 +10,10 @@ Rules:
   an answer is awaited the App keeps ticking, so its own timeout ends the
   wait (it then resolves nothing more for that effect).
 - The shell asks the App what it waits for (wants_card, wants_removal,
-  wants_paper, signing), never the engine. While the cardholder signs, the touch
-  panel is read with the keys; each point the pad keeps is drawn at once.
+  wants_paper, signing, wants_scan), never the engine. While the cardholder signs, the touch
+  panel is read with the keys; each point the pad keeps is drawn at once. While the App wants a
+  payment code the scanner is triggered and read with the keys.
+- A screen with a QR code has it drawn in the App's qr_area at the largest scale that fits.
 - The LCD is redrawn when the App's screen changes (the driver sends only
   the rows that changed).
 - The heap is collected every GC_EVERY bytes allocated: a fragmented heap
@@ -57,6 +59,9 @@ class Shell:
         self.readers = [parts[name] for name in ("magstripe",) if name in parts]
         self.touch = parts.get("touch")
         self.touching = False           # the finger was on the glass at the last read
+        self.make_scanner = parts.get("scanner")     # built while the App wants a code (runtime.board.LATER)
+        self.scanner = None
+        self.scanning = False           # the App wants a code: the scanner is built and triggered
         self.shown = None
         self.running = True
         self.out_of_memory = None       # a MemoryError the scanning task met, handled by the loop
@@ -208,10 +213,33 @@ class Shell:
                 self.app.key(key)
         if self.touch is not None and self.app.signing is not None:
             self._signing(self.app.signing)
+        if self.make_scanner is not None:
+            self._scanning()
         for reader in self.readers:
             event = reader.poll()
             if event is not None:
                 self.app.card(event)
+
+    def _scanning(self):
+        """The scanner reads while the App waits for a payment code, and only then (its light is
+        off the rest of the time); a code it read goes to the App. Its driver is built when the
+        wait starts and dropped when it ends; one that does not come up leaves the code to the keys."""
+        wants = self.app.wants_scan
+        if wants != self.scanning:
+            self.scanning = wants
+            if wants:
+                try:
+                    self.scanner = self.make_scanner()
+                except (ImportError, OSError, ValueError):
+                    self.scanner = None
+            if self.scanner is not None:
+                self.scanner.trigger(wants)
+            if not wants:
+                self.scanner = None
+        if wants and self.scanner is not None:
+            event = self.scanner.poll()
+            if event is not None:
+                self.app.scan(event)
 
     def _signing(self, pad):
         """One touch read while the cardholder signs: the point into the pad (the signing area's
@@ -334,6 +362,13 @@ class Shell:
         self.shown = screen
         cols, nrows = self.lcd.cols, self.lcd.layout_rows
         self.lcd.show(screen.rows(cols, nrows), screen.selected_row(cols), self.font)
+        if screen.qr is not None and self.app.qr_area is not None:
+            from pos.qr import QUIET, draw, fit
+            x0, y0, w, h = self.app.qr_area
+            scale = fit(screen.qr, w, h)
+            if scale:
+                side = (screen.qr.size + 2 * QUIET) * scale
+                draw(screen.qr, self.lcd.fill_rect, x0 + (w - side) // 2, y0 + (h - side) // 2, scale)
         if self.on_idle is not None and self.app.state == "idle":
             on_idle, self.on_idle = self.on_idle, None
             on_idle()

@@ -216,8 +216,8 @@ def test_the_builder_makes_the_scanner_behind_its_bridge_with_its_trigger_pin():
     class Handheld(Board):
         PARTS = {"i2c": Board.PARTS["i2c"], "scanner": SCANNER}
     parts, missing = builder.build(Handheld, machine)
-    assert missing == [] and sorted(parts) == ["scanner"]
-    scanner = parts["scanner"]
+    assert missing == [] and sorted(parts) == ["scanner"] and machine.I2C().scanner is None
+    scanner = parts["scanner"]()         # built late: when a flow waits for a code (runtime.board.LATER)
     machine.scanner().present(PAY_CODE)
     assert polls(scanner) == [("scan", PAY_CODE)]
     trig = pins[SCANNER["trigger"]]
@@ -237,10 +237,10 @@ def test_the_builder_makes_the_scanner_on_a_machine_uart_and_leaves_out_an_absen
                              "max_len": 40}}
     parts, missing = builder.build(OnUart, machine)
     machine.uarts[2].present("1" * 41)
-    assert missing == [] and polls(parts["scanner"]) == [("scan_error", "too_long")]
+    assert missing == [] and polls(parts["scanner"]()) == [("scan_error", "too_long")]
 
     class Elsewhere(Board):
         PARTS = {"i2c": Board.PARTS["i2c"],
                  "scanner": {"driver": "scanner.Scanner", "i2c": "i2c", "addr": 0x4C, "baudrate": 9600}}
     parts, missing = builder.build(Elsewhere, FakeMachine())
-    assert parts == {} and [name for name, _ in missing] == ["scanner"]
+    assert missing == [] and raises(OSError, parts["scanner"])    # the shell then leaves the code to the keys

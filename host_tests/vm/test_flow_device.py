@@ -25,8 +25,8 @@ def test_a_sale_on_the_device_from_the_keypad_to_the_printer():
     dev, state = Device(), _provisioned()
     idle = []
     shell, missing = _start(dev, state, lambda: idle.append(True))
-    assert missing == [] and sorted(shell.parts) == ["keypad", "lcd", "magstripe", "printer", "rtc", "touch",
-                                                  "wifi"]
+    assert missing == [] and sorted(shell.parts) == ["keypad", "lcd", "magstripe", "printer", "rtc", "scanner",
+                                                  "touch", "wifi"]
 
     scans = Scans(shell.keypad)
 
@@ -96,7 +96,8 @@ def test_the_parts_the_caller_made_join_the_boards_and_replace_its_own_of_the_sa
     shell, missing = device.start("firmware", dev.machine, dev.network, dev.socket, root=".", board=Board,
                                   state=state, select=dev.socket, parts={"keypad": keypad, "extra": 1})
     assert missing == [] and shell.keypad is keypad and shell.parts["extra"] == 1
-    assert sorted(shell.parts) == ["extra", "keypad", "lcd", "magstripe", "printer", "rtc", "touch", "wifi"]
+    assert sorted(shell.parts) == ["extra", "keypad", "lcd", "magstripe", "printer", "rtc", "scanner", "touch",
+                                   "wifi"]
     rmtree(state)
 
 

@@ -42,8 +42,9 @@ def test_a_menu_goes_back_to_its_parent_and_to_idle_when_left_alone():
 
 
 def test_the_main_menu_is_the_merchant_guides_in_order():
-    assert menu.row("menu")[menu.ITEMS] == ("sale", "void", "refund", "balance", "preauth_menu", "bill", "repay",
-                                            "query_menu", "reprint_menu", "settle", "signin", "admin")
+    assert menu.row("menu")[menu.ITEMS] == ("sale", "qr_menu", "void", "refund", "balance", "preauth_menu", "bill",
+                                            "repay", "query_menu", "reprint_menu", "settle", "signin", "admin")
+    assert menu.row("qr_menu")[menu.ITEMS] == ("qr_scan", "qr_show", "qr_refund", "qr_static")
 
 
 def test_every_leaf_flow_exits_on_done_and_when_left_alone():

@@ -19,9 +19,8 @@ TOUCH_IRQ = 8
 
 
 class Board:
-    """A handheld with an ST7789 and its touch panel, the 4x5 keys, a magstripe, the printer, Wi-Fi
-    and the RTC. (Its scan engine joins the parts with the flows that read payment codes; until
-    then a test builds it itself: machine.scanner() is on the bus.)"""
+    """A handheld with an ST7789 and its touch panel, the 4x5 keys, a magstripe, the payment-code
+    scanner (machine.scanner() is its engine), the printer, Wi-Fi and the RTC."""
     NAME = "test_handheld"
     MCU = "esp32s3"
     FLASH_MB = 8
@@ -38,6 +37,8 @@ class Board:
         "i2c": {"bus": 0, "sda": 38, "scl": 39, "freq": 400000},
         "touch": {"driver": "touch.Ft6336", "i2c": "i2c", "addr": 0x38, "irq": TOUCH_IRQ, "width": 320,
                   "height": 240},
+        "scanner": {"driver": "scanner.Scanner", "i2c": "i2c", "addr": 0x48, "baudrate": 9600, "trigger": 35,
+                    "max_len": 128},
     }
 
 

@@ -81,6 +81,8 @@ def queue(app, data):
 
 def after_journal(app, record, _title):
     """The money path's step: the approved transaction's receipt, with the signature taken for it."""
+    if record["k"] not in KINDS:
+        return                  # a QR payment: the wallet keeps the customer's record
     return (yield from queue(app, transaction_receipt(app, record, app.signature)))
 
 

@@ -22,6 +22,11 @@ def run(app, state):
 
 def idle(app):
     # Work a power cut or the host left unfinished comes before the merchant's next step (once).
+    if app.signed_in and app.resume_qr:
+        app.resume_qr = False
+        doc = reversal.pending(app)
+        if doc is not None and doc["record"]["k"] in reversal.QR_ORDERS:
+            return menu.QR_DUE
     if app.signed_in and app.resume_settle:
         app.resume_settle = False
         if store.load(app.dir, "settle") is not None:

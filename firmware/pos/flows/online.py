@@ -85,9 +85,9 @@ def ready(app, title):
     return (yield from signed_in(app))
 
 
-def connect(app, title):
-    """Open the link; on failure tell the merchant and return False."""
-    if (yield Connect(Screen(title, [t("connecting")]))) != OK:
+def connect(app, title, screen=None):
+    """Open the link (showing screen, else 正在连接); on failure tell the merchant and return False."""
+    if (yield Connect(screen or Screen(title, [t("connecting")]))) != OK:
         yield from notice(app, t("declined"), [title, t("link_down")])
         return False
     return True
@@ -141,18 +141,19 @@ def _partial_ok(kind, fields, asked):
             and got.isdigit() and 0 < int(got) < int(asked))
 
 
-def exchange(app, kind, frame, expect, mac_key=None, title="", check=None):
+def exchange(app, kind, frame, expect, mac_key=None, title="", check=None, screen=None):
     """Send a request and check its answer.
 
     Returns (fields, None) for an answer that decoded, carries the expected
     MTI and echoes `expect` (field -> value; field 4 may be less in a partial
     approval of a kind that allows one), whose MAC verified when mac_key is
     given, and that, when it approves, check(fields) (raising CodecError)
-    accepts; otherwise (None, why) with why one of WHY_TEXT's. A host asking
+    accepts; otherwise (None, why) with why one of WHY_TEXT's. The wait shows screen (else 正在处理
+    under title). A host asking
     for re-sign-in drops the keys; one asking for a parameter or an
     application download marks it due.
     """
-    answer = yield Exchange(frame, app.settings["host_timeout"], Screen(title, [t("processing")]))
+    answer = yield Exchange(frame, app.settings["host_timeout"], screen or Screen(title, [t("processing")]))
     if not isinstance(answer, (bytes, bytearray)):
         return None, (NO_ANSWER if answer == TIMEOUT else BROKEN)
     try:
@@ -178,12 +179,13 @@ def exchange(app, kind, frame, expect, mac_key=None, title="", check=None):
     return fields, None
 
 
-def request(app, kind, values, title, check=None):
+def request(app, kind, values, title, check=None, screen=None):
     """One MACed request of a kind that is never reversed, on the link `link_up` opened:
     (fields, None) or (None, why) as `exchange`."""
     stamp(app, kind, values)
     frame = message.build(cup, kind, values, mac_function(app.mak))
-    return (yield from exchange(app, kind, frame, {11: values[11], 41: app.terminal_id}, app.mak, title, check))
+    return (yield from exchange(app, kind, frame, {11: values[11], 41: app.terminal_id}, app.mak, title, check,
+                                screen))
 
 
 def tell_declined(app, fields, lines=()):
@@ -219,7 +221,7 @@ def journal(app, record):
     return True
 
 
-def financial(app, values, record, title, done=None, lines=(), check=None, card_step=None):
+def financial(app, values, record, title, done=None, lines=(), check=None, card_step=None, wait=None):
     """Send the financial request record["k"] with values (its own fields; 11, 41, 42, 49, 60
     come from here) and see it through to the journal, the slips and the result screen.
 
@@ -228,7 +230,10 @@ def financial(app, values, record, title, done=None, lines=(), check=None, card_
     lines: the flow's lines under the amount. check(fields) checks an approval's data (raising
     CodecError: the answer is garbled). card_step(fields) (a generator function) gives the
     answer to the card, whatever it was (fields None: no answer came), and returns the card's say
-    on an approval: None, or the reversal reason of a card that declines it.
+    on an approval: None, or the reversal reason of a card that declines it. wait(record, fields)
+    (a generator function; QR payments) takes a valid answer that may leave the payment open and
+    sees it through: it returns the payment's last answer, or None once it told the merchant the
+    payment stays unclear (its reversal armed, as for a request without an answer).
 
     Returns the approving answer's fields, or None once the merchant was told why not.
     """
@@ -251,6 +256,10 @@ def financial(app, values, record, title, done=None, lines=(), check=None, card_
     card_says = None
     if card_step is not None:
         card_says = yield from card_step(fields)
+    if fields is not None and wait is not None:
+        fields = yield from wait(record, fields)
+        if fields is None:
+            return None
     if fields is None:
         text = WHY_TEXT[why]
         if row[message.REVERSED]:
@@ -259,10 +268,17 @@ def financial(app, values, record, title, done=None, lines=(), check=None, card_
             text = "no_answer"
         yield from notice(app, t("declined"), [t(text)])
         return None
+    return (yield from conclude(app, record, fields, done, lines, card_says))
+
+
+def conclude(app, record, fields, done, lines=(), card_says=None):
+    """A financial request's valid answer (fields) to the journal, the slips and the result screen,
+    its reversal then dropped: `financial`'s last part, and the whole of a QR payment that an
+    answer after a power cut concludes (pos.flows.qrpay). Returns the approving fields, else None."""
     code = fields.get(39, "")
     record["rc"], record["ref"] = code, fields.get(37, "")
     if fields.get(13):
-        record["date"] = day[0:4] + fields[13]
+        record["date"] = record["date"][0:4] + fields[13]
     if fields.get(12):
         record["time"] = fields[12]
     if not rescodes.is_approved(code):
@@ -277,7 +293,7 @@ def financial(app, values, record, title, done=None, lines=(), check=None, card_
         yield from notice(app, t("declined"), [t("card_declined")])
         return None
     asked = record.get("amt")
-    if 4 in values and fields.get(4) != values[4]:
+    if asked is not None and fields.get(4) and int(fields[4]) != asked:
         record["amt"] = int(fields[4])
         record["remark"] = PARTIAL_REMARK + format_fen(asked)
     record["auth"] = fields.get(38, "")

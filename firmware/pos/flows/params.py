@@ -27,13 +27,17 @@ def run(app, state):
         nosign = tlv.amount(items, "NS", required=False)
         if nosign is not None and not 0 <= nosign <= 999999999:
             raise tlv.TlvError("免签 limit out of range")
+        base = tlv.text(items, "QB", 64, False)
+        if base and (any(not 0x20 < ord(c) < 0x7F for c in base) or not base.endswith("/")):
+            raise tlv.TlvError("QR base %r" % base)
         got["merchant_name"], got["max_amount_fen"], got["nosign_limit_fen"] = name, top, nosign
+        got["qr_base"] = base or None
 
     if (yield from online.inquire(app, "params", {}, title, check)) is None:
         return DONE
     if got["merchant_name"]:
         app.settings["merchant_name"] = got["merchant_name"]
-    for key in ("max_amount_fen", "nosign_limit_fen"):
+    for key in ("max_amount_fen", "nosign_limit_fen", "qr_base"):
         if got[key] is not None:
             app.settings[key] = got[key]
     app.save_settings()

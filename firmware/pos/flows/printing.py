@@ -17,10 +17,15 @@ TYPE_NAMES = {
     "preauth_complete": "预授权完成 AUTH COMPLETE",
     "bill_payment": "缴费 BILL PAYMENT",
     "repayment": "信用卡还款 REPAYMENT",
+    "qr_sale": "扫码消费 QR SALE",
+    "qr_order": "收款码消费 QR CODE SALE",
+    "qr_void": "扫码撤销 QR VOID",
+    "qr_refund": "扫码退货 QR REFUND",
 }
 # Reversing transactions: UnionPay slips print their amount negative.
-NEGATIVE = ("void", "refund", "preauth_void")
+NEGATIVE = ("void", "refund", "preauth_void", "qr_void", "qr_refund")
 ENTRY = {"swipe": "S", "keyed": "M", "chip": "I", "tap": "C"}
+WALLETS = {"WX": "微信支付 WECHAT PAY", "ZF": "支付宝 ALIPAY", "UP": "云闪付 UNIONPAY"}
 BIN_TABLE = "bins.txt"    # in the assets: the issuer of each BIN, sorted `BIN<TAB>name` lines
 _LCD_CELLS = const(40)    # the width a Screen is laid out in
 BILL_TITLE = "缴费凭证"
@@ -47,9 +52,13 @@ def _kind_extra(record):
                 ("户名 ACCOUNT NAME:", record.get("nm", "")), ("账期 PERIOD:", record.get("pd", "")))
     if k == "repayment":
         return (("还款卡号 CREDIT CARD NO.:", record.get("cpan", "")), ("还款银行 BANK:", record.get("bk", "")))
-    if k == "void":
+    if k in ("qr_sale", "qr_order"):
+        lines = (("支付方式 PAID BY:", WALLETS.get(record.get("wl"), record.get("wl", ""))),
+                 ("订单号 ORDER NO.:", record.get("on", "")))
+        return lines + ((("付款码 PAY CODE:", record["code"]),) if record.get("code") else ())
+    if k in ("void", "qr_void"):
         return (("原凭证号 ORIG. VOUCHER:", "%06d" % record["ot"]),)
-    if k == "refund":
+    if k in ("refund", "qr_refund"):
         return (("原参考号 ORIG. REFER NO.:", record.get("oref", "")),
                 ("原交易日期 ORIG. DATE:", record.get("odate", "")))
     if k in ("preauth_void", "preauth_complete"):

@@ -126,7 +126,7 @@ def detail(app, title, r, gone):
     lines = [TYPE_NAMES.get(r["k"], r["k"]),
              t("voucher_no") + ": %06d  " % r["trace"] + t("batch_no") + ": %06d" % r["batch"],
              t("amount") + ": RMB " + format_fen(r.get("amt", 0)),
-             t("card_no") + ": " + r.get("pan", ""),
+             (t("order_no") + ": " + r.get("on", "")) if "pan" not in r else (t("card_no") + ": " + r["pan"]),
              "%s/%s/%s %s:%s:%s" % (d[0:4], d[4:6], d[6:8], tm[0:2], tm[2:4], tm[4:6])]
     if r.get("ref"):
         lines.append(t("refer_no") + ": " + r["ref"])

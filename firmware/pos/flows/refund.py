@@ -4,8 +4,10 @@ Supervisor's password → 原参考号 → 原交易日期 → 退货金额 → 
 (60.1 25, no PIN) → 退货成功 and a slip. The host knows the original and
 refuses more than the original minus its earlier refunds; a sale of this
 batch is voided instead (撤销), since it has not been settled yet.
+扫码退货 (state qr_refund) refunds a QR payment the same way without a card: qr_refund (60.1 75)
+gives the money back to the wallet that paid.
 """
-from pos import message
+from pos import cup, message
 from pos.flows import card, online
 from pos.flows.common import ask_amount, ask_digits, ask_mmdd, notice, supervisor
 from pos.i18n import t
@@ -15,7 +17,8 @@ from pos.money import amount_field
 
 
 def run(app, state):
-    title = t("refund")
+    qr = state == "qr_refund"
+    title = t("qr_refund" if qr else "refund")
     if not (yield from supervisor(app, title)):
         return DONE
     if not (yield from online.ready(app, title)):
@@ -33,6 +36,12 @@ def run(app, state):
     if amount is None:
         return DONE
     shown = [t("refer_no") + ": " + ref, online.amount_line(amount)]
+    if qr:
+        values = {4: amount_field(amount), 22: cup.QR_ENTRY, 25: "00", 37: ref, 61: message.field61(mmdd=mmdd)}
+        record = online.new_record(app, "qr_refund", amount)
+        record["oref"], record["odate"], record["nosig"] = ref, mmdd, 1
+        yield from online.financial(app, values, record, title, t("refund_ok"), shown[:1])
+        return DONE
     c = yield from card.read(app, title, shown)
     if c is None:
         return DONE

@@ -22,6 +22,9 @@ from pos.results import OK
 from pos.screen import Screen
 
 NAME = "reversal"
+# QR payments whose order may stay open after their answer (pos.flows.qrpay): while their reversal
+# is pending after a power cut, the host is asked about the order before anything else.
+QR_ORDERS = ("qr_sale", "qr_order")
 MAX_TRIES = 3
 IDLE_WAIT_S = 60
 RETRY_S = 300
