@@ -268,11 +268,12 @@ def test_replayed_sign_off_gets_the_same_answer_and_keeps_later_keys(terminal):
 
 # -- parameter download ------------------------------------------------------
 
-def test_parameter_download_answers_merchant_name_largest_amount_and_nosign_limit_with_a_mac(terminal):
+def test_parameter_download_answers_merchant_name_largest_amount_nosign_limit_and_qr_base_with_a_mac(terminal):
     _, answer = terminal.params()
     assert answer[0] == "0810" and answer[39] == "00" and answer.mac_ok(terminal.mak)
     assert set(answer.fields) - {0} == PARAMS_FIELDS
-    assert parse_tlv(answer[62]) == {"MN": "测试商户", "MX": "000009999999", "NS": "000000100000"}
+    assert parse_tlv(answer[62]) == {"MN": "测试商户", "MX": "000009999999", "NS": "000000100000",
+                                     "QB": "https://qr.acquirer.test/"}
     assert answer[60] == "00000001360"
 
 
@@ -291,10 +292,13 @@ def test_set_params_flags_every_answer_with_requirement_1_until_the_download(ter
     assert terminal.sign_in().requirement == 1
     _, params = terminal.params()
     assert params.requirement == 0
-    assert parse_tlv(params[62]) == {"MN": "新华书店", "MX": "000000500000", "NS": "000000100000"}
+    assert parse_tlv(params[62]) == {"MN": "新华书店", "MX": "000000500000", "NS": "000000100000",
+                                     "QB": "https://qr.acquirer.test/"}
     assert terminal.sale(GOOD, 100)[1].requirement == 0
-    cli("set-params", "--db", terminal.db, "--terminal", TID, "--max-fen", "700000", "--nosign-fen", "30000")
-    assert parse_tlv(terminal.params()[1][62]) == {"MN": "新华书店", "MX": "000000700000", "NS": "000000030000"}
+    cli("set-params", "--db", terminal.db, "--terminal", TID, "--max-fen", "700000", "--nosign-fen", "30000",
+        "--qr-base", "https://pay.example.cn/")
+    assert parse_tlv(terminal.params()[1][62]) == {"MN": "新华书店", "MX": "000000700000", "NS": "000000030000",
+                                                   "QB": "https://pay.example.cn/"}
 
 
 def test_sign_in_again_comes_before_the_parameter_download(terminal):

@@ -1,15 +1,18 @@
 """Command line of the reference acquirer host.
 
   python -m tools.acquirer serve --port N --db PATH [--host 127.0.0.1] [--log-hex] [--clock ISO]
-                                 [--tls-cert C --tls-key K] [--testdata JSON] [--script-card NAME ...]
-                                 [--web-port N [--web-host 127.0.0.1]]
+                                 [--clock-file PATH] [--tls-cert C --tls-key K] [--testdata JSON]
+                                 [--qrpay JSON] [--script-card NAME ...] [--web-port N [--web-host 127.0.0.1]]
   python -m tools.acquirer transactions --db PATH
+  python -m tools.acquirer qr-orders --db PATH
   python -m tools.acquirer backups --db PATH
   python -m tools.acquirer cards --db PATH
   python -m tools.acquirer bills --db PATH
   python -m tools.acquirer settlements --db PATH
   python -m tools.acquirer resign --db PATH --terminal TID
   python -m tools.acquirer set-params --db PATH --terminal TID [--name NAME] [--max-fen N] [--nosign-fen N]
+                                      [--qr-base URL]
+  python -m tools.acquirer phone-pays --db PATH --text TEXT --wallet NAME [--clock ISO | --clock-file PATH]
   python -m tools.acquirer unlock --db PATH --pan PAN
   python -m tools.acquirer script --db PATH --card NAME [--clear]
   python -m tools.acquirer add-terminal --db PATH --terminal TID --merchant MID --tmk HEX
@@ -30,11 +33,12 @@ import ssl
 import sys
 import time
 
-from . import handlers, network, server, store, updates
+from . import handlers, network, server, store, updates, wallet
 
 DB_HELP = "the store: a SQLite file's PATH, or a URL (postgresql://user@host:port/database)"
-DEFAULT_TESTDATA = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "testdata", "testdata.json")
+TESTDATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "testdata")
+DEFAULT_TESTDATA = os.path.join(TESTDATA_DIR, "testdata.json")
+DEFAULT_QRPAY = os.path.join(TESTDATA_DIR, "qrpay.json")
 
 
 def _clock_from(text):
@@ -50,6 +54,15 @@ def _clock_from(text):
     return clock
 
 
+def _clock(args):
+    """The host's clock the options give: --clock-file read at each use, else (and while that file
+    is missing or unreadable) --clock, else China's time now."""
+    clock = _clock_from(args.clock) if args.clock else handlers.china_time
+    if args.clock_file:
+        clock = handlers.file_clock(args.clock_file, clock)
+    return clock
+
+
 def _serve(args):
     if bool(args.tls_cert) != bool(args.tls_key):
         sys.exit("--tls-cert and --tls-key go together")
@@ -59,6 +72,11 @@ def _serve(args):
     with open(args.testdata, encoding="utf-8") as f:
         if db.seed(json.load(f)):
             logging.getLogger("acquirer").info("seeded %s from %s", args.db, args.testdata)
+    try:
+        with open(args.qrpay, encoding="utf-8") as f:
+            db.seed_wallets(json.load(f))
+    except (OSError, ValueError, KeyError) as e:
+        sys.exit("cannot seed the wallets from %s: %s" % (args.qrpay, e))
     for name in args.script_card:
         if not db.set_script_pending(name):
             sys.exit("no card named %s" % name)
@@ -67,9 +85,7 @@ def _serve(args):
         ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ssl_context.load_cert_chain(args.tls_cert, args.tls_key)
 
-    clock = handlers.china_time
-    if args.clock:
-        clock = _clock_from(args.clock)
+    clock = _clock(args)
     web_server = None
     if args.web_port is not None:
         from . import web
@@ -117,6 +133,20 @@ def _backups(args):
     return 0
 
 
+def _qr_orders(args):
+    print(json.dumps(_existing(args.db).qr_orders(), ensure_ascii=False, indent=1))
+    return 0
+
+
+def _phone_pays(args):
+    db = _existing(args.db)
+    try:
+        print(wallet.phone_pays(db, args.text, args.wallet, _clock(args)()))
+    finally:
+        db.close()
+    return 0
+
+
 def _settlements(args):
     print(json.dumps(_existing(args.db).settlements(), ensure_ascii=False, indent=1))
     return 0
@@ -129,9 +159,17 @@ def _set_params(args):
         sys.exit("the largest amount is 1 to 999999999999 fen")
     if args.nosign_fen is not None and not 0 <= args.nosign_fen < 10 ** 12:
         sys.exit("the 免签 limit is 0 to 999999999999 fen")
-    if not _existing(args.db).set_params(args.terminal, args.name, args.max_fen, args.nosign_fen):
+    if args.qr_base is not None and not _qr_base_ok(args.qr_base):
+        sys.exit("the QR base is 1 to %d printable ASCII characters ending in /" % wallet.QR_BASE_MAX)
+    if not _existing(args.db).set_params(args.terminal, args.name, args.max_fen, args.nosign_fen,
+                                         args.qr_base):
         sys.exit("no terminal %s" % args.terminal)
     return 0
+
+
+def _qr_base_ok(text):
+    return (0 < len(text) <= wallet.QR_BASE_MAX and text.endswith("/")
+            and all(" " < c <= "~" for c in text))
 
 
 def _resign(args):
@@ -216,8 +254,14 @@ def main(argv=None):
     p.add_argument("--clock", metavar="ISO", help="run the host's clock from this local time "
                    "(the simulator's scenarios pass their own), e.g. 2026-11-23T10:00:00; "
                    "default: China's time now (UTC+8)")
+    p.add_argument("--clock-file", metavar="PATH", help="read the host's local time (ISO, e.g. "
+                   "2026-11-23T10:00:05) from this file at each use, as a simulator writes it; while "
+                   "it is missing or unreadable the clock is --clock's, or China's time now")
     p.add_argument("--testdata", default=DEFAULT_TESTDATA,
                    help="seeds an empty database (default: tools/testdata/testdata.json)")
+    p.add_argument("--qrpay", default=DEFAULT_QRPAY, help="the wallet simulator's test payment "
+                   "codes and phone wallets, added to the store when missing (default: "
+                   "tools/testdata/qrpay.json)")
     p.add_argument("--script-card", action="append", default=[], metavar="NAME",
                    help="the test card NAME gets an issuer script (72) with its online chip "
                    "answers until a script result says it ran (repeatable)")
@@ -229,6 +273,20 @@ def main(argv=None):
     p = commands.add_parser("transactions", help="print stored transactions as JSON")
     p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
     p.set_defaults(run=_transactions)
+
+    p = commands.add_parser("qr-orders", help="print the wallets' QR orders (扫码) as JSON")
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
+    p.set_defaults(run=_qr_orders)
+
+    p = commands.add_parser("phone-pays", help="a customer's phone pays a QR code's order with a "
+                            "test wallet; prints the wallet's answer")
+    p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
+    p.add_argument("--text", required=True, help="the QR code's text, e.g. https://qr.acquirer.test/o/ON")
+    p.add_argument("--wallet", required=True, metavar="NAME",
+                   help="the test wallet: wallet_ok, wallet_slow or wallet_poor")
+    p.add_argument("--clock", metavar="ISO", help="the phone's local time (default: China's time now)")
+    p.add_argument("--clock-file", metavar="PATH", help="... or read from this file, as serve does")
+    p.set_defaults(run=_phone_pays)
 
     p = commands.add_parser("cards", help="print card balances and PIN counts as JSON")
     p.add_argument("--db", required=True, metavar="PATH|URL", help=DB_HELP)
@@ -252,6 +310,8 @@ def main(argv=None):
     p.add_argument("--name", help="merchant name (MN), default the terminal's merchant name")
     p.add_argument("--max-fen", type=int, help="largest amount of one transaction (MX), fen")
     p.add_argument("--nosign-fen", type=int, help="免签 limit (NS), fen: above it the cardholder signs")
+    p.add_argument("--qr-base", metavar="URL", help="the base of the terminal's QR texts (QB), "
+                   "ending in /; default https://qr.acquirer.test/")
     p.set_defaults(run=_set_params)
 
     p = commands.add_parser("resign", help="ask a terminal to sign in again")

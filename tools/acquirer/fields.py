@@ -22,7 +22,8 @@ _AMOUNT_LEN = 12
 _DIGITS = frozenset("0123456789")
 # Tags of section 8; any other tag is skipped.
 KNOWN_TAGS = frozenset(("BC", "AC", "NM", "UN", "DU", "PD", "MD", "CN", "BK", "MN", "MX",
-                        "OP", "BD", "VR", "OF", "SZ", "CK", "DA", "PN", "PC", "TY", "QN", "RD", "NS"))
+                        "OP", "BD", "VR", "OF", "SZ", "CK", "DA", "PN", "PC", "TY", "QN", "RD", "NS",
+                        "QB", "QC", "ON", "WL", "QR", "EX"))
 BINARY_TAGS = frozenset(("DA", "RD"))    # raw bytes (a backup's pieces, an e-receipt's), returned as bytes
 AMOUNT_TAGS = frozenset(("DU", "MX", "NS"))
 

@@ -19,8 +19,8 @@ outside the table 40.
 
 import datetime
 
-from . import (backups, bills, crypto, ereceipts, icparams, network, payments, reversal, scripts, settlement, spec,
-               store, updates)
+from . import (backups, bills, crypto, ereceipts, icparams, network, payments, qrpay, reversal, scripts, settlement,
+               spec, store, updates)
 from .context import FORMAT_ERROR, FUNCTION_NOT_SUPPORTED, Context, Reply, idempotency_key
 
 HANDLERS = {
@@ -43,6 +43,12 @@ HANDLERS = {
     "bill_payment": bills.bill_payment,
     "repay_inquiry": bills.repay_inquiry,
     "repayment": bills.repayment,
+    "qr_sale": qrpay.qr_sale,
+    "qr_order": qrpay.qr_order,
+    "qr_query": qrpay.qr_query,
+    "qr_cancel": qrpay.qr_cancel,
+    "qr_void": qrpay.qr_void,
+    "qr_refund": qrpay.qr_refund,
     "settle": settlement.settle,
     "upload": settlement.upload,
     "upload_end": settlement.upload_end,
@@ -84,6 +90,22 @@ def china_time():
     """The host's clock: China's local time (UTC+8), which the terminals' clocks keep and the
     answers' fields 12 and 13 carry, whatever the zone of the machine the host runs on."""
     return datetime.datetime.now(CHINA).replace(tzinfo=None)
+
+
+def file_clock(path, fallback):
+    """A clock that reads the local time (ISO, 2026-11-23T10:00:05) from the file at path at each
+    call, as a simulator moving its own clock writes it (whole: a new file renamed over the old);
+    fallback() while the file is missing or holds no such time. A time with a zone is China's."""
+    def clock():
+        try:
+            with open(path, encoding="ascii") as f:
+                when = datetime.datetime.fromisoformat(f.read(64).strip())
+        except (OSError, ValueError):
+            return fallback()
+        if when.tzinfo is not None:
+            when = when.astimezone(CHINA).replace(tzinfo=None)
+        return when
+    return clock
 
 
 class Host:

@@ -1,7 +1,8 @@
 """Network management: sign-in 0800/003, sign-off 0820/002, parameter download 0800/360.
 
 Sign-in and sign-off carry no MAC (the terminal has no keys yet, or gives
-them up); the parameter download is MACed both ways.
+them up); the parameter download is MACed both ways. Its field 62 carries MN, MX, NS and QB (the
+base of the terminal's QR texts, section 13), as `set-params` left them.
 """
 
 from . import crypto, fields, spec
@@ -60,7 +61,8 @@ def params(context):
     answer[62] = fields.encode_tlv((
         ("MN", fields.utf8_prefix(name, MERCHANT_NAME_MAX)),
         ("MX", fields.amount_text(terminal["params_max_fen"])),
-        ("NS", fields.amount_text(terminal["params_nosign_fen"]))))
+        ("NS", fields.amount_text(terminal["params_nosign_fen"])),
+        ("QB", terminal["params_qr_base"])))
     answer[39] = APPROVED
     context.store.params_sent(terminal["terminal_id"], context.when)
     return Reply(answer, mak=mak, authentic=True)

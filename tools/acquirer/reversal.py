@@ -13,6 +13,15 @@ row of `UNDO` and becomes 'reversed':
   preauth               the hold released
   preauth void          the hold held again
   balance, inquiries    nothing moved, nothing to undo
+  qr_sale, qr_order     the order closed; had it been paid, reversed: the money back to the wallet
+  qr_void               the order paid again
+  qr_refund             the refunded money taken back from the wallet (refunded_fen down)
+  qr_query              nothing moved
+  qr_cancel             nothing: a cancel is final (the terminal never reverses one)
+
+A QR payment's order is the truth, not its first answer: a qr_sale answered Q1 (the customer
+confirming) is undone like an approved one, and its order is first brought up to the reversal's
+time, so one paid meanwhile gives its money back.
 
 An original made with a card is reversed only by a 0400 whose field 2 is that
 card's PAN: without it, or with another, the answer is 25 and nothing is
@@ -25,11 +34,12 @@ read (else 30), the reversal keeps it, and DF31 (the results of the scripts
 the original's answer carried) is stored against the original too.
 """
 
-from . import emv, spec
+from . import emv, spec, wallet
 from .context import APPROVALS, APPROVED, FORMAT_ERROR, NO_ORIGINAL, Reply, amount, card_data
 from .store import masked_pan
 
 ECHO = (2, 3, 4, 11, 25, 41, 42, 49, 60)
+QR_PAYMENTS = ("qr_sale", "qr_order")     # the requests that make a wallet's order
 
 
 def reversal(context):
@@ -59,8 +69,11 @@ def reversal(context):
         return Reply(fields, mak=mak, authentic=True)
 
     terminal_id, batch, trace, _ = context.key
+    if name in QR_PAYMENTS:
+        context.store.qr_orders_now(terminal_id, batch, context.now, trace)
     originals = context.store.originals(terminal_id, batch, trace, name)
-    approved = [o for o in originals if o["response_code"] in APPROVALS]
+    in_effect = APPROVALS + ((wallet.WAITING,) if name in QR_PAYMENTS else ())
+    approved = [o for o in originals if o["response_code"] in in_effect]
     original = approved[0] if approved else (originals[0] if originals else None)
     refused = card_refusal(context.store, name, original, request.get(2))
     if refused is not None:
@@ -198,6 +211,47 @@ def _undo_inquiry(store, txn):
     return "nothing moved"
 
 
+def _undo_qr_payment(store, txn):
+    """qr_sale, qr_order: an open order closes; a paid one (not voided or refunded since) is
+    reversed, its money back to the wallet."""
+    order = store.qr_order_of(txn["id"])
+    if order is None:
+        return "no order, nothing undone"
+    if order["state"] == wallet.PENDING:
+        store.update_qr_order(order["id"], wallet.PENDING, state=wallet.ORDER_CLOSED,
+                              note="closed by its reversal")
+        store.set_state(txn["id"], "reversed")
+        return "order closed unpaid"
+    if order["state"] != wallet.PAID or order["refunded_fen"]:
+        return "order is %s%s, nothing undone" % (
+            order["state"], ", refunded in part" if order["refunded_fen"] else "")
+    store.update_qr_order(order["id"], wallet.PAID, state=wallet.REVERSED)
+    store.set_state(txn["id"], "reversed")
+    return "undone: the money back to the wallet"
+
+
+def _undo_qr_void(store, txn):
+    order = store.qr_order_of(txn["original_id"])
+    if txn["state"] != "approved" or order is None or order["state"] != wallet.VOIDED:
+        return _left_as_is(txn)
+    store.update_qr_order(order["id"], wallet.VOIDED, state=wallet.PAID)
+    store.set_state(txn["id"], "reversed")
+    return "undone: the payment paid again"
+
+
+def _undo_qr_refund(store, txn):
+    order = store.qr_order_of(txn["original_id"])
+    if txn["state"] != "approved" or order is None or order["state"] != wallet.PAID:
+        return _left_as_is(txn)
+    store.add_qr_refunded(order["id"], -txn["amount_fen"])
+    store.set_state(txn["id"], "reversed")
+    return "undone: the refund taken back from the wallet"
+
+
+def _cancel_stands(store, txn):
+    return "a cancel is final, nothing undone"
+
+
 UNDO = {
     "sale": _undo_payment,
     "bill_payment": _undo_payment,
@@ -210,4 +264,10 @@ UNDO = {
     "balance": _undo_inquiry,
     "bill_inquiry": _undo_inquiry,
     "repay_inquiry": _undo_inquiry,
+    "qr_sale": _undo_qr_payment,
+    "qr_order": _undo_qr_payment,
+    "qr_void": _undo_qr_void,
+    "qr_refund": _undo_qr_refund,
+    "qr_query": _undo_inquiry,
+    "qr_cancel": _cancel_stands,
 }

@@ -10,6 +10,7 @@ from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, DateTime, 
 
 DEFAULT_MAX_FEN = 9999999
 DEFAULT_NOSIGN_FEN = 100000   # 免签: 1000.00
+DEFAULT_QR_BASE = "https://qr.acquirer.test/"    # QB: the base of a terminal's QR texts
 
 # Amounts reach 10^12 fen: 64 bits on PostgreSQL; on SQLite INTEGER is 64-bit already, and an
 # INTEGER PRIMARY KEY (not BIGINT) is what makes the column the rowid that numbers new rows.
@@ -45,7 +46,8 @@ terminals = Table(
     Column("ic_version", Text),
     Column("last_seen", DateTime),
     Column("receipts_pending", Integer),
-    Column("params_nosign_fen", Int, nullable=False, server_default=text(str(DEFAULT_NOSIGN_FEN))))
+    Column("params_nosign_fen", Int, nullable=False, server_default=text(str(DEFAULT_NOSIGN_FEN))),
+    Column("params_qr_base", Text, nullable=False, server_default=DEFAULT_QR_BASE))
 
 cards = Table(
     "cards", metadata,
@@ -260,3 +262,61 @@ receipt_parts = Table(
     Column("data", LargeBinary, nullable=False),
     Column("received", DateTime, nullable=False),
     PrimaryKeyConstraint("terminal_id", "batch", "trace", "type", "part"))
+
+# -- QR payments (revision 0005; wallet.py, qrpay.py) ------------------------------
+
+QR_ORDER_STATES = ("pending", "paid", "closed", "declined", "voided", "reversed")
+
+# One payment of a wallet: a qr_sale's (kind sale) or a qr_order's (kind order). Its state and
+# amounts are the truth of the payment; the requests' transaction rows are what was asked and
+# answered. Times are local ISO text, as transactions.created.
+qr_orders = Table(
+    "qr_orders", metadata,
+    _key(),
+    Column("order_no", Text, nullable=False, unique=True),
+    Column("terminal_id", Text, nullable=False),
+    Column("merchant_id", Text, nullable=False),
+    Column("batch", Text, nullable=False),
+    Column("trace", Text, nullable=False),
+    Column("kind", Text, CheckConstraint("kind IN ('sale', 'order')", name="qr_orders_kind"), nullable=False),
+    Column("transaction_id", Int, ForeignKey("transactions.id"), nullable=False, unique=True),
+    Column("amount_fen", Int, nullable=False),
+    Column("state", Text, CheckConstraint("state IN (%s)" % ", ".join("'%s'" % s for s in QR_ORDER_STATES),
+                                          name="qr_orders_state"), nullable=False),
+    Column("wallet", Text),                 # WX, ZF, UP; a dynamic order's once a phone pays it
+    Column("payer", Text),                  # the test phone wallet that paid (or is confirming)
+    Column("masked_code", Text),            # a qr_sale's payment code, first 6 and last 4 digits
+    Column("refunded_fen", Int, nullable=False, server_default=text("0")),
+    Column("reference", Text, nullable=False),      # 37 of the answers naming the order
+    Column("auth_code", Text),              # 38, once paid
+    Column("qr_text", Text),                # what a phone scans (a dynamic order)
+    Column("created", Text, nullable=False),
+    Column("expires", Text, nullable=False),
+    Column("pay_at", Text),                 # the payment comes due then (a confirming wallet)
+    Column("paid_at", Text),
+    Column("note", Text),
+    Index("qr_orders_key", "terminal_id", "batch", "trace"),
+    Index("qr_orders_reference", "terminal_id", "reference"))
+
+# Every payment code a request named once it reached the wallet: its SHA-256, never the code.
+qr_spent_codes = Table(
+    "qr_spent_codes", metadata,
+    Column("code_sha256", Text, primary_key=True),
+    Column("terminal_id", Text, nullable=False),
+    Column("batch", Text, nullable=False),
+    Column("trace", Text, nullable=False),
+    Column("spent", Text, nullable=False))
+
+# The wallet simulator's test payment codes (tools/testdata/qrpay.json), by SHA-256.
+qr_test_codes = Table(
+    "qr_test_codes", metadata,
+    Column("code_sha256", Text, primary_key=True),
+    Column("wallet", Text, nullable=False),
+    Column("behaviour", Text, nullable=False))
+
+# Its test phone wallets: wallet_ok, wallet_slow, wallet_poor.
+qr_phone_wallets = Table(
+    "qr_phone_wallets", metadata,
+    Column("name", Text, primary_key=True),
+    Column("wallet", Text, nullable=False),
+    Column("behaviour", Text, nullable=False))

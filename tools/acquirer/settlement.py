@@ -6,7 +6,11 @@ letter: debits are the approved sales, pre-authorisation completions, bill
 payments and repayments that were neither voided nor reversed (a refunded
 sale still counts); credits are the approved refunds not reversed. Voids,
 pre-authorisations and inquiries never count. The host's foreign half is
-zeros.
+zeros. QR payments (section 13) count as card ones: a debit per order of the
+batch that is paid (at once or later: the batch's open orders are first brought
+up to the settlement's time; refunded or not), neither voided nor reversed, as
+its qr_sale (60.1 70) or qr_order (71); a credit per approved qr_refund (75)
+not reversed.
 
 A settlement compares the host's totals with the terminal's and answers
 field 48 with the host's figures and, per half, 1 balanced or 2 not balanced.
@@ -25,13 +29,13 @@ second GENERATE AC had (`emv.verify_tc`), else A7 and nothing is stored;
 then it is the original's `tc`, 00. It needs no settlement and moves nothing.
 """
 
-from . import emv, fields, spec
+from . import emv, fields, qrpay, spec
 from .context import (APPROVED, CURRENCY_CNY, FORMAT_ERROR, INVALID_TRANSACTION, NO_ORIGINAL,
                       SECURITY_FAILURE, Reply, card_data)
 
 DEBIT_TYPES = ("sale", "preauth_complete", "bill_payment", "repayment")
 DEBIT_STATES = ("approved", "refunded")
-CREDIT_TYPES = ("refund",)
+CREDIT_TYPES = ("refund", "qr_refund")
 CREDIT_STATES = ("approved",)
 UPLOAD_ECHO = (11, 41, 42, 48, 60)
 UPLOAD_COMMON = (12, 13)
@@ -40,15 +44,26 @@ TC_ECHO = (11, 41, 42, 60)
 WITH_TC = tuple(name for name, t in spec.TRANSACTIONS.items() if t.arqc)
 
 
-def counted(rows):
-    """The batch's approved transactions -> (debits, credits) the totals count."""
-    debits = [r for r in rows if r["type"] in DEBIT_TYPES and r["state"] in DEBIT_STATES]
+def batch_records(context, terminal_id, batch):
+    """-> (the batch's approved transactions, its paid QR payments as {type, trace, amount_fen}),
+    its open QR orders first brought up to now."""
+    store = context.store
+    store.qr_orders_now(terminal_id, batch, context.now)
+    paid = [{"type": qrpay.KIND_TYPES[o["kind"]], "trace": o["trace"], "amount_fen": o["amount_fen"]}
+            for o in store.paid_qr_orders(terminal_id, batch)]
+    return store.batch_transactions(terminal_id, batch), paid
+
+
+def counted(rows, qr_paid):
+    """The batch's approved transactions and its paid QR payments -> (debits, credits) the totals
+    count."""
+    debits = [r for r in rows if r["type"] in DEBIT_TYPES and r["state"] in DEBIT_STATES] + qr_paid
     credits = [r for r in rows if r["type"] in CREDIT_TYPES and r["state"] in CREDIT_STATES]
     return debits, credits
 
 
-def host_totals(rows):
-    debits, credits = counted(rows)
+def host_totals(rows, qr_paid):
+    debits, credits = counted(rows, qr_paid)
     return fields.Totals(sum(r["amount_fen"] for r in debits), len(debits),
                          sum(r["amount_fen"] for r in credits), len(credits))
 
@@ -82,7 +97,7 @@ def settle(context):
     if settled:
         host = _stored_host_totals(settlement)
     else:
-        host = host_totals(context.store.batch_transactions(terminal_id, batch))
+        host = host_totals(*batch_records(context, terminal_id, batch))
     domestic_code = _code(host, domestic)
     foreign_code = _code(fields.ZERO_TOTALS, foreign)
     if not settled:
@@ -122,8 +137,8 @@ def upload(context):
 def upload_end(context):
     reply, declared, settlement = _batch_message(context, fields.decode_upload_end)
     if settlement is not None:
-        rows = context.store.batch_transactions(settlement["terminal_id"], settlement["batch"])
-        note = differences(context.store.uploads(settlement["id"]), rows, declared)
+        rows, qr_paid = batch_records(context, settlement["terminal_id"], settlement["batch"])
+        note = differences(context.store.uploads(settlement["id"]), rows, declared, qr_paid)
         context.store.end_upload(settlement["id"], declared, note, context.when)
     return reply
 
@@ -167,9 +182,9 @@ def _card_of(store, original):
     return (pan, request[23]) if pan is not None and 23 in request else (None, None)
 
 
-def differences(uploads, rows, declared):
+def differences(uploads, rows, declared, qr_paid):
     """How the uploaded items differ from the host's counted records, as one line."""
-    debits, credits = counted(rows)
+    debits, credits = counted(rows, qr_paid)
     host = {(spec.TRANSACTIONS[r["type"]].type_code, r["trace"]): r["amount_fen"]
             for r in debits + credits}
     terminal = {(u["type_code"], u["trace"]): u["amount_fen"] for u in uploads}

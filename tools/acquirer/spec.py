@@ -8,8 +8,8 @@ Message dicts use the firmware's convention: key 0 is the MTI, other keys
 are int field numbers; n/z/an/ans values are `str`, b values are `bytes`,
 track data (fields 35, 36) uses '=' as the separator (nibble D on the wire).
 
-`TRANSACTIONS` is the table of protocol section 7: which MTI, 60.1 and 60.3
-make each transaction type, and what the host reads in its request.
+`TRANSACTIONS` is the table of protocol sections 7 and 13: which MTI, 60.1 and
+60.3 make each transaction type, and what the host reads in its request.
 """
 
 import collections
@@ -267,6 +267,12 @@ TRANSACTIONS = {
     "bill_payment": Transaction("0200", "61", FINANCIAL, "500000", True, (4, 62), True),
     "repay_inquiry": Transaction("0100", "62", FINANCIAL, "300000", False, (62,)),
     "repayment": Transaction("0200", "63", FINANCIAL, "400000", True, (4, 62), True),
+    "qr_sale": Transaction("0200", "70", FINANCIAL, "000000", False, (4, 22, 62)),
+    "qr_order": Transaction("0200", "71", FINANCIAL, "000000", False, (4, 22)),
+    "qr_query": Transaction("0100", "72", FINANCIAL, "300000", False, (61,)),
+    "qr_cancel": Transaction("0200", "73", FINANCIAL, "200000", False, (4, 22, 61)),
+    "qr_void": Transaction("0200", "74", FINANCIAL, "200000", False, (4, 22, 37, 61)),
+    "qr_refund": Transaction("0220", "75", FINANCIAL, "200000", False, (4, 22, 37, 61)),
     "settle": Transaction("0500", "00", "201", None, False, (48,)),
     "upload": Transaction("0320", "00", "201", None, False, (48,)),
     "upload_end": Transaction("0320", "00", "202", None, False, (48,)),

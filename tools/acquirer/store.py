@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import bindparam, create_engine, event, exc, insert, text, update
 from sqlalchemy.engine import URL, make_url
 
-from . import biller, emv, issuer, schema
+from . import biller, emv, issuer, schema, wallet
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 
@@ -166,6 +166,17 @@ class Store:
         """-> the number of rows changed."""
         return self._run(_sql(sql), params, _count)
 
+    def retrying(self, work, attempts=3):
+        """work() in a transaction of its own, all of it run again when it loses a race (Conflict):
+        for what acts on the store beside the host's messages (the wallet simulator's phone)."""
+        for attempt in range(attempts):
+            try:
+                with self.transaction():
+                    return work()
+            except Conflict:
+                if attempt == attempts - 1:
+                    raise
+
     # -- seeding -------------------------------------------------------------
 
     def seed(self, testdata):
@@ -256,14 +267,15 @@ class Store:
         return self._write("UPDATE terminals SET resign = 1 WHERE terminal_id = :tid",
                            tid=terminal_id) == 1
 
-    def set_params(self, terminal_id, merchant_name=None, max_fen=None, nosign_fen=None):
+    def set_params(self, terminal_id, merchant_name=None, max_fen=None, nosign_fen=None, qr_base=None):
         """Change the terminal's parameters and flag it to download them."""
         return self._write(
             "UPDATE terminals SET params_name = COALESCE(:name, params_name),"
             " params_max_fen = COALESCE(:max_fen, params_max_fen),"
-            " params_nosign_fen = COALESCE(:nosign_fen, params_nosign_fen), params_due = 1"
+            " params_nosign_fen = COALESCE(:nosign_fen, params_nosign_fen),"
+            " params_qr_base = COALESCE(:qr_base, params_qr_base), params_due = 1"
             " WHERE terminal_id = :tid", name=merchant_name, max_fen=max_fen, nosign_fen=nosign_fen,
-            tid=terminal_id) == 1
+            qr_base=qr_base, tid=terminal_id) == 1
 
     def ic_sent(self, terminal_id, version):
         """The terminal holds the IC parameters of this version (its last 380 answer went)."""
@@ -553,6 +565,115 @@ class Store:
             del row["id"]
             out.append(row)
         return out
+
+    # -- QR payments (wallet.py, qrpay.py) -------------------------------------
+
+    def seed_wallets(self, qrpay):
+        """The wallet simulator's test payment codes (kept as SHA-256) and phone wallets from
+        qrpay.json, never over existing ones. ValueError when the data does not check."""
+        wallet.check_testdata(qrpay)
+        with self.transaction():
+            for entry in qrpay["codes"]:
+                self._write("INSERT INTO qr_test_codes (code_sha256, wallet, behaviour)"
+                            " VALUES (:digest, :wallet, :behaviour) ON CONFLICT DO NOTHING",
+                            digest=wallet.digest(entry["code"]), wallet=entry["wallet"],
+                            behaviour=entry["behaviour"])
+            for phone in qrpay["phone_wallets"]:
+                self._write("INSERT INTO qr_phone_wallets (name, wallet, behaviour)"
+                            " VALUES (:name, :wallet, :behaviour) ON CONFLICT DO NOTHING",
+                            name=phone["name"], wallet=phone["wallet"], behaviour=phone["behaviour"])
+
+    def qr_test_code(self, digest):
+        return self._one("SELECT * FROM qr_test_codes WHERE code_sha256 = :digest", digest=digest)
+
+    def qr_phone_wallet(self, name):
+        return self._one("SELECT * FROM qr_phone_wallets WHERE name = :name", name=name)
+
+    def spend_qr_code(self, digest, terminal_id, batch, trace, when):
+        """The payment code (its SHA-256) is taken; -> False when it was taken before (here or, at
+        the same moment, by another process: the insert waits for it and then does nothing)."""
+        return self._write(
+            "INSERT INTO qr_spent_codes (code_sha256, terminal_id, batch, trace, spent)"
+            " VALUES (:digest, :tid, :batch, :trace, :when) ON CONFLICT DO NOTHING",
+            digest=digest, tid=terminal_id, batch=batch, trace=trace, when=when) == 1
+
+    def add_qr_order(self, **columns):
+        """-> the new order's id; a taken order number is a Conflict (the message runs again)."""
+        table = schema.qr_orders
+        return self._run(insert(table).returning(table.c.id), columns, lambda result: result.scalar_one())
+
+    def qr_order(self, order_id):
+        return self._one("SELECT * FROM qr_orders WHERE id = :id", id=order_id)
+
+    def qr_order_by_number(self, order_no):
+        return self._one("SELECT * FROM qr_orders WHERE order_no = :no", no=order_no)
+
+    def qr_order_by_key(self, terminal_id, batch, trace):
+        """The order of this terminal's qr_sale or qr_order with this batch and trace."""
+        return self._one("SELECT * FROM qr_orders WHERE terminal_id = :tid AND batch = :batch"
+                         " AND trace = :trace ORDER BY id DESC LIMIT 1",
+                         tid=terminal_id, batch=batch, trace=trace)
+
+    def qr_order_by_reference(self, terminal_id, reference, mmdd):
+        """The order of this terminal with this reference number, made or paid on date MMDD."""
+        return self._one(
+            "SELECT * FROM qr_orders WHERE terminal_id = :tid AND reference = :reference"
+            " AND (" + self._MMDD % ("created", "created") + " = :mmdd"
+            " OR " + self._MMDD % ("paid_at", "paid_at") + " = :mmdd) ORDER BY id LIMIT 1",
+            tid=terminal_id, reference=reference, mmdd=mmdd)
+
+    def qr_order_of(self, transaction_id):
+        """The order a qr_sale's or qr_order's transaction row made."""
+        return self._one("SELECT * FROM qr_orders WHERE transaction_id = :id", id=transaction_id)
+
+    def update_qr_order(self, order_id, expected_state, **changes):
+        """Change an order still in expected_state; one that changed meanwhile (another process,
+        a phone) is a Conflict: the whole message or phone payment runs again and sees it."""
+        table = schema.qr_orders
+        changed = self._run(update(table).where(table.c.id == order_id, table.c.state == expected_state)
+                            .values(**changes), None, _count)
+        if changed != 1:
+            raise Conflict("QR order %d is no longer %s" % (order_id, expected_state))
+
+    def add_qr_refunded(self, order_id, fen):
+        """A paid order's refunds grow by fen (negative: shrink), never past its amount nor below 0."""
+        changed = self._write(
+            "UPDATE qr_orders SET refunded_fen = refunded_fen + :fen WHERE id = :id AND state = 'paid'"
+            " AND refunded_fen + :fen >= 0 AND refunded_fen + :fen <= amount_fen", fen=fen, id=order_id)
+        if changed != 1:
+            raise Conflict("QR order %d cannot take a refund of %d fen now" % (order_id, fen))
+
+    def qr_order_now(self, order, now):
+        """The order as it stands at now: what its wallet did meanwhile (`wallet.overdue`) written."""
+        changes = wallet.overdue(order, now)
+        if changes is None:
+            return order
+        self.update_qr_order(order["id"], order["state"], **changes)
+        return self.qr_order(order["id"])
+
+    def qr_orders_now(self, terminal_id, batch, now, trace=None):
+        """Bring a batch's pending orders (or the one of its request trace) up to now."""
+        sql = "SELECT * FROM qr_orders WHERE terminal_id = :tid AND batch = :batch AND state = 'pending'"
+        if trace is not None:
+            sql += " AND trace = :trace"
+        for order in self._all(sql + " ORDER BY id", tid=terminal_id, batch=batch, trace=trace):
+            self.qr_order_now(order, now)
+
+    def paid_qr_orders(self, terminal_id, batch):
+        """The batch's orders that are paid (refunded or not): what its totals count."""
+        return self._all("SELECT * FROM qr_orders WHERE terminal_id = :tid AND batch = :batch"
+                         " AND state = 'paid' ORDER BY id", tid=terminal_id, batch=batch)
+
+    def terminal_of_static_code(self, text, path):
+        """A terminal whose static 收款码 (QB + path + merchant id) is text, or None."""
+        return self._one("SELECT * FROM terminals WHERE params_qr_base || :path || merchant_id = :text"
+                         " ORDER BY terminal_id LIMIT 1", path=path, text=text)
+
+    def qr_orders(self):
+        return [dict(r) for r in self._all(
+            "SELECT order_no, terminal_id, merchant_id, batch, trace, kind, amount_fen, state, wallet,"
+            " payer, masked_code, refunded_fen, reference, auth_code, qr_text, created, expires, pay_at,"
+            " paid_at, note FROM qr_orders ORDER BY id")]
 
     # -- application images (updates.py) --------------------------------------
 
