@@ -402,3 +402,34 @@ def test_a_sale_signed_with_s_shows_in_the_back_office_make_sim_serves(tmp_path)
         assert [(r["amount"], r["signed"]) for r in listed["receipts"]] == [("1500.00", True)]
     finally:
         sess.close()
+
+
+def test_m_holds_a_test_payment_code_to_the_scanner_and_w_lets_a_phone_pay_the_qr_code_on_the_lcd(tmp_path,
+                                                                                                   monkeypatch):
+    import types
+    import tools.acquirer
+    from pos import qr
+    paid = []
+    wallet = types.ModuleType("tools.acquirer.wallet")       # the acquirer's wallet gateway, stood in for
+    wallet.phone_pays = lambda host, text, name, now: paid.append((text, name)) or "paid"
+    monkeypatch.setitem(sys.modules, "tools.acquirer.wallet", wallet)
+    monkeypatch.setattr(tools.acquirer, "wallet", wallet, raising=False)
+    sess = _own_session(tmp_path)
+    try:
+        ui, win = _log_in(sess)
+        assert "m=scan pay code" in win.text() and "w=phone pays QR" in win.text()
+        _press(ui, win, "m")
+        assert "scan:" in win.text() and "1=134567890123456781" in win.text() and "5=624567890123456785" in win.text()
+        _press(ui, win, "2")
+        assert "scanned 284567890123456782" in win.text() and not ui.picking
+        _press(ui, win, "w")
+        assert "phone-pays:" in win.text() and "3=wallet_poor" in win.text()
+        _press(ui, win, "1")
+        assert "the phone sees no QR code on the LCD" in win.text() and paid == []
+        code = qr.encode("https://qr.acquirer.test/o/Q7")
+        qr.draw(code, sess.term.shell.parts["lcd"].fill_rect, 100, 40, 4)
+        _press(ui, win, "w", "3")
+        assert paid == [("https://qr.acquirer.test/o/Q7", "wallet_poor")]
+        assert "the phone read https://qr.acquirer.test/o/Q7; wallet_poor: paid" in sess.status
+    finally:
+        sess.close()

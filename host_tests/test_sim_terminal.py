@@ -35,7 +35,8 @@ def test_the_simulated_terminal_is_the_runtimes_shell_carrying_out_every_effect(
     assert type(term.shell) is runtime_shell.Shell and type(term.shell.link) is Link
     assert {shell for shell, _ in carried} == {runtime_shell.Shell}
     assert {Connect, Exchange, Disconnect, Print} <= {effect for _, effect in carried}
-    assert sorted(term.shell.parts) == ["icc", "keypad", "lcd", "magstripe", "nfc", "printer", "rtc", "touch", "wifi"]
+    assert sorted(term.shell.parts) == ["icc", "keypad", "lcd", "magstripe", "nfc", "printer", "rtc", "scanner", "touch",
+                                        "wifi"]
     assert term.shell.link.active == "wifi"
 
 

@@ -1,11 +1,13 @@
 """Test cards and the test terminal, from the test data files the acquirer also reads: the
-cardholders' cards (testdata.json) and the chip cards' personalisation (emv_cards.json)."""
+cardholders' cards (testdata.json), the chip cards' personalisation (emv_cards.json), the
+customers' payment codes and their phones' wallets (qrpay.json)."""
 import json
 import os
 
 TESTDATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "testdata")
 DATA = os.path.join(TESTDATA, "testdata.json")
 EMV_CARDS = os.path.join(TESTDATA, "emv_cards.json")
+QRPAY = os.path.join(TESTDATA, "qrpay.json")
 
 
 def load():
@@ -33,6 +35,18 @@ def chip_names(interface):
     "contactless": the field), in the file's order."""
     with open(EMV_CARDS, encoding="utf-8") as f:
         return [card["name"] for card in json.load(f)["cards"] if card["interface"] == interface]
+
+
+def pay_codes():
+    """The customers' test payment codes (付款码) of qrpay.json, in the file's order."""
+    with open(QRPAY, encoding="utf-8") as f:
+        return [entry["code"] for entry in json.load(f)["codes"]]
+
+
+def phone_wallets():
+    """The names of the test wallets a customer's phone pays a QR code with (qrpay.json)."""
+    with open(QRPAY, encoding="utf-8") as f:
+        return [phone["name"] for phone in json.load(f)["phone_wallets"]]
 
 
 def _chip(name):

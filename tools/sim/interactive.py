@@ -36,10 +36,12 @@ STATE, HOST_STORE = "sim-state", "sim-host"        # the terminal's flash, the a
 BACK_OFFICE_USER, BACK_OFFICE_PASSWORD = "shop", "shop1234"
 
 # The simulator's own keys first: in a small window the last help lines go.
-HELP = ("c=swipe", "i=insert", "t=tap", "r=remove card", "s=sign", "p=paper out/in", "q=quit",
-        "Enter=确认", "Backspace=更正", "Esc=取消", "0-9 digits", "F1-F4", "Up/Down arrows")
-PAGE = 9                                           # cards a page of the card picker offers, keys 1-9
-PICKERS = {ord(k): verb for verb, keys in (("swipe", "cC"), ("insert", "iI"), ("tap", "tT")) for k in keys}
+HELP = ("c=swipe", "i=insert", "t=tap", "r=remove card", "s=sign", "m=scan pay code", "w=phone pays QR",
+        "p=paper out/in", "q=quit", "Enter=确认", "Backspace=更正", "Esc=取消", "0-9 digits", "F1-F4",
+        "Up/Down arrows")
+PAGE = 9                                           # choices a page of a picker offers, keys 1-9
+PICKERS = {ord(k): verb for verb, keys in (("swipe", "cC"), ("insert", "iI"), ("tap", "tT"), ("scan", "mM"),
+                                           ("phone-pays", "wW")) for k in keys}
 
 
 def _keymap():
@@ -173,13 +175,13 @@ class Session:
             fresh(self.state, "provision.json")
             if self.host_store:
                 fresh(self.host_store, "acquirer.db")
-        self.acquirer = self.term = None
+        self.acquirer = self.term = self.db = None
         host_addr = args.host
         office = ""
         if host_addr is None:
             from tools.acquirer.testing import start_acquirer
             os.makedirs(self.host_store, exist_ok=True)
-            db = os.path.abspath(os.path.join(self.host_store, "acquirer.db"))
+            self.db = db = os.path.abspath(os.path.join(self.host_store, "acquirer.db"))
             # No --clock: the host keeps China's time, as the terminal's RTC does.
             self.acquirer, port = start_acquirer(db, web=True)
             host_addr = ("127.0.0.1", port)
@@ -229,6 +231,18 @@ class Session:
         else:
             self.status = "paper ran out: %s.txt is what came out" % base
 
+    def phone_pays(self, wallet):
+        """The customer's phone with the test wallet named pays the QR code on the LCD; the status
+        says what it read and the wallet's answer."""
+        if self.db is None:
+            self.status = "the phone pays at the acquirer the simulator started (not with --host)"
+            return
+        paid = self.term.phone_pays(self.db, wallet)
+        if paid is None:
+            self.status = "the phone sees no QR code on the LCD"
+        else:
+            self.status = "the phone read %s; %s: %s" % (paid[0], wallet, paid[1])
+
     @property
     def paper_in(self):
         return self.term.printer.has_paper
@@ -248,17 +262,20 @@ class Ui:
     """Draws the session in a curses window and turns keys into terminal events.
 
     c, i and t open the card picker (the cards of testdata.json to swipe, the contact chip cards
-    of emv_cards.json to insert, its contactless cards to tap): 1-9 pick on the page shown, Down
-    and Up turn the page, any other key closes it. r takes the card out of the slot and off the
-    field; a tapped card also leaves by itself once the terminal has read it (its beep).
+    of emv_cards.json to insert, its contactless cards to tap), m the payment codes of qrpay.json
+    to hold to the scanner, w the test wallets a phone pays the QR code on the LCD with: 1-9 pick
+    on the page shown, Down and Up turn the page, any other key closes it. r takes the card out of
+    the slot and off the field; a tapped card also leaves by itself once the terminal has read it
+    (its beep).
     """
 
     def __init__(self, sess):
         self.sess = sess
         self.keys = _keymap()
         self.choices = {"swipe": [c["name"] for c in cards.load()["cards"]], "insert": cards.chip_names("contact"),
-                        "tap": cards.chip_names("contactless")}
-        self.picking = None         # the picker open: "swipe", "insert" or "tap"
+                        "tap": cards.chip_names("contactless"), "scan": cards.pay_codes(),
+                        "phone-pays": cards.phone_wallets()}
+        self.picking = None         # the picker open: "swipe", "insert", "tap", "scan" or "phone-pays"
         self.page = 0
         self.in_slot = None         # the name of the card in the slot
         self.tapped = None          # the name of the card last tapped
@@ -315,10 +332,17 @@ class Ui:
         verb, self.picking = self.picking, None
         sess = self.sess
         if not ord("1") <= ch < ord("1") + len(names):
-            sess.status = "no card presented"
+            sess.status = {"scan": "no code scanned", "phone-pays": "no phone"}.get(verb, "no card presented")
             return
         name = names[ch - ord("1")]
-        if verb == "swipe":
+        if verb == "scan":
+            sess.term.scan(name)
+            sess.status = "scanned %s" % name
+            if not sess.term.app.wants_scan:
+                sess.status += ": it waits at the scanner until the terminal asks for a code"
+        elif verb == "phone-pays":
+            sess.phone_pays(name)
+        elif verb == "swipe":
             sess.status = "swiped %s" % name
             if not sess.term.app.wants_card:
                 sess.status += ": ignored, the terminal is not asking for a card"

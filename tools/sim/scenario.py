@@ -22,8 +22,9 @@ START = calendar.timegm((2026, 11, 23, 10, 0, 0, 0, 0, 0))   # headless runs sta
 VERBS = {
     "power-on": (0, 0), "keys": (1, 64), "type": (1, 1), "swipe": (1, 1), "pin": (1, 1),
     "advance": (1, 1), "expect": None, "paper": (1, 2), "host": (1, 1), "kill": (0, 0), "select": None,
-    "insert": (1, 1), "remove": (0, 0), "tap": (1, 1), "sign": (0, 0),
+    "insert": (1, 1), "remove": (0, 0), "tap": (1, 1), "sign": (0, 0), "scan": (1, 1), "phone-pays": (1, 1),
 }
+MAX_CODE = 64             # characters of a code `scan` holds to the scanner
 
 
 class ScenarioError(Exception):
@@ -38,7 +39,7 @@ def parse(text):
     """[(line number, verb, args)]; raises ScenarioError naming the line."""
     steps = []
     names = {"swipe": {c["name"] for c in cards.load()["cards"]}, "insert": cards.chip_names("contact"),
-             "tap": cards.chip_names("contactless")}
+             "tap": cards.chip_names("contactless"), "phone-pays": cards.phone_wallets()}
     in_slot = False
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -80,6 +81,10 @@ def _check(n, verb, args, names):
         bad("no contact chip card %r (%s)" % (args[0], ", ".join(names["insert"])))
     elif verb == "tap" and args[0] not in names["tap"]:
         bad("no contactless card %r (%s)" % (args[0], ", ".join(names["tap"])))
+    elif verb == "scan" and not (len(args[0]) <= MAX_CODE and args[0].isprintable()):
+        bad("scan takes a code of 1 to %d printable characters" % MAX_CODE)
+    elif verb == "phone-pays" and args[0] not in names["phone-pays"]:
+        bad("no test wallet %r (%s)" % (args[0], ", ".join(names["phone-pays"])))
     elif verb == "advance" and not (args[0].isdigit() and 0 < int(args[0]) <= 86400):
         bad("advance takes seconds, 1 to 86400")
     elif verb == "paper":
@@ -116,27 +121,37 @@ class Runner:
             os.makedirs(snapshots, exist_ok=True)
         self.acquirer = None
         self.paused = False
+        self.db = self.clock_file = None
+        self.clock = SimClock(START)
         if host_addr is None:
             from tools.acquirer.testing import start_acquirer
             self.db = os.path.join(self.tmp, "acquirer.db")
+            self.clock_file = os.path.join(self.tmp, "clock")
             try:
+                self._write_clock()
                 self.acquirer, port = start_acquirer(self.db, extra_args=self._host_clock(START), web=web)
             except BaseException:
                 shutil.rmtree(self.tmp, ignore_errors=True)
                 raise
             host_addr = ("127.0.0.1", port)
         self.host_addr = host_addr
-        self.clock = SimClock(START)
         self.terminal = SimTerminal(self.state_dir, host_addr, self.clock, self._printed)
         self._answer_wait()
         self.printer = self.terminal.printer        # every copy printed in this run
         self.jobs = 0
         self.snap_no = 0
 
-    @staticmethod
-    def _host_clock(secs):
-        """The acquirer's --clock for the simulated local time secs, so slips and screens agree."""
-        return ["--clock", "%04d-%02d-%02dT%02d:%02d:%02d" % time.gmtime(secs)[:6]]
+    def _host_clock(self, secs):
+        """The acquirer's --clock for the simulated local time secs, so slips and screens agree, and
+        its --clock-file, which it reads the simulated time from at each use."""
+        return ["--clock", _iso(secs), "--clock-file", self.clock_file]
+
+    def _write_clock(self):
+        """The simulated local time into the clock file, whole (renamed over the last one)."""
+        if self.clock_file is not None:
+            with open(self.clock_file + ".new", "w") as f:
+                f.write(_iso(self.clock.now()))
+            os.replace(self.clock_file + ".new", self.clock_file)
 
     def close(self):
         self.terminal.close()
@@ -188,6 +203,11 @@ class Runner:
         elif verb == "remove":
             self.terminal.remove()
             self.terminal.settle(passes=0)
+        elif verb == "scan":
+            self._need_terminal(n).scan(args[0])
+            self.terminal.settle(passes=0)
+        elif verb == "phone-pays":
+            self._phone_pays(n, args[0])
         elif verb == "sign":
             if not self._need_terminal(n).sign():
                 raise ExpectationFailed("line %d: sign, but the terminal is not asking for a signature" % n)
@@ -206,6 +226,16 @@ class Runner:
 
     def _second(self):
         self.clock.advance(1)
+        self._write_clock()
+        self.terminal.settle()
+
+    def _phone_pays(self, n, wallet):
+        if self.db is None:
+            raise ExpectationFailed("line %d: phone-pays needs the acquirer the simulator started" % n)
+        paid = self._need_terminal(n).phone_pays(self.db, wallet)
+        if paid is None:
+            raise ExpectationFailed("line %d: phone-pays, but there is no QR code on the LCD" % n)
+        self.log("%d: the phone read %s, %s: %s" % (n, paid[0], wallet, paid[1]))
         self.terminal.settle()
 
     def _printed(self, job):
@@ -321,6 +351,11 @@ class Runner:
             out.append("last receipt:")
             out.extend("  " + line for line in self.printer.last_text().splitlines())
         return "\n".join(out)
+
+
+def _iso(secs):
+    """Local seconds as the host's clock takes them: 2026-11-23T10:00:05."""
+    return "%04d-%02d-%02dT%02d:%02d:%02d" % time.gmtime(secs)[:6]
 
 
 def run_file(path, host_addr=None, state_dir=None, snapshots=None, log=None):

@@ -4,14 +4,16 @@ CPython, over the parts' fakes (drivers/fakes/).
 The runtime's board builder makes the magstripe reader over its decoder's fake UART, the chip
 slot's reader and the contactless reader over their chips' fakes on the fake I2C bus (the virtual
 chip cards of drivers/fakes/chipcard.py in them), the Wi-Fi over the fake WLAN with CPython's
-socket and select, and the RTC over the simulator's clock. The simulator makes three parts
-itself, each the device's driver or its fake: the LCD driver over a fake bus (the panel's init on
-SPI would block 240 ms a boot), the keypad's fake (the matrix's debounce takes 40 ms of real time
-a key) and the printer driver paced on a clock that runs 1000 times real time (at the board's
-rate a slip takes seconds). The shop's network leads every connection to the acquirer, whatever
-address the terminal's settings name.
+socket and select, the RTC over the simulator's clock, and the payment-code scanner over its scan
+engine's fake behind the I2C-UART bridge's. The simulator makes three parts itself, each the
+device's driver or its fake: the LCD driver over a model of the panel's pixels (FakeGlass: its
+init on SPI would block 240 ms a boot, and the customer's phone reads the QR code on it), the
+keypad's fake (the matrix's debounce takes 40 ms of real time a key) and the printer driver paced
+on a clock that runs 1000 times real time (at the board's rate a slip takes seconds). The shop's
+network leads every connection to the acquirer, whatever address the terminal's settings name.
 """
 import asyncio
+import datetime
 import functools
 import os
 import select
@@ -24,7 +26,7 @@ from tools.sim.render import whole_lines
 
 from drivers.fakes.board import Board, FakeMachine, FakeNetwork
 from drivers.fakes.keypad import FakeKeypad
-from drivers.fakes.lcd import FakeBus
+from drivers.fakes.lcd import FakeGlass
 from drivers.fakes.wifi import FakeWlan
 from drivers.lcd import ColorLcd
 from drivers.printer import Printer
@@ -47,16 +49,17 @@ LINE_BYTES = len(escpos.raster_header(escpos.WIDTH_DOTS // 8, HEIGHT)) + escpos.
 
 
 class SimBoard(Board):
-    """The test handheld's magstripe, its chip slot and contactless field (the readers' chips on
-    one I2C bus as boards/esp32s3_handheld.py wires them; the slot is seen by the coprocessor's
-    STATUS, there is no detect pin), Wi-Fi and RTC (no network time: the simulator's clock is the
-    time); its LCD, keypad and printer are made by the simulator."""
+    """The test handheld's magstripe, its chip slot, contactless field and scan engine (the readers'
+    chips and the engine's bridge on one I2C bus as boards/esp32s3_handheld.py wires them; the slot
+    is seen by the coprocessor's STATUS, there is no detect pin), Wi-Fi and RTC (no network time:
+    the simulator's clock is the time); its LCD, keypad and printer are made by the simulator."""
     PARTS = {name: Board.PARTS[name] for name in ("magstripe", "wifi")}
     PARTS["i2c"] = {"bus": 0, "sda": 38, "scl": 39, "freq": 400000}
     PARTS["icc"] = {"driver": "icc.IccReader", "i2c": "i2c", "addr": 0x2A}
     PARTS["nfc"] = {"driver": "nfc.Pn532", "i2c": "i2c", "addr": 0x24}
     PARTS["rtc"] = {"driver": "rtc.Clock", "source": "modem"}
     PARTS["touch"] = Board.PARTS["touch"]
+    PARTS["scanner"] = Board.PARTS["scanner"]
 
 
 class Reset(Exception):
@@ -220,6 +223,8 @@ class SimTerminal:
         self.printer = Slips(self.machine.uarts[1], on_print)
         self.slot = self.machine.I2C().icc      # the chip slot's coprocessor (a FakeIccBus)
         self.field = self.machine.pn532()       # the contactless reader's chip (a FakePn532)
+        self.scanner = self.machine.scanner()   # the scan engine (a FakeScanEngine)
+        self.glass = None                       # the LCD's pixels (a FakeGlass) while powered
         # The last card put in or taken out: (reader's fake, its polls then, a card the shell powered
         # gone, when); the slot's power_ons when its card went in or this shell started.
         self._put = None
@@ -272,7 +277,8 @@ class SimTerminal:
             import bootsel
             assets = os.path.join(self.slots, bootsel.select(self.slots), "assets")
             on_idle = functools.partial(bootsel.confirm, self.slots)     # device.main's
-        parts = {"lcd": ColorLcd(FakeBus(keep=False), 320, 240, "st7789"), "keypad": self.keypad,
+        self.glass = FakeGlass(320, 240)
+        parts = {"lcd": ColorLcd(self.glass, 320, 240, "st7789"), "keypad": self.keypad,
                  "printer": self.printer.around(Printer(self.machine.uarts[1], ticks=FastClock.ticks,
                                                         sleep=FastClock.sleep))}
         shell, _missing = device.start("firmware", self.machine, self.network, self.sockets, root=ROOT,
@@ -292,7 +298,7 @@ class SimTerminal:
         self.shell.link.close()
         self.shell.font.close()
         self.network.wlan.active(False)
-        self.shell = self._task = None
+        self.shell = self._task = self.glass = None
 
     def _restarted(self):
         """True when the shell's task had ended in a reset and the terminal booted again (the slot
@@ -345,6 +351,41 @@ class SimTerminal:
         self.machine.touch().play([[(x0 + x * w // 320, y0 + y * h // 240) for x, y in s] for s in decode(SAMPLE)])
         return True
 
+    def scan(self, code):
+        """A code (the customer's payment code) held in front of the scanner: the shell reads it
+        while the App wants one; until then it waits there."""
+        self.scanner.present(code)
+
+    def phone_sees(self):
+        """The text of the QR code on the LCD as a phone's camera reads it (zxing-cpp over the
+        glass's pixels); None when the LCD shows none (or the terminal is off)."""
+        if self.glass is None:
+            return None
+        import zxingcpp
+        glass = self.glass
+        found = zxingcpp.read_barcode(memoryview(glass.grey()).cast("B", (glass.height, glass.width)),
+                                      formats=zxingcpp.BarcodeFormat.QRCode, text_mode=zxingcpp.TextMode.Plain)
+        return found.text if found is not None else None
+
+    def phone_pays(self, db, wallet):
+        """The customer's phone reads the QR code on the LCD and pays the order it names with the
+        test wallet named (wallet_ok, wallet_slow, wallet_poor) at the acquirer's wallet gateway
+        (its store db, a path or URL) at the simulated time: (the text read, the wallet's answer),
+        or None when the LCD shows no QR code."""
+        text = self.phone_sees()
+        if text is None:
+            return None
+        from tools.acquirer import store, wallet as wallets
+        host = store.Store(db)
+        try:
+            return text, wallets.phone_pays(host, text, wallet, self.local_time())
+        finally:
+            host.close()
+
+    def local_time(self):
+        """The simulated local (China's) time, a naive datetime."""
+        return datetime.datetime(*time.gmtime(self.clock.now())[:6])
+
     def remove(self):
         """The card out of the slot and off the field."""
         # A card the shell powered is polled until it is seen gone, whatever the App waits for.
@@ -361,6 +402,11 @@ class SimTerminal:
             effect = self.shell.app.pending_io
             if not (isinstance(effect, Apdu) and effect.reader == "nfc"):
                 self.field.remove()
+
+    def _unread(self):
+        """True while a code held to the scanner has not reached the shell and the App wants one."""
+        bridge = self.machine.I2C().scanner
+        return bool(self.scanner.reads or bridge.fifo or bridge.rest) and self.shell.app.wants_scan
 
     def _drawing(self):
         """True while the touch panel has points the shell has not read yet."""
@@ -386,11 +432,11 @@ class SimTerminal:
 
     def settle(self, answer_wait=None, passes=2):
         """Run until the terminal is quiet: the keys and the swiped card taken (the scan hands them
-        to the App as it reads them), a card put in or taken out seen by its reader's poll
-        (_unseen) and `passes` more passes of the shell's loop (the clock and the paper
-        are looked at once a pass; two make one whole), then no I/O effect pending, but for an
-        Exchange whose answer has not come within answer_wait real seconds (and whose wait has
-        read the clock since)."""
+        to the App as it reads them), a code held to the scanner read while the App wants one
+        (_unread), a card put in or taken out seen by its reader's poll (_unseen) and `passes`
+        more passes of the shell's loop (the clock and the paper are looked at once a pass; two
+        make one whole), then no I/O effect pending, but for an Exchange whose answer has not
+        come within answer_wait real seconds (and whose wait has read the clock since)."""
         if self.on:
             wait = self.answer_wait if answer_wait is None else answer_wait
             self.loop.run_until_complete(self._quiet(wait, passes))
@@ -400,7 +446,7 @@ class SimTerminal:
         while True:
             self._hand()
             if self._restarted() or self.keypad.waiting or self.machine.uarts[0].reads or self._unseen() \
-                    or self._drawing():
+                    or self._drawing() or self._unread():
                 mark = None
             elif mark is None:
                 mark = (self.shell.passes, self.clock.reads)
