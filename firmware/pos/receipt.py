@@ -211,6 +211,10 @@ def balance_lines(terminal, masked, fen, record):
 def code_lines(terminal, title, code, lines):
     """A QR code on paper (pos.qr.Qr): the customer's phone scans it (收款码), or it stands on the
     counter (静态收款码)."""
+    return Slip(_code, terminal, title, code, lines)
+
+
+def _code(terminal, title, code, lines):
     from pos.qr import image
     yield from _big(title, CENTER)
     yield RULE, NORMAL

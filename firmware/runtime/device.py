@@ -62,8 +62,9 @@ def start(slot, machine, network=None, socket=None, root="", board=None, on_idle
         # The cardholder signs between the title's two rows and the hint's: pos.screen's layout.
         app.touch_area = lcd.rows_area(2, lcd.nrows - 3)
     if lcd is not None and hasattr(lcd, "fill_rect"):
-        # A QR code is shown under the title, the separator and one line, above the hint.
-        app.qr_area = lcd.rows_area(3, lcd.nrows - 4)
+        # A QR code is shown under the title, the rule and two lines (the amount, what to do), above
+        # the hint.
+        app.qr_area = lcd.rows_area(4, lcd.nrows - 5)
     link = Link(app.settings, parts.get("wifi"), parts.get("modem"))
     wdt = machine.WDT(timeout=30000) if hasattr(machine, "WDT") else None
     statvfs = getattr(os, "statvfs", None)

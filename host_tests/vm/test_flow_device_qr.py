@@ -24,7 +24,7 @@ def _start(dev, state):
 def test_a_payment_code_read_by_the_scanner_pays_and_the_terminal_shows_its_own_code():
     dev, state = Device(), _provisioned()
     shell, _missing = _start(dev, state)
-    assert shell.app.qr_area == (0, 48, 320, 176)
+    assert shell.app.qr_area == (0, 64, 320, 160)
     scans = Scans(shell.keypad)
     seen = []
 
@@ -60,7 +60,7 @@ def test_a_payment_code_read_by_the_scanner_pays_and_the_terminal_shows_its_own_
     run(shell, script)
     # The code's quiet square centred in the area under the amount (version 3, 37 modules at scale 4),
     # then its dark runs, drawn once.
-    assert seen[:3] == [True, False, (86, 62, 148, 148)] and 100 < seen[3] < 600, seen
+    assert seen[:3] == [True, False, (86, 70, 148, 148)] and 100 < seen[3] < 600, seen
     assert dev.host.kinds == ["signin", "qr_sale", "qr_order", "qr_cancel"], dev.host.kinds
     [sale] = [r for r in shell.app.journal.records() if r.get("k") == "qr_sale"]
     assert sale["st"] == "approved" and sale["code"] == "134567********6781"

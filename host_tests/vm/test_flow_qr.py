@@ -225,7 +225,7 @@ def _show_order(term, fen):
 def test_the_terminal_shows_its_order_code_and_concludes_once_the_phone_paid():
     from pos import qr
     term = _signed_in()
-    term.app.qr_area = (0, 48, 320, 176)
+    term.app.qr_area = (0, 64, 320, 160)
     term.host.rules["qr_query"] = lambda req: {39: "Q1"}
     _show_order(term, 1999)
     order = term.last_request("qr_order")
@@ -264,7 +264,7 @@ def test_without_a_colour_screen_the_code_prints_at_once_and_expires_after_ex_se
 
 def test_the_merchant_cancels_a_shown_order():
     term = _signed_in()
-    term.app.qr_area = (0, 48, 320, 176)
+    term.app.qr_area = (0, 64, 320, 160)
     term.host.rules["qr_query"] = lambda req: {39: "Q1"}
     _show_order(term, 600)
     term.keys("CANCEL")
@@ -316,7 +316,7 @@ def test_a_qr_payment_is_voided_and_refunded_without_a_card_and_totalled_apart()
 def test_the_static_code_carries_the_merchant_id_under_the_downloaded_base():
     from pos import qr
     term = _signed_in()
-    term.app.qr_area = (0, 48, 320, 176)
+    term.app.qr_area = (0, 64, 320, 160)
     term.menu("扫码", "静态收款码")
     code = qr.encode("https://qr.acquirer.test/m/123456789012345")
     assert bytes(term.app.screen.qr.bits) == bytes(code.bits) and term.slips == []

@@ -1,0 +1,134 @@
+"""End to end, 扫码: the headless simulator against the acquirer as a process, the terminal's journal
+and flash and the acquirer's orders checked besides the screens (the scenarios qr_*.scn cover each
+wallet case on the screens and slips)."""
+import os
+import subprocess
+import sys
+
+from tools.sim import scenario
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "firmware"))
+
+LOGIN = """
+power-on
+type 01
+keys ENTER
+type 0000
+keys ENTER
+expect screen 欢迎使用
+"""
+
+SCAN_SALE = """
+keys ENTER
+select 扫码
+select 扫码消费
+type {amount}
+keys ENTER
+scan {code}
+expect receipts {receipts}
+expect screen 交易成功
+keys ENTER
+expect screen 欢迎使用
+"""
+
+SETTLE = """
+keys ENTER
+select 结算
+keys ENTER
+expect screen 对账平
+keys ENTER
+expect screen 欢迎使用
+"""
+
+QR_REFUND = """
+keys ENTER
+select 扫码
+select 扫码退货
+type 123456
+keys ENTER
+type {ref}
+keys ENTER
+type {mmdd}
+keys ENTER
+type {amount}
+keys ENTER
+expect screen {result}
+keys ENTER
+expect screen 欢迎使用
+"""
+
+
+def _orders(db):
+    out = subprocess.run([sys.executable, "-m", "tools.acquirer", "qr-orders", "--db", db],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    return out.stdout
+
+
+def _journal(state):
+    from pos.journal import Journal
+    return [r for r in Journal(state).records() if r.get("k") != "printed"]
+
+
+def test_a_qr_sale_settles_then_is_refunded_in_parts_never_past_what_it_paid(tmp_path):
+    state = str(tmp_path / "flash")
+    runner = scenario.Runner(state_dir=state)
+    try:
+        runner.run(scenario.parse(LOGIN + SCAN_SALE.format(amount=3000, code="624567890123456785", receipts=2)))
+        [sale] = [r for r in _journal(state) if r.get("k") == "qr_sale"]
+        runner.run(scenario.parse(SETTLE))
+        assert sale["st"] == "approved" and sale["wl"] == "UP" and sale["code"] == "624567********6785"
+        for name in os.listdir(state):
+            with open(os.path.join(state, name), "rb") as f:
+                assert b"624567890123456785" not in f.read(), name       # the code never on flash whole
+        mmdd = sale["date"][4:8]
+        for amount, result in ((1000, "授权码"), (2500, "交易金额与原交易不符"), (2000, "授权码")):
+            runner.run(scenario.parse(QR_REFUND.format(ref=sale["ref"], mmdd=mmdd, amount=amount, result=result)))
+        refunds = [r for r in _journal(state) if r.get("k") == "qr_refund"]
+        assert [(r["amt"], r["st"]) for r in refunds] == [(1000, "approved"), (2500, "declined"), (2000, "approved")]
+        assert [r["rc"] for r in refunds] == ["00", "64", "00"]
+        orders = _orders(runner.db)
+        assert sale["on"] in orders and "3000" in orders
+    finally:
+        runner.close()
+
+
+def test_after_a_power_cut_with_the_host_down_the_order_is_asked_about_once_signed_in(tmp_path):
+    """The host out of reach when the terminal comes back: nothing is decided without it; once the
+    merchant signs in, the open order is asked about before anything else (paid meanwhile: it is
+    journaled and printed, and nothing was reversed)."""
+    state = str(tmp_path / "flash")
+    runner = scenario.Runner(state_dir=state)
+    try:
+        runner.run(scenario.parse(LOGIN + """
+keys ENTER
+select 扫码
+select 扫码消费
+type 1500
+keys ENTER
+scan 284567890123456782
+expect screen 等待用户支付
+kill
+host stop
+power-on
+type 01
+keys ENTER
+type 0000
+keys ENTER
+expect screen 通讯失败
+keys ENTER
+expect screen 未签到
+host start
+advance 10
+keys ENTER
+select 签到
+expect receipts 2
+expect screen 交易成功
+expect screen 15.00
+"""))
+        sales = [(r["st"], r["amt"]) for r in _journal(state) if r.get("k") == "qr_sale"]
+        assert sales == [("approved", 1500)]
+        assert "reversal" not in [r.get("k") for r in _journal(state)]
+        assert "paid" in _orders(runner.db)
+    finally:
+        runner.close()
