@@ -11,7 +11,9 @@ Rules:
   handler is that runner's method of the name the table gives, and its result
   goes back through `resolve()`.
 - Every wait with a timeout ends with TIMEOUT once `tick(now)` passes its
-  deadline; CANCEL ends every screen wait. Nothing else can end a wait. A
+  deadline; CANCEL ends every screen wait. Nothing else can end a wait. Keys
+  pressed during I/O are dropped, but for a CANCEL, which a screen wait that
+  takes_held_cancel (a QR order's between two queries) gets as soon as it starts. A
   clock set between two ticks (a step back, or more than CLOCK_JUMP ahead)
   moves the deadline with it.
 """
@@ -29,6 +31,7 @@ class Effect:
     takes_scan = False      # a code the scanner read ends the wait, its event the result: Scan
     pad = None              # a signature pad (pos.signature.Pad) the wait takes touches into: Sign
     editor = None           # the input keys go to (Ask); a manual entry besides a reader's (ReadCard, Scan)
+    takes_held_cancel = False   # a CANCEL pressed during the I/O before this wait ends it at once
 
 
 class Ask(Effect):
@@ -184,6 +187,7 @@ class Engine:
         self.deadline = None
         self.result = None
         self.last_screen = None
+        self.held_cancel = False    # CANCEL pressed during I/O, not yet taken
 
     def start(self, flow):
         self.flow = flow
@@ -275,6 +279,11 @@ class Engine:
                 return
             if effect.screen is not None:
                 self.last_screen = effect.screen
+            if not effect.io and self.held_cancel:
+                self.held_cancel = False
+                if effect.takes_held_cancel:
+                    result = CANCEL
+                    continue
             self.effect = effect
             self.deadline = None if effect.timeout is None else self.now + effect.timeout
             return
@@ -287,6 +296,8 @@ class Engine:
     def key(self, k):
         e = self.effect
         if e is None or e.io:
+            if e is not None and k == "CANCEL":
+                self.held_cancel = True
             return False
         if k == "CANCEL":
             self._advance(CANCEL)

@@ -238,3 +238,25 @@ def test_show_returns_the_key_pressed():
     eng.start(_show())
     eng.key("F1")
     assert eng.result == "F1"
+
+
+def test_a_cancel_during_io_is_dropped_but_for_a_wait_that_takes_it():
+    log = []
+
+    def flow():
+        yield Exchange(b"req", 60)
+        log.append((yield Show(Screen("result"), 10)))          # keys during I/O do not reach it
+        yield Exchange(b"req", 60)
+        held = Show(Screen("waiting"), 10)
+        held.takes_held_cancel = True
+        log.append((yield held))
+        return "done"
+    e = Engine(0)
+    e.start(flow())
+    assert e.key("CANCEL") is False and e.key("5") is False
+    e.resolve(b"answer")
+    assert log == [] and e.screen.title == "result"
+    e.key("ENTER")
+    e.key("CANCEL")
+    e.resolve(b"answer")
+    assert log == ["ENTER", CANCEL] and e.result == "done"

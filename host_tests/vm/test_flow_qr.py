@@ -147,6 +147,20 @@ def test_the_merchant_may_cancel_a_pending_payment_and_one_paid_meanwhile_stands
     term.close()
 
 
+def test_cancel_pressed_while_a_query_is_out_is_not_lost():
+    term = _signed_in()
+    _pending(term)
+    _scan_sale(term, 900, SLOW)
+
+    def query(req):
+        term.app.key("CANCEL")              # pressed while the terminal waits for the host
+        return {39: "Q1"}
+    term.host.rules["qr_query"] = query
+    term.advance(2)
+    assert _queries(term) == ["qr_query", "qr_cancel"] and "订单已关闭" in term.screen, term.screen
+    term.close()
+
+
 def test_a_cancel_without_an_answer_leaves_the_reversal_and_the_next_boot_asks_the_host_first():
     term = _signed_in()
     _pending(term)

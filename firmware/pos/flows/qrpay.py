@@ -201,7 +201,9 @@ def _await(app, record, title, screen, life, step, code=None):
         now = app.clock()
         if now >= end:
             break
-        got = yield Show(screen, max(1, min(due, end) - now))
+        wait_for = Show(screen, max(1, min(due, end) - now))
+        wait_for.takes_held_cancel = True        # CANCEL pressed while a query was out counts
+        got = yield wait_for
         if got == CANCEL:
             break
         if got == "ENTER" and code is not None:
