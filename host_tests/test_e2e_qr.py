@@ -132,3 +132,38 @@ expect screen 15.00
         assert "paid" in _orders(runner.db)
     finally:
         runner.close()
+
+
+def test_qr_payments_and_their_void_reach_the_back_office_as_e_receipts(tmp_path):
+    from test_e2e_ereceipt import MID, PASSWORD, _back_office
+    runner = scenario.Runner(state_dir=str(tmp_path / "flash"), web=True)
+    try:
+        password = tmp_path / "password"
+        password.write_text(PASSWORD + "\n", encoding="utf-8")
+        subprocess.run([sys.executable, "-m", "tools.acquirer", "add-user", "--db", runner.db, "--merchant", MID,
+                        "--user", "shop", "--password-file", str(password)], cwd=ROOT, check=True)
+        runner.run(scenario.parse(LOGIN + SCAN_SALE.format(amount=4200, code="134567890123456781", receipts=2) + """
+keys ENTER
+select 撤销
+type 123456
+keys ENTER
+type 8
+keys ENTER
+expect screen 订单号
+keys ENTER
+expect receipts 4
+expect screen 撤销成功
+keys ENTER
+expect screen 欢迎使用
+advance 31
+expect screen 欢迎使用
+"""))
+        listed, details = _back_office(runner)
+        kinds = sorted((r["type"], r["amount"]) for r in listed["receipts"])
+        assert kinds == [("qr_sale", "42.00"), ("qr_void", "42.00")], listed
+        [sale] = [d for d in details if d["type"] == "qr_sale"]
+        assert ["付款码 PAY CODE:", "134567********6781"] in sale["slip"]
+        assert not any("134567890123456781" in v for _label, v in sale["slip"])
+        assert [r["state"] for r in listed["receipts"] if r["type"] == "qr_sale"] == ["voided"]
+    finally:
+        runner.close()

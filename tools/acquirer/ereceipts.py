@@ -25,8 +25,9 @@ CHUNK = 900
 MAX_RECEIPT = 6144
 MAX_PARTS = (MAX_RECEIPT + CHUNK - 1) // CHUNK
 MAX_SLIP_LINES = 80
-TYPES = frozenset(("sale", "void", "refund", "preauth", "preauth_void", "preauth_complete", "bill_payment",
-                   "repayment", "reversal", "settle"))
+TYPES = frozenset(receipts.TYPES) - {"balance"}
+# A void names the payment it voids (DF0F): a card's void a sale, a QR void a QR payment.
+VOIDED = {"void": ("sale",), "qr_void": ("qr_sale", "qr_order")}
 STATES = frozenset(("approved", "reversed", "settled"))
 _TAGS = frozenset("DF%02X" % n for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17))
 _REQUIRED = ("DF01", "DF02", "DF03", "DF04", "DF05", "DF06", "DF07", "DF0C", "DF0E", "DF10", "DF11")
@@ -131,8 +132,8 @@ def parse(data, terminal_id, merchant_id, part):
     if tags["DF0E"] != binding(tags, sig):
         raise spec.WireError("binding hash does not match the receipt")
     original = _text(tags, "DF0F", 0, 12, _DIGITS)
-    if original and (kind != "void" or len(original) != 12):
-        raise spec.WireError("DF0F %r: a void names its sale's batch and voucher" % original)
+    if original and (kind not in VOIDED or len(original) != 12):
+        raise spec.WireError("DF0F %r: a void names its payment's batch and voucher" % original)
     return original or None, {
         "terminal_id": terminal_id, "merchant_id": merchant_id, "batch": part.batch, "trace": part.trace,
         "type": kind, "amount_fen": amount, "masked_pan": pan, "last4": pan[-4:] if pan else None,
@@ -173,9 +174,9 @@ def ereceipt(context):
                 return _refuse(context, answer, mak, "receipt: %s" % e)
             columns["received"] = context.now
             receipt_id, created = receipts.add(store.connection(), **columns)
-            if original is not None:       # the voided sale's receipt says so
-                receipts.set_state(store.connection(), terminal["terminal_id"], original[:6], original[6:], "sale",
-                                   "voided")
+            if original is not None:       # the voided payment's receipt says so
+                receipts.set_state(store.connection(), terminal["terminal_id"], original[:6], original[6:],
+                                   VOIDED[columns["type"]], "voided")
             note += ": receipt %d %s" % (receipt_id, "kept" if created else "kept already")
     answer[39] = APPROVED
     context.record("ereceipt", answer, None, note=note)

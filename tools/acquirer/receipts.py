@@ -18,14 +18,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from . import schema
 
 TYPES = ("sale", "void", "refund", "bill_payment", "repayment", "preauth", "preauth_void",
-         "preauth_complete", "balance", "reversal", "settle")
+         "preauth_complete", "balance", "reversal", "settle", "qr_sale", "qr_order", "qr_void", "qr_refund")
 STATES = ("approved", "voided", "refunded", "reversed", "settled", "completed", "released",
           "declined")
 # The type says the direction: these reduce the takings; a hold, its release, a balance inquiry
 # and a settlement slip move none (the settlement's own amount is the batch's, already counted).
 # A reversal undoes a request the terminal never took as approved (it queued no receipt of it):
 # it moves nothing the takings counted.
-NEGATIVE = ("void", "refund")
+NEGATIVE = ("void", "refund", "qr_void", "qr_refund")
 NEUTRAL = ("preauth", "preauth_void", "balance", "settle", "reversal")
 
 TYPE_NAMES = {
@@ -34,6 +34,8 @@ TYPE_NAMES = {
     "preauth": "预授权 PRE-AUTH", "preauth_void": "预授权撤销 PRE-AUTH VOID",
     "preauth_complete": "预授权完成 AUTH COMPLETE", "balance": "余额查询 BALANCE",
     "reversal": "冲正 REVERSAL", "settle": "结算 SETTLEMENT",
+    "qr_sale": "扫码消费 QR SALE", "qr_order": "收款码消费 QR CODE SALE", "qr_void": "扫码撤销 QR VOID",
+    "qr_refund": "扫码退货 QR REFUND",
 }
 STATE_NAMES = {
     "approved": "成功 APPROVED", "voided": "已撤销 VOIDED", "refunded": "已退货 REFUNDED",
@@ -228,11 +230,12 @@ def add(conn, **columns):
     return existing, False
 
 
-def set_state(conn, terminal_id, batch, trace, kind, state):
-    """A later fact on a kept receipt (a sale voided); nothing when it is not here (yet)."""
+def set_state(conn, terminal_id, batch, trace, kinds, state):
+    """A later fact on a kept receipt (a payment of one of kinds voided); nothing when it is not here
+    (yet)."""
     conn.execute(receipts.update().where(
         receipts.c.terminal_id == terminal_id, receipts.c.batch == batch, receipts.c.trace == trace,
-        receipts.c.type == kind).values(state=state))
+        receipts.c.type.in_(kinds)).values(state=state))
 
 
 # -- reading -------------------------------------------------------------------------------------

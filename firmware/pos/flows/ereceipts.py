@@ -28,8 +28,8 @@ def _values(app, record, kind):
               0xDF07: record["date"] + record["time"], 0xDF08: record.get("pan", ""),
               0xDF09: record.get("ref", ""), 0xDF0A: record.get("auth", ""), 0xDF0B: record.get("op") or "",
               0xDF10: app.terminal_id, 0xDF11: app.merchant_id}
-    if kind == "void":
-        values[0xDF0F] = "%06d%06d" % (record["ob"], record["ot"])     # the sale it voids
+    if kind in VOIDS:
+        values[0xDF0F] = "%06d%06d" % (record["ob"], record["ot"])     # the payment it voids
     return values
 
 
@@ -81,8 +81,6 @@ def queue(app, data):
 
 def after_journal(app, record, _title):
     """The money path's step: the approved transaction's receipt, with the signature taken for it."""
-    if record["k"] not in KINDS:
-        return                  # a QR payment: the wallet keeps the customer's record
     return (yield from queue(app, transaction_receipt(app, record, app.signature)))
 
 
@@ -111,4 +109,6 @@ def _queued(box, record):
 
 
 # The journal's kinds whose approval has a receipt (余额查询 has none).
-KINDS = ("sale", "void", "refund", "preauth", "preauth_void", "preauth_complete", "bill_payment", "repayment")
+KINDS = ("sale", "void", "refund", "preauth", "preauth_void", "preauth_complete", "bill_payment", "repayment",
+         "qr_sale", "qr_order", "qr_void", "qr_refund")
+VOIDS = ("void", "qr_void")
