@@ -214,3 +214,41 @@ def test_scan_and_phone_pays_name_a_code_and_a_test_wallet_and_the_bad_line(text
     with pytest.raises(scenario.ScenarioError) as e:
         scenario.parse("power-on\n" + text)
     assert why in str(e.value) and "line 2" in str(e.value)
+
+
+def test_the_snapshots_are_the_glass_so_a_phone_reads_the_code_in_them_too(tmp_path):
+    import struct
+    import zlib
+    text = """power-on
+type 01
+keys ENTER
+type 0000
+keys ENTER
+expect screen 欢迎使用
+keys ENTER
+select 扫码
+select 收款码
+type 600
+keys ENTER
+expect screen 请顾客扫码付款
+"""
+    runner = scenario.Runner(state_dir=str(tmp_path / "flash"), snapshots=str(tmp_path / "snaps"))
+    try:
+        runner.run(scenario.parse(text))
+        shown = runner.terminal.phone_sees()
+    finally:
+        runner.close()
+    last = sorted((tmp_path / "snaps").glob("lcd-*.png"))[-1].read_bytes()
+    width, height, depth = struct.unpack(">IIB", last[16:25])
+    assert (width, height, depth) == (320, 240, 8)
+    idat, at = b"", 8
+    while at < len(last):                                   # the chunks: length, kind, data, CRC
+        size, kind = struct.unpack(">I", last[at:at + 4])[0], last[at + 4:at + 8]
+        if kind == b"IDAT":
+            idat += last[at + 8:at + 8 + size]
+        at += 12 + size
+    raw = zlib.decompress(idat)
+    pixels = b"".join(raw[y * (width + 1) + 1:(y + 1) * (width + 1)] for y in range(height))   # filter 0 rows
+    found = zxingcpp.read_barcode(memoryview(pixels).cast("B", (height, width)),
+                                  formats=zxingcpp.BarcodeFormat.QRCode)
+    assert shown.startswith(ORDER) and found is not None and found.text == shown

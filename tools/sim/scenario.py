@@ -252,11 +252,13 @@ class Runner:
     def _snapshot(self, verb):
         if not self.snapshots or self.terminal.screen is None:
             return
-        from tools.sim.render import lcd_png
+        from tools.sim.render import write_png
         self.snap_no += 1
-        scr = self.terminal.screen
-        lcd_png(scr.rows(), os.path.join(self.snapshots, "lcd-%03d-%s.png" % (self.snap_no, verb)),
-                scr.selected_row())
+        # The glass's own pixels, as the shell drew them: a QR code on the screen shows too.
+        glass = self.terminal.glass
+        grey = glass.grey()
+        write_png(os.path.join(self.snapshots, "lcd-%03d-%s.png" % (self.snap_no, verb)), glass.width, glass.height,
+                  [grey[y * glass.width:(y + 1) * glass.width] for y in range(glass.height)], bit_depth=8)
 
     def _paper(self, args):
         if args[0] == "out":
