@@ -83,6 +83,19 @@ def text(items, tag, max_bytes=60, required=True):
         raise TlvError("item %s is not UTF-8" % tag)
 
 
+def token(items, tag, max_bytes, required=True):
+    """The text of tag when it is 1 to max_bytes printable ASCII characters, no space (a URL, an
+    order number); '' when absent and not required."""
+    raw = items.get(tag)
+    if raw is None:
+        if required:
+            raise TlvError("item %s missing" % tag)
+        return ""
+    if not 0 < len(raw) <= max_bytes or any(not 0x20 < b < 0x7F for b in raw):
+        raise TlvError("item %s is not 1-%d printable ASCII" % (tag, max_bytes))
+    return raw.decode()
+
+
 def digits(items, tag, min_len=1, max_len=20, required=True):
     """The digits of tag as str; '' when absent and not required."""
     raw = items.get(tag)

@@ -337,3 +337,27 @@ def test_the_static_code_carries_the_merchant_id_under_the_downloaded_base():
     term.keys("ENTER")
     assert len(term.slips) == 1 and "静态收款码" in term.slips[0][0]
     term.close()
+
+
+def test_the_qr_base_comes_with_the_parameters_and_a_bad_one_is_refused():
+    from pos import qr
+    term = _signed_in()
+    term.app.qr_area = (0, 64, 320, 160)
+    items = (("MN", "新商户名"), ("MX", "000000500000"), ("QB", "https://pay.example.cn/"))
+    term.host.rules["params"] = lambda req: {62: tlv.encode(items)}
+    term.menu("管理")
+    term.supervisor()
+    term.select("参数下载")
+    assert "参数下载成功" in term.screen and term.app.settings["qr_base"] == "https://pay.example.cn/"
+    term.keys("ENTER CANCEL CANCEL")                     # the notice, the 管理 menu, the main menu
+    term.menu("扫码", "静态收款码")
+    code = qr.encode("https://pay.example.cn/m/123456789012345")
+    assert bytes(term.app.screen.qr.bits) == bytes(code.bits)
+    term.keys("CANCEL CANCEL CANCEL")                    # the code, the 扫码 menu, the main menu
+    assert "欢迎使用" in term.screen
+    term.host.rules["params"] = lambda req: {62: tlv.encode((("QB", "https://no-slash.cn"),))}
+    term.menu("管理")
+    term.supervisor()
+    term.select("参数下载")
+    assert "应答报文错误" in term.screen and term.app.settings["qr_base"] == "https://pay.example.cn/"
+    term.close()

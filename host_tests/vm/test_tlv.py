@@ -42,6 +42,15 @@ def test_text_must_be_utf8_and_bounded():
     assert tlv.text({"NM": "龘靐".encode()}, "NM") == "龘靐"
 
 
+def test_a_token_is_printable_ascii_without_spaces():
+    url = "https://qr.acquirer.test/o/2026112310000012AB34CD"
+    assert tlv.token({"QR": url.encode()}, "QR", 200) == url
+    assert tlv.token({}, "QR", 200, False) == ""
+    for bad in (b"", b"a b", "收款".encode(), b"a\x7f", b"x" * 201):
+        assert raises(TlvError, tlv.token, {"QR": bad}, "QR", 200), bad
+    assert raises(TlvError, tlv.token, {}, "QR", 200)
+
+
 def test_encoding_refuses_what_it_could_not_decode():
     assert raises(TlvError, tlv.encode, (("B", "x"),))
     assert raises(TlvError, tlv.encode, (("BC", "x" * 1000),))

@@ -27,8 +27,8 @@ def run(app, state):
         nosign = tlv.amount(items, "NS", required=False)
         if nosign is not None and not 0 <= nosign <= 999999999:
             raise tlv.TlvError("免签 limit out of range")
-        base = tlv.text(items, "QB", 64, False)
-        if base and (any(not 0x20 < ord(c) < 0x7F for c in base) or not base.endswith("/")):
+        base = tlv.token(items, "QB", 64, False)
+        if base and not base.endswith("/"):
             raise tlv.TlvError("QR base %r" % base)
         got["merchant_name"], got["max_amount_fen"], got["nosign_limit_fen"] = name, top, nosign
         got["qr_base"] = base or None

@@ -126,12 +126,9 @@ def show_order(app):
 
     def check(fields):
         items = tlv.decode(fields.get(62) or b"")
-        text = tlv.text(items, "QR", MAX_TEXT)
-        if not text or any(not 0x20 < ord(c) < 0x7F for c in text):
-            raise tlv.TlvError("QR %r" % text)
-        order["text"] = text
+        order["text"] = tlv.token(items, "QR", MAX_TEXT)
         order["life"] = int(tlv.digits(items, "EX", 1, 3, False) or ORDER_LIFE)
-        record["on"] = tlv.text(items, "ON", 32)
+        record["on"] = tlv.token(items, "ON", 32)
 
     def wait(record, fields):
         if fields.get(39) != "00":
@@ -180,7 +177,7 @@ def _paid_check(record):
         if wallet and wallet not in ("WX", "ZF", "UP"):
             raise tlv.TlvError("wallet %r" % wallet)
         record["wl"] = wallet
-        record["on"] = tlv.text(items, "ON", 32, False) or record.get("on", "")
+        record["on"] = tlv.token(items, "ON", 32, False) or record.get("on", "")
     return check
 
 
