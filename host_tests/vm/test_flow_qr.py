@@ -65,6 +65,11 @@ def test_a_payment_code_scanned_is_paid_at_once_and_printed_masked():
     assert CODE not in slip and "持卡人签名" not in slip
     assert store.load(term.dir, "reversal") is None
     _no_code_on_flash(term, CODE)
+    term.finish()
+    term.menu("重打印", "重打印最后一笔")
+    term.tear_off()
+    reprint = "\n".join(term.slips[-1])
+    assert len(term.slips) == 4 and "重打印" in reprint and "扫码消费" in reprint and "134567********6781" in reprint
     term.close()
 
 
