@@ -12,8 +12,9 @@ Rules:
   goes back through `resolve()`.
 - Every wait with a timeout ends with TIMEOUT once `tick(now)` passes its
   deadline; CANCEL ends every screen wait. Nothing else can end a wait. Keys
-  pressed during I/O are dropped, but for a CANCEL, which a screen wait that
-  takes_held_cancel (a QR order's between two queries) gets as soon as it starts. A
+  pressed during I/O are dropped, but for the last of them (a CANCEL before any
+  other), which a screen wait that takes_held_key (a QR order's between two
+  queries) gets as soon as it starts. A
   clock set between two ticks (a step back, or more than CLOCK_JUMP ahead)
   moves the deadline with it.
 """
@@ -31,7 +32,7 @@ class Effect:
     takes_scan = False      # a code the scanner read ends the wait, its event the result: Scan
     pad = None              # a signature pad (pos.signature.Pad) the wait takes touches into: Sign
     editor = None           # the input keys go to (Ask); a manual entry besides a reader's (ReadCard, Scan)
-    takes_held_cancel = False   # a CANCEL pressed during the I/O before this wait ends it at once
+    takes_held_key = False  # a key pressed during the I/O before this wait ends it at once
 
 
 class Ask(Effect):
@@ -187,7 +188,7 @@ class Engine:
         self.deadline = None
         self.result = None
         self.last_screen = None
-        self.held_cancel = False    # CANCEL pressed during I/O, not yet taken
+        self.held_key = None        # the key pressed during I/O, not yet taken
 
     def start(self, flow):
         self.flow = flow
@@ -279,10 +280,10 @@ class Engine:
                 return
             if effect.screen is not None:
                 self.last_screen = effect.screen
-            if not effect.io and self.held_cancel:
-                self.held_cancel = False
-                if effect.takes_held_cancel:
-                    result = CANCEL
+            if not effect.io and self.held_key is not None:
+                held, self.held_key = self.held_key, None
+                if effect.takes_held_key:
+                    result = held
                     continue
             self.effect = effect
             self.deadline = None if effect.timeout is None else self.now + effect.timeout
@@ -296,8 +297,8 @@ class Engine:
     def key(self, k):
         e = self.effect
         if e is None or e.io:
-            if e is not None and k == "CANCEL":
-                self.held_cancel = True
+            if e is not None and self.held_key != CANCEL:
+                self.held_key = k
             return False
         if k == "CANCEL":
             self._advance(CANCEL)

@@ -152,7 +152,7 @@ def test_the_merchant_may_cancel_a_pending_payment_and_one_paid_meanwhile_stands
     term.close()
 
 
-def test_cancel_pressed_while_a_query_is_out_is_not_lost():
+def test_cancel_or_enter_pressed_while_a_query_is_out_is_not_lost():
     term = _signed_in()
     _pending(term)
     _scan_sale(term, 900, SLOW)
@@ -278,6 +278,20 @@ def test_without_a_colour_screen_the_code_prints_at_once_and_expires_after_ex_se
     term.advance(1)
     assert term.host.kinds[-1] == "qr_cancel" and "订单已关闭" in term.screen
     assert term.transactions("qr_order")[0]["st"] == "declined"
+    term.close()
+
+
+def test_enter_pressed_while_a_query_is_out_prints_the_code_once_it_is_back():
+    term = _signed_in()
+    term.app.qr_area = (0, 64, 320, 160)
+
+    def query(req):
+        term.app.key("ENTER")
+        return {39: "Q1"}
+    term.host.rules["qr_query"] = query
+    _show_order(term, 600)
+    term.advance(2)
+    assert len(term.slips) == 1 and "收款码" in term.slips[0][0] and "请顾客扫码付款" in term.screen
     term.close()
 
 

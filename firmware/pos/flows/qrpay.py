@@ -199,7 +199,7 @@ def _await(app, record, title, screen, life, step, code=None):
         if now >= end:
             break
         wait_for = Show(screen, max(1, min(due, end) - now))
-        wait_for.takes_held_cancel = True        # CANCEL pressed while a query was out counts
+        wait_for.takes_held_key = True           # CANCEL or ENTER pressed while a query was out counts
         got = yield wait_for
         if got == CANCEL:
             break
