@@ -20,6 +20,15 @@ def postgres_server():
         yield server
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """The acquirer's store on each backend in turn: a SQLite file of this test's, then a new empty
+    PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "host.db")
+    return request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture
 def postgres_url(postgres_server):
     """A new empty database on that server for this test: postgresql://...@127.0.0.1:PORT/tN."""

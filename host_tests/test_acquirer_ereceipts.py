@@ -16,9 +16,9 @@ from pos import ereceipt  # noqa: E402  the terminal's own encoder: the acquirer
 from pos.signature import SAMPLE  # noqa: E402
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def terminal(request, tmp_path):
-    url = str(tmp_path / "host.db") if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+@pytest.fixture
+def terminal(store_url):
+    url = store_url
     db = store.Store(url)
     db.seed(TESTDATA)
     t = MenuTerminal(handlers.Host(db), url)

@@ -100,20 +100,13 @@ class QrTerminal(MenuTerminal):
                                         f61="000000000000" + (mmdd or payment[1][13])))[1]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return str(tmp_path / "host.db")
-    return request.getfixturevalue("postgres_url")
-
-
 @pytest.fixture
-def terminal(url):
-    db = store.Store(url)
+def terminal(store_url):
+    db = store.Store(store_url)
     db.seed(TESTDATA)
     db.seed_wallets(QRPAY)
     clock = Clock(START)
-    t = QrTerminal(handlers.Host(db, clock), url)
+    t = QrTerminal(handlers.Host(db, clock), store_url)
     t.store, t.clock = db, clock
     assert t.sign_in()[39] == "00"
     t.download_ic()

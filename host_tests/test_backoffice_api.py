@@ -32,11 +32,9 @@ def quick_hashes(monkeypatch):
     monkeypatch.setattr(accounts, "_DUMMY_HASH", cheap.hash("not a password of anyone"))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        return str(tmp_path / "host.db")
-    return request.getfixturevalue("postgres_url")
+@pytest.fixture
+def database(store_url):
+    return store_url
 
 
 @pytest.fixture

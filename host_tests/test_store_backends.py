@@ -18,11 +18,9 @@ from tools.acquirer.testing import start_acquirer, stop
 GOOD = CARDS["good"]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return str(tmp_path / "host.db")
-    return request.getfixturevalue("postgres_url")
+@pytest.fixture
+def url(store_url):
+    return store_url
 
 
 @pytest.fixture
