@@ -6,6 +6,7 @@ from pos import store
 from runtime import device
 from vmutil import rmtree, tmpdir
 from flowkit import PROVISION
+from qrkit import QrHost
 from devicekit import Board
 
 
@@ -22,7 +23,7 @@ def _start(dev, state):
 
 
 def test_a_payment_code_read_by_the_scanner_pays_and_the_terminal_shows_its_own_code():
-    dev, state = Device(), _provisioned()
+    dev, state = Device(QrHost()), _provisioned()
     shell, _missing = _start(dev, state)
     assert shell.app.qr_area == (0, 64, 320, 160)
     scans = Scans(shell.keypad)

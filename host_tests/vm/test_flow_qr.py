@@ -1,17 +1,24 @@
 # 扫码: QR payments both ways, driven without the simulator (docs/protocol.md section 13).
 import os
 
-from flowkit import Host, Terminal
+from flowkit import Terminal
+from qrkit import QrHost
 from pos import ledger, store, tlv
 
 CODE = "134567890123456781"
 SLOW = "284567890123456782"
 
 
-def _signed_in(**kw):
-    term = Terminal(**kw)
+def _signed_in(host=None):
+    term = Terminal(host=host or QrHost())
     term.login()
     return term
+
+
+def _scan(term, code):
+    """The scanner reads a code."""
+    term.app.scan(("scan", code))
+    term.pump()
 
 
 def _scan_sale(term, fen, code=CODE):
@@ -19,7 +26,7 @@ def _scan_sale(term, fen, code=CODE):
     term.type(str(fen))
     term.keys("ENTER")
     assert "请扫描付款码" in term.screen, term.screen
-    term.scan(code)
+    _scan(term, code)
 
 
 def _pending(term):
@@ -78,8 +85,7 @@ def test_a_code_can_be_keyed_and_a_bad_one_is_refused_without_a_request():
     term.menu("扫码", "扫码消费")
     term.type("100")
     term.keys("ENTER")
-    term.app.scan(("scan", "12345"))
-    term.pump()
+    _scan(term, "12345")
     assert "付款码无效" in term.screen and "qr_sale" not in term.host.kinds
     term.keys("ENTER")
     term.app.scan(("scan_error", "too_long"))
@@ -269,7 +275,7 @@ def test_the_terminal_shows_its_order_code_and_concludes_once_the_phone_paid():
 
 
 def test_without_a_colour_screen_the_code_prints_at_once_and_expires_after_ex_seconds():
-    term = _signed_in(host=Host(keep=False))      # 150 queries: their fields are not kept
+    term = _signed_in(QrHost(keep=False))      # 150 queries: their fields are not kept
     term.host.rules["qr_query"] = lambda req: {39: "Q1"}
     _show_order(term, 600)
     assert len(term.slips) == 1 and "扫描凭条" in term.screen, term.screen
